@@ -1,0 +1,71 @@
+import type { LogSummary } from "../evidence/log-collector.js";
+import type { ProbeSummary } from "../probe/probe.js";
+import type { Readiness } from "../probe/readiness.js";
+import type { Outcome } from "./outcome.js";
+
+export interface RunFacts {
+  readiness: Readiness;
+  /** Absent when the server never became ready. */
+  probes?: ProbeSummary;
+  logs: LogSummary;
+  workersAsked: number;
+  expectedStatus: number;
+  /** The cell's overall deadline passed while probing. */
+  cellTimedOut: boolean;
+}
+
+export interface Classification {
+  outcome: Outcome;
+  /** One short sentence a table cell can show. */
+  reason: string;
+}
+
+/**
+ * Precedence: the signature wins wherever it appeared (the question asked is "does it happen");
+ * then the ways a server can fail to be tested; "clean" only when everything asked was seen.
+ * (install-failed is decided before any server runs, in the env builder.)
+ */
+export function classify(f: RunFacts): Classification {
+  const matches = f.logs.signatureMatches;
+  if (matches.length > 0) {
+    const phases = [...new Set(matches.map((m) => m.phase))].join("/");
+    return { outcome: "reproduced", reason: `signature in ${phases} logs (${countLabel(matches.length, "line")})` };
+  }
+  if (f.readiness.state === "exited") {
+    return { outcome: "boot-failure", reason: `exited with code ${f.readiness.exit.exitCode} before answering HTTP${lastError(f.logs)}` };
+  }
+  if (f.readiness.state === "timeout") {
+    return { outcome: "timeout", reason: `no HTTP answer within ${Math.round(f.readiness.afterMs / 1000)} s` };
+  }
+  if (f.cellTimedOut) return { outcome: "timeout", reason: "cell deadline passed while probing" };
+  const p = f.probes;
+  if (!p) return { outcome: "timeout", reason: "no probe results" };
+  const expected = p.statusCounts[f.expectedStatus] ?? 0;
+  const problems: string[] = [];
+  if (expected < p.requests) {
+    const other = Object.entries(p.statusCounts).filter(([s]) => Number(s) !== f.expectedStatus);
+    const errors = Object.entries(p.connectionErrors);
+    problems.push(
+      `${p.requests - expected}/${p.requests} probes failed (${[...other.map(([s, n]) => `${n}×${s}`), ...errors.map(([c, n]) => `${n}×${c}`)].join(", ")})`,
+    );
+  }
+  if (p.pidsServed.length < f.workersAsked) problems.push(`only ${p.pidsServed.length}/${f.workersAsked} workers served`);
+  if (f.logs.tracebacks > 0) problems.push(`${countLabel(f.logs.tracebacks, "traceback")}${firstException(f.logs)}`);
+  if (problems.length > 0) return { outcome: "other-failure", reason: problems.join("; ") };
+  return { outcome: "clean", reason: `${p.requests}/${p.requests} × ${f.expectedStatus} from ${p.pidsServed.length}/${f.workersAsked} workers` };
+}
+
+const countLabel = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/** The exception line of the first other traceback, which names what went wrong. */
+function firstException(logs: LogSummary): string {
+  const last = logs.firstOtherTraceback?.at(-1)?.trim();
+  return last ? `: ${last.slice(0, 160)}` : "";
+}
+
+function lastError(logs: LogSummary): string {
+  const ex = firstException(logs);
+  if (ex) return ex;
+  const err = [...logs.head, ...logs.tail].reverse().find((l) => /error/i.test(l.text));
+  return err ? `: ${err.text.trim().slice(0, 160)}` : "";
+}

@@ -1,0 +1,124 @@
+/** Where the server was when a line arrived: signature lines mean different things in each. */
+export type Phase = "boot" | "probe" | "shutdown";
+
+export interface LogLine {
+  /** 1-based line number within its stream, counted over every line, kept or not. */
+  n: number;
+  stream: "stdout" | "stderr";
+  phase: Phase;
+  text: string;
+}
+
+export interface LogSummary {
+  /** First and last lines of each stream; the middle of a huge log is dropped. */
+  head: LogLine[];
+  tail: LogLine[];
+  totalLines: number;
+  droppedLines: number;
+  signatureMatches: LogLine[];
+  /** The first traceback that does not contain a signature line, as its lines. */
+  firstOtherTraceback?: string[];
+  /** How many tracebacks (of any kind) began in the logs. */
+  tracebacks: number;
+}
+
+export interface LogCaps {
+  headLines: number;
+  tailLines: number;
+  maxLineLength: number;
+  maxMatches: number;
+}
+
+export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLength: 2000, maxMatches: 50 };
+
+/**
+ * Collects a container's output line by line with bounded memory: head and tail are kept,
+ * and every line, kept or not, is checked for the failure signatures as it arrives, so a log
+ * bomb can neither exhaust memory nor hide a match.
+ */
+export class LogCollector {
+  phase: Phase = "boot";
+  private readonly head: LogLine[] = [];
+  private readonly tail: LogLine[] = [];
+  private readonly matches: LogLine[] = [];
+  private readonly counts = { stdout: 0, stderr: 0 };
+  private readonly partial = { stdout: "", stderr: "" };
+  private total = 0;
+  private tracebacks = 0;
+  private currentTraceback: { lines: string[]; hasSignature: boolean } | undefined;
+  private firstOtherTraceback: string[] | undefined;
+
+  constructor(
+    private readonly signatures: RegExp[],
+    private readonly caps: LogCaps = DEFAULT_CAPS,
+  ) {}
+
+  /** Feed raw output; lines are split on newlines, a trailing partial line waits for more. */
+  write(stream: "stdout" | "stderr", chunk: string): void {
+    const parts = (this.partial[stream] + chunk).split(/\r?\n/);
+    this.partial[stream] = parts.pop() ?? "";
+    // A line without a newline that grows past the cap is cut so it cannot grow forever.
+    if (this.partial[stream].length > this.caps.maxLineLength * 4) {
+      parts.push(this.partial[stream]);
+      this.partial[stream] = "";
+    }
+    for (const line of parts) this.addLine(stream, line);
+  }
+
+  /** Flush partial lines and return the summary. */
+  finish(): LogSummary {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (this.partial[stream]) this.addLine(stream, this.partial[stream]);
+      this.partial[stream] = "";
+    }
+    this.closeTraceback();
+    return {
+      head: [...this.head],
+      tail: [...this.tail],
+      totalLines: this.total,
+      droppedLines: this.total - this.head.length - this.tail.length,
+      signatureMatches: [...this.matches],
+      ...(this.firstOtherTraceback ? { firstOtherTraceback: this.firstOtherTraceback } : {}),
+      tracebacks: this.tracebacks,
+    };
+  }
+
+  private addLine(stream: "stdout" | "stderr", raw: string): void {
+    const text = raw.length > this.caps.maxLineLength ? `${raw.slice(0, this.caps.maxLineLength)}…` : raw;
+    const line: LogLine = { n: ++this.counts[stream], stream, phase: this.phase, text };
+    this.total++;
+    const isMatch = this.signatures.some((re) => re.test(raw));
+    if (isMatch && this.matches.length < this.caps.maxMatches) this.matches.push(line);
+    this.trackTraceback(text, isMatch);
+    if (this.head.length < this.caps.headLines) this.head.push(line);
+    else {
+      this.tail.push(line);
+      if (this.tail.length > this.caps.tailLines) this.tail.shift();
+    }
+  }
+
+  /** A Python traceback runs from its header to the first unindented line (the exception). */
+  private trackTraceback(text: string, isMatch: boolean): void {
+    const body = text;
+    if (body.startsWith("Traceback (most recent call last)")) {
+      this.closeTraceback();
+      this.tracebacks++;
+      this.currentTraceback = { lines: [text], hasSignature: isMatch };
+      return;
+    }
+    const tb = this.currentTraceback;
+    if (!tb) return;
+    if (tb.lines.length < 200) tb.lines.push(text);
+    tb.hasSignature ||= isMatch;
+    if (!/^\s/.test(body) && !body.startsWith("During handling") && !body.startsWith("The above exception") && body !== "") {
+      this.closeTraceback();
+    }
+  }
+
+  private closeTraceback(): void {
+    const tb = this.currentTraceback;
+    this.currentTraceback = undefined;
+    if (tb && !tb.hasSignature && !this.firstOtherTraceback) this.firstOtherTraceback = tb.lines;
+  }
+}
+

@@ -1,0 +1,104 @@
+import pLimit from "p-limit";
+import { Agent, request } from "undici";
+
+export interface ProbeResult {
+  status?: number;
+  /** The worker pid the body named (fixture apps answer {"pid": ...}). */
+  pid?: number;
+  /** undici's error code (UND_ERR_SOCKET, ECONNREFUSED...) when no answer came. */
+  errorCode?: string;
+  /** Start of the body when it was not the expected answer, for the evidence. */
+  bodyStart?: string;
+}
+
+export interface ProbeSummary {
+  requests: number;
+  statusCounts: Record<string, number>;
+  connectionErrors: Record<string, number>;
+  pidsServed: number[];
+  unexpected: ProbeResult[];
+}
+
+export interface ProbePlan {
+  baseUrl: string;
+  path: string;
+  count: number;
+  concurrency: number;
+  expectedStatus: number;
+  /** Stop the coverage phase once this many distinct pids have answered. */
+  workers: number;
+  coverageBudget: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Send `count` requests with `concurrency`, then keep asking (up to the budget) until every worker
+ * has answered. Each request uses its own connection (`reset`), so the kernel spreads them over the
+ * workers' shared listening socket instead of one keep-alive connection pinning one worker.
+ */
+export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise<ProbeSummary> {
+  const agent = new Agent({ connections: plan.concurrency, pipelining: 0 });
+  const results: ProbeResult[] = [];
+  const pids = new Set<number>();
+  try {
+    const limit = pLimit(plan.concurrency);
+    const one = async () => {
+      const r = await probeOnce(agent, plan.baseUrl + plan.path, plan.requestTimeoutMs, signal);
+      results.push(r);
+      if (r.pid !== undefined) pids.add(r.pid);
+    };
+    await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
+    let budget = plan.coverageBudget;
+    while (pids.size < plan.workers && budget > 0 && !signal.aborted) {
+      const batch = Math.min(budget, plan.concurrency);
+      budget -= batch;
+      await Promise.all(Array.from({ length: batch }, () => limit(one)));
+    }
+  } finally {
+    await agent.destroy();
+  }
+  return summarize(results, plan.expectedStatus);
+}
+
+/** One request; any failure becomes data (an error code), never an exception. */
+export async function probeOnce(agent: Agent, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await request(url, {
+      dispatcher: agent,
+      reset: true,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    const body = await res.body.text();
+    return { status: res.statusCode, ...parseBody(body) };
+  } catch (err) {
+    const e = err as { code?: string; name?: string };
+    return { errorCode: e.code ?? (timeout.aborted ? "TIMEOUT" : (e.name ?? "UNKNOWN")) };
+  }
+}
+
+function parseBody(body: string): Pick<ProbeResult, "pid" | "bodyStart"> {
+  try {
+    const pid = (JSON.parse(body) as { pid?: unknown }).pid;
+    if (typeof pid === "number") return { pid };
+  } catch {
+    // not JSON: an error page, kept below as evidence
+  }
+  return { bodyStart: body.slice(0, 300) };
+}
+
+export function summarize(results: ProbeResult[], expectedStatus: number): ProbeSummary {
+  const statusCounts: Record<string, number> = {};
+  const connectionErrors: Record<string, number> = {};
+  const pids = new Set<number>();
+  const unexpected: ProbeResult[] = [];
+  for (const r of results) {
+    if (r.status !== undefined) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
+    if (r.errorCode) connectionErrors[r.errorCode] = (connectionErrors[r.errorCode] ?? 0) + 1;
+    if (r.status === expectedStatus && r.pid !== undefined) pids.add(r.pid);
+    if (r.status !== expectedStatus && unexpected.length < 5) unexpected.push(r);
+  }
+  return { requests: results.length, statusCounts, connectionErrors, pidsServed: [...pids].sort((a, b) => a - b), unexpected };
+}

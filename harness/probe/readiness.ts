@@ -1,0 +1,40 @@
+import { Agent } from "undici";
+import type { ServerExit } from "../runtimes/runtime.js";
+import { probeOnce } from "./probe.js";
+
+export type Readiness =
+  | { state: "ready"; afterMs: number }
+  | { state: "exited"; afterMs: number; exit: ServerExit }
+  | { state: "timeout"; afterMs: number };
+
+/**
+ * Ready means the server answered HTTP at all (any status: a 500 is a booted server whose
+ * failure the probes will record). Gives up when the process exits or the deadline passes.
+ */
+export async function waitForReady(
+  url: string,
+  exited: Promise<ServerExit>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Readiness> {
+  const start = performance.now();
+  const agent = new Agent({ connections: 1 });
+  let exit: ServerExit | undefined;
+  void exited.then((e) => {
+    exit = e;
+  }, () => undefined);
+  try {
+    while (!signal.aborted) {
+      const elapsed = performance.now() - start;
+      if (exit) return { state: "exited", afterMs: elapsed, exit };
+      if (elapsed > timeoutMs) return { state: "timeout", afterMs: elapsed };
+      const r = await probeOnce(agent, url, Math.min(5000, timeoutMs), signal);
+      if (r.status !== undefined) return { state: "ready", afterMs: performance.now() - start };
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    signal.throwIfAborted();
+    throw new Error("unreachable");
+  } finally {
+    await agent.destroy();
+  }
+}

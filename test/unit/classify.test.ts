@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { classify, type RunFacts } from "../../harness/classify/classify.js";
+import { LogCollector } from "../../harness/evidence/log-collector.js";
+
+const logsOf = (stderr = "") => {
+  const c = new LogCollector([/RuntimeError: Event loop is closed/]);
+  c.write("stderr", stderr);
+  return c.finish();
+};
+
+const healthy: RunFacts = {
+  readiness: { state: "ready", afterMs: 900 },
+  probes: { requests: 48, statusCounts: { 200: 48 }, connectionErrors: {}, pidsServed: [1, 2, 3, 4], unexpected: [] },
+  logs: logsOf("[INFO] Booting worker\n"),
+  workersAsked: 4,
+  expectedStatus: 200,
+  cellTimedOut: false,
+};
+
+describe("classify", () => {
+  it("is clean only when all probes and all workers answered and no traceback appeared", () => {
+    expect(classify(healthy)).toEqual({ outcome: "clean", reason: "48/48 × 200 from 4/4 workers" });
+  });
+
+  it("is reproduced when the signature appears, even though every probe succeeded", () => {
+    const r = classify({ ...healthy, logs: logsOf("RuntimeError: Event loop is closed\n") });
+    expect(r.outcome).toBe("reproduced");
+    expect(r.reason).toBe("signature in boot logs (1 line)");
+  });
+
+  it("is reproduced when the signature appears and the server never booted", () => {
+    const r = classify({ ...healthy, readiness: { state: "exited", afterMs: 10, exit: { exitCode: 3, killed: false } }, logs: logsOf("RuntimeError: Event loop is closed\n") });
+    expect(r.outcome).toBe("reproduced");
+  });
+
+  it("is other-failure when some workers never served", () => {
+    const r = classify({ ...healthy, probes: { ...healthy.probes!, pidsServed: [1, 2] } });
+    expect(r).toEqual({ outcome: "other-failure", reason: "only 2/4 workers served" });
+  });
+
+  it("is other-failure on 5xx or connection errors, with counts", () => {
+    const r = classify({
+      ...healthy,
+      probes: { ...healthy.probes!, statusCounts: { 200: 40, 500: 6 }, connectionErrors: { UND_ERR_SOCKET: 2 } },
+    });
+    expect(r.outcome).toBe("other-failure");
+    expect(r.reason).toBe("8/48 probes failed (6×500, 2×UND_ERR_SOCKET)");
+  });
+
+  it("is other-failure on another traceback, naming its exception", () => {
+    const r = classify({ ...healthy, logs: logsOf("Traceback (most recent call last):\n  File \"a.py\"\nValueError: boom\n") });
+    expect(r).toEqual({ outcome: "other-failure", reason: "1 traceback: ValueError: boom" });
+  });
+
+  it("is boot-failure when the server exited before answering", () => {
+    const r = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "exited", afterMs: 800, exit: { exitCode: 3, killed: false } },
+      logs: logsOf("Traceback (most recent call last):\n  File \"app.py\"\nImportError: nope\n[INFO] Reason: Worker failed to boot.\n"),
+    });
+    expect(r).toEqual({ outcome: "boot-failure", reason: "exited with code 3 before answering HTTP: ImportError: nope" });
+  });
+
+  it("is timeout when no answer came in time, never clean", () => {
+    expect(classify({ ...healthy, probes: undefined, readiness: { state: "timeout", afterMs: 60_000 } }).outcome).toBe("timeout");
+    expect(classify({ ...healthy, cellTimedOut: true }).outcome).toBe("timeout");
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { LogCollector } from "../../harness/evidence/log-collector.js";
+
+const SIG = [/RuntimeError: Event loop is closed/];
+
+describe("LogCollector", () => {
+  it("records signature lines with stream, line number and phase, across chunk boundaries", () => {
+    const c = new LogCollector(SIG);
+    c.write("stderr", "[INFO] Booting worker\nRuntimeError: Event loop");
+    c.phase = "probe";
+    c.write("stderr", " is closed\n");
+    const s = c.finish();
+    expect(s.signatureMatches).toEqual([{ n: 2, stream: "stderr", phase: "probe", text: "RuntimeError: Event loop is closed" }]);
+  });
+
+  it("keeps head and tail only, but still finds a match in the dropped middle", () => {
+    const c = new LogCollector(SIG, { headLines: 3, tailLines: 2, maxLineLength: 100, maxMatches: 5 });
+    for (let i = 0; i < 1000; i++) c.write("stdout", `line ${i}\n`);
+    c.write("stderr", "RuntimeError: Event loop is closed\n");
+    for (let i = 0; i < 10; i++) c.write("stdout", `after ${i}\n`);
+    const s = c.finish();
+    expect(s.head.map((l) => l.text)).toEqual(["line 0", "line 1", "line 2"]);
+    expect(s.tail.map((l) => l.text)).toEqual(["after 8", "after 9"]);
+    expect(s.totalLines).toBe(1011);
+    expect(s.droppedLines).toBe(1006);
+    expect(s.signatureMatches).toHaveLength(1);
+  });
+
+  it("bounds a line that never ends", () => {
+    const c = new LogCollector(SIG, { headLines: 10, tailLines: 10, maxLineLength: 10, maxMatches: 5 });
+    for (let i = 0; i < 100; i++) c.write("stdout", "x".repeat(1000));
+    const s = c.finish();
+    expect(s.head.every((l) => l.text.length <= 11)).toBe(true);
+  });
+
+  it("keeps the first traceback that is not the signature's", () => {
+    const c = new LogCollector(SIG);
+    c.write(
+      "stderr",
+      [
+        "Traceback (most recent call last):",
+        '  File "x.py", line 1, in <module>',
+        "RuntimeError: Event loop is closed",
+        "Traceback (most recent call last):",
+        '  File "app.py", line 9, in __call__',
+        "    await loop.run_in_executor(None, f)",
+        "RuntimeError: Task got Future attached to a different loop",
+        "[INFO] next",
+        "",
+      ].join("\n"),
+    );
+    const s = c.finish();
+    expect(s.tracebacks).toBe(2);
+    expect(s.firstOtherTraceback?.at(-1)).toBe("RuntimeError: Task got Future attached to a different loop");
+    expect(s.firstOtherTraceback).toHaveLength(4);
+  });
+});
