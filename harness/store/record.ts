@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { OUTCOMES } from "../classify/outcome.js";
+
+const LogLine = z.strictObject({
+  n: z.number(),
+  stream: z.enum(["stdout", "stderr"]),
+  phase: z.enum(["boot", "probe", "shutdown"]),
+  text: z.string(),
+});
+
+export const Evidence = z.strictObject({
+  /** Signature lines as they appeared, with stream, line number and server phase. */
+  signatureMatches: z.array(LogLine),
+  firstOtherTraceback: z.array(z.string()).optional(),
+  tracebacks: z.number(),
+  requests: z.number(),
+  statusCounts: z.record(z.string(), z.number()),
+  connectionErrors: z.record(z.string(), z.number()),
+  /** Distinct worker pids that answered with the expected status. */
+  pidsServed: z.array(z.number()),
+  workersAsked: z.number(),
+  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "not-started"]), afterMs: z.number() }),
+  exit: z.strictObject({ exitCode: z.number(), killed: z.boolean() }).optional(),
+  /** The last lines of output (both streams), enough to see what happened without the full log. */
+  logTail: z.array(LogLine),
+  totalLogLines: z.number(),
+  /** name==version of everything installed in the image (pip freeze), or the lock that failed. */
+  packages: z.array(z.string()),
+  /** Why the env could not be built, and the tail of its log. */
+  installLog: z.string().optional(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+export const CellRecord = z.strictObject({
+  scenario: z.string(),
+  uvicorn: z.string(),
+  gunicorn: z.string(),
+  python: z.string(),
+  workerClass: z.string(),
+  preload: z.boolean(),
+  app: z.string(),
+  workers: z.number(),
+  outcome: z.enum(OUTCOMES),
+  reason: z.string(),
+  runtime: z.enum(["docker", "local"]),
+  /** Full Python version in the image, e.g. 3.9.2. */
+  pythonFull: z.string().optional(),
+  image: z.string().optional(),
+  command: z.array(z.string()),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  evidence: Evidence,
+});
+export type CellRecord = z.infer<typeof CellRecord>;
+
+/** The axes that name a cell: records with equal identity replace each other in results.json. */
+export const cellIdentity = (r: Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers">) =>
+  [r.python, r.gunicorn, r.uvicorn, r.workerClass, r.preload, r.app, r.workers].join("|");

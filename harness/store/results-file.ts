@@ -1,0 +1,59 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { CellRecord, cellIdentity } from "./record.js";
+
+export const RunInfo = z.strictObject({
+  startedAt: z.string(),
+  wallMs: z.number(),
+  cells: z.number(),
+  imagesBuilt: z.number(),
+  imagesReused: z.number(),
+  runtime: z.string(),
+  filter: z.string().optional(),
+  /** false when the run was interrupted: its cells are kept, the rest are from earlier runs. */
+  completed: z.boolean(),
+});
+export type RunInfo = z.infer<typeof RunInfo>;
+
+export const ResultsFile = z.strictObject({
+  scenario: z.string(),
+  description: z.string().optional(),
+  claim: z
+    .strictObject({ text: z.string(), firstFixed: z.string(), when: z.record(z.string(), z.union([z.string(), z.boolean()])) })
+    .optional(),
+  harnessVersion: z.string(),
+  /** UTC date of the newest run that contributed cells. */
+  lastVerified: z.string(),
+  cells: z.array(CellRecord),
+  /** Newest last. */
+  runs: z.array(RunInfo),
+});
+export type ResultsFile = z.infer<typeof ResultsFile>;
+
+export async function readResultsFile(file: string): Promise<ResultsFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const parsed = ResultsFile.safeParse(JSON.parse(text));
+  // An older or hand-edited file is not merged into; the new run replaces it.
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** New cells replace earlier ones with the same axes; cells a filtered run did not touch stay. */
+export function mergeCells(previous: CellRecord[], fresh: CellRecord[]): CellRecord[] {
+  const byId = new Map(previous.map((c) => [cellIdentity(c), c]));
+  for (const c of fresh) byId.set(cellIdentity(c), c);
+  return [...byId.values()];
+}
+
+/** Write via a temp file and rename, so a crash never leaves half a results.json. */
+export async function writeAtomic(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}

@@ -1,0 +1,37 @@
+import type { CellRecord } from "../../harness/store/record.js";
+
+/** A cell record with plausible evidence; tests override only what they look at. */
+export function record(over: Partial<CellRecord> = {}): CellRecord {
+  return {
+    scenario: "demo",
+    uvicorn: "0.11.4",
+    gunicorn: "23.0.0",
+    python: "3.9",
+    workerClass: "uvicorn.workers.UvicornWorker",
+    preload: true,
+    app: "plain",
+    workers: 8,
+    outcome: "clean",
+    reason: "48/48 × 200 from 8/8 workers",
+    runtime: "docker",
+    pythonFull: "3.9.2",
+    image: "repro-matrix-env:abc",
+    command: ["gunicorn"],
+    startedAt: "2026-11-25T10:00:00.000Z",
+    durationMs: 3000,
+    evidence: {
+      signatureMatches: [],
+      tracebacks: 0,
+      requests: 48,
+      statusCounts: { 200: 48 },
+      connectionErrors: {},
+      pidsServed: [1, 2, 3, 4, 5, 6, 7, 8],
+      workersAsked: 8,
+      readiness: { state: "ready", afterMs: 900 },
+      logTail: [],
+      totalLogLines: 20,
+      packages: ["gunicorn==23.0.0", "uvicorn==0.11.4"],
+    },
+    ...over,
+  };
+}

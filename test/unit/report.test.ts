@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { claimSentence, compatRows, compatStatus } from "../../harness/report/compat.js";
+import { renderGrid, renderMarkdown } from "../../harness/report/markdown.js";
+import { record } from "../helpers/records.js";
+
+describe("compatStatus", () => {
+  it("is Affected when any cell reproduced", () => {
+    expect(compatStatus([record(), record({ outcome: "reproduced" })])).toEqual({ status: "Affected", detail: "1/2 cells reproduced" });
+  });
+  it("is Fixed only when every cell is clean", () => {
+    expect(compatStatus([record(), record()]).status).toBe("Fixed");
+    expect(compatStatus([record(), record({ outcome: "timeout" })]).status).toBe("Inconclusive");
+  });
+  it("never turns install or boot failures into Fixed", () => {
+    expect(compatStatus([record({ outcome: "install-failed" }), record({ outcome: "boot-failure" })])).toEqual({
+      status: "Not testable",
+      detail: "2/2 cells install-failed, boot-failure",
+    });
+  });
+  it("is Affected differently on other failures without the signature", () => {
+    expect(compatStatus([record(), record({ outcome: "other-failure" })]).status).toBe("Affected differently");
+  });
+});
+
+describe("claimSentence", () => {
+  const rows = (statuses: Record<string, "reproduced" | "clean" | "install-failed" | "other-failure">) =>
+    compatRows(
+      Object.entries(statuses).map(([uvicorn, outcome]) => record({ uvicorn, outcome })),
+      { preload: true },
+    );
+  const claim = "first fixed release: 0.11.4";
+
+  it("confirms when every version before is affected and every version after is fixed", () => {
+    expect(claimSentence(rows({ "0.2.5": "reproduced", "0.11.3": "reproduced", "0.11.4": "clean", "0.20.0": "clean" }), "0.11.4", claim)).toBe(
+      'The claim "first fixed release: 0.11.4" is confirmed: every tested version before 0.11.4 reproduces (last: 0.11.3) and every tested version from 0.11.4 on is clean.',
+    );
+  });
+  it("refutes when a version at or after the fix still reproduces", () => {
+    expect(claimSentence(rows({ "0.11.3": "reproduced", "0.11.4": "reproduced", "0.11.5": "clean" }), "0.11.4", claim)).toMatch(
+      /is refuted: 0\.11\.4 \(at or after 0\.11\.4\) still reproduce/,
+    );
+  });
+  it("does not confirm when the signature never appeared", () => {
+    expect(claimSentence(rows({ "0.2.0": "install-failed", "0.11.3": "clean", "0.11.4": "clean" }), "0.11.4", claim)).toMatch(
+      /is not confirmed: the signature never appeared in any tested version \(0\.11\.3 to 0\.11\.4\)/,
+    );
+  });
+  it("names the real boundary when it is elsewhere", () => {
+    expect(claimSentence(rows({ "0.3.32": "reproduced", "0.5.2": "clean", "0.11.3": "clean", "0.11.4": "clean" }), "0.11.4", claim)).toBe(
+      'The claim "first fixed release: 0.11.4" is not confirmed as stated: the last affected version is 0.3.32 and the first version from which all tested versions are clean is 0.5.2.',
+    );
+  });
+});
+
+describe("markdown", () => {
+  it("renders the grid: a row per version in PEP 440 order, a column per (class, preload, app)", () => {
+    const cells = [
+      record({ uvicorn: "0.11.4", preload: false }),
+      record({ uvicorn: "0.11.4", preload: true, outcome: "other-failure", reason: "only 7/8 workers | served" }),
+      record({ uvicorn: "0.2.5", preload: false, outcome: "reproduced", reason: "signature in probe logs (3 lines)" }),
+    ];
+    expect(renderGrid(cells)).toBe(
+      [
+        "| uvicorn | UvicornWorker<br>no preload<br>plain | UvicornWorker<br>--preload<br>plain |",
+        "| --- | --- | --- |",
+        "| 0.2.5 | 🔴 reproduced<br><sub>signature in probe logs (3 lines)</sub> |  |",
+        "| 0.11.4 | 🟢 clean<br><sub>48/48 × 200 from 8/8 workers</sub> | 🟠 other-failure<br><sub>only 7/8 workers \\| served</sub> |",
+      ].join("\n"),
+    );
+  });
+
+  it("renders the fix-page style table and the claim from the results", () => {
+    const md = renderMarkdown({
+      scenario: "demo",
+      claim: { text: "first fixed release: 0.11.4", firstFixed: "0.11.4", when: { preload: true } },
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: [record({ uvicorn: "0.11.3", outcome: "reproduced", reason: "x" }), record({ uvicorn: "0.11.4" })],
+      runs: [
+        { startedAt: "2026-11-25T10:00:00.000Z", wallMs: 125_000, cells: 2, imagesBuilt: 2, imagesReused: 0, runtime: "docker", completed: true },
+      ],
+    });
+    expect(md).toContain("Last verified: 2026-11-25");
+    expect(md).toContain(["| Version | Status |", "| --- | --- |", "| 0.11.3 | Affected (1/1 cells reproduced) |", "| 0.11.4 | Fixed (1/1 cells clean) |"].join("\n"));
+    expect(md).toContain('**Claim:** The claim "first fixed release: 0.11.4" is confirmed');
+    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 2 | 0 | docker |  | yes |");
+  });
+});
