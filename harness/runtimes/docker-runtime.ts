@@ -1,0 +1,158 @@
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import { pack } from "tar-stream";
+import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
+
+/** Limits that keep one misbehaving cell from starving the machine or the other cells. */
+const LIMITS = { memoryBytes: 1024 * 1024 * 1024, pids: 512 };
+/** nobody:nogroup: the app under test never runs as root. */
+const USER = "65534:65534";
+
+export class DockerRuntime implements Runtime {
+  readonly name = "docker" as const;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly labels: Record<string, string>,
+  ) {}
+
+  async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
+    signal.throwIfAborted();
+    const portKey = `${spec.port}/tcp`;
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      Cmd: spec.command,
+      User: USER,
+      WorkingDir: "/app",
+      // A minimal environment: nothing of the host's leaks into the experiment.
+      Env: ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"],
+      ExposedPorts: { [portKey]: {} },
+      Labels: { ...this.labels, ...spec.labels },
+      HostConfig: {
+        // Published on loopback only, on a port the engine picks.
+        PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        Init: true,
+        Memory: LIMITS.memoryBytes,
+        PidsLimit: LIMITS.pids,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
+      },
+    });
+    const started = new DockerServer(container);
+    try {
+      await container.putArchive(await tarOf(spec.files), { path: "/" });
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+      started.follow(stream, this.docker, spec);
+      await container.start();
+      started.watchExit();
+      const info = await container.inspect();
+      const hostPort = info.NetworkSettings.Ports[portKey]?.[0]?.HostPort;
+      if (!hostPort) throw new Error(`container ${container.id.slice(0, 12)} published no port for ${portKey}`);
+      started.baseUrl = `http://127.0.0.1:${hostPort}`;
+      signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
+      return started;
+    } catch (err) {
+      await started[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+
+  async exec(image: string, command: string[], signal: AbortSignal) {
+    signal.throwIfAborted();
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: command,
+      Labels: this.labels,
+      HostConfig: { NetworkMode: "none" },
+    });
+    const onAbort = () => void container.kill().catch(() => undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+      const out = collect();
+      const err = collect();
+      this.docker.modem.demuxStream(stream, out.sink, err.sink);
+      const ended = new Promise((resolve) => stream.on("end", resolve));
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await Promise.race([ended, delay(2000)]);
+      return { exitCode: StatusCode, stdout: out.text(), stderr: err.text() };
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+}
+
+class DockerServer implements StartedServer {
+  baseUrl = "";
+  exited: Promise<ServerExit> = new Promise(() => {});
+  private streamEnded: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly container: Docker.Container) {}
+
+  follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on("data", (b: Buffer) => spec.logs.write("stdout", b.toString("utf8")));
+    err.on("data", (b: Buffer) => spec.logs.write("stderr", b.toString("utf8")));
+    docker.modem.demuxStream(stream, out, err);
+    this.streamEnded = new Promise((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", resolve);
+    });
+  }
+
+  watchExit(): void {
+    this.exited = this.container.wait().then(async (r: { StatusCode: number }) => {
+      const state = await this.container.inspect().then(
+        (i) => i.State,
+        () => undefined,
+      );
+      return { exitCode: r.StatusCode, killed: Boolean(state?.OOMKilled) || r.StatusCode === 137 };
+    });
+    // Observed by callers later; never an unhandled rejection when the container vanishes.
+    this.exited.catch(() => undefined);
+  }
+
+  async stop(graceSeconds: number): Promise<ServerExit> {
+    await this.container.stop({ t: Math.ceil(graceSeconds) }).catch((e: { statusCode?: number }) => {
+      // 304: already stopped; 404: already gone. Both are fine here.
+      if (e.statusCode !== 304 && e.statusCode !== 404) throw e;
+    });
+    const exit = await this.exited;
+    // Let the last output reach the collector before anyone reads it.
+    await Promise.race([this.streamEnded, delay(2000)]);
+    return exit;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+async function tarOf(files: PlacedFile[]): Promise<Buffer> {
+  const tar = pack();
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.replace(/^\//, "").split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  for (const d of [...dirs].sort()) tar.entry({ name: `${d}/`, type: "directory", mode: 0o755 });
+  for (const f of files) tar.entry({ name: f.path.replace(/^\//, ""), mode: 0o644 }, f.content);
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function collect() {
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on("data", (b: Buffer) => chunks.push(b));
+  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
