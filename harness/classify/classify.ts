@@ -34,6 +34,12 @@ export function classify(f: RunFacts): Classification {
   if (f.readiness.state === "exited") {
     return { outcome: "boot-failure", reason: `exited with code ${f.readiness.exit.exitCode} before answering HTTP${lastError(f.logs)}` };
   }
+  if (f.readiness.state === "crash-loop") {
+    return {
+      outcome: "boot-failure",
+      reason: `workers crash-looping (${countLabel(f.logs.tracebacks, "traceback")}, no HTTP answer)${firstException(f.logs)}`,
+    };
+  }
   if (f.readiness.state === "timeout") {
     return { outcome: "timeout", reason: `no HTTP answer within ${Math.round(f.readiness.afterMs / 1000)} s` };
   }
@@ -52,7 +58,10 @@ export function classify(f: RunFacts): Classification {
   if (p.pidsServed.length < f.workersAsked) problems.push(`only ${p.pidsServed.length}/${f.workersAsked} workers served`);
   if (f.logs.tracebacks > 0) problems.push(`${countLabel(f.logs.tracebacks, "traceback")}${firstException(f.logs)}`);
   if (problems.length > 0) return { outcome: "other-failure", reason: problems.join("; ") };
-  return { outcome: "clean", reason: `${p.requests}/${p.requests} × ${f.expectedStatus} from ${p.pidsServed.length}/${f.workersAsked} workers` };
+  return {
+    outcome: "clean",
+    reason: `${p.requests}/${p.requests} × ${f.expectedStatus} from ${p.pidsServed.length}/${f.workersAsked} workers`,
+  };
 }
 
 const countLabel = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;

@@ -1,9 +1,7 @@
 import { valid as isPep440 } from "@renovatebot/pep440";
 import { z } from "zod";
 
-const pep440Version = z
-  .string()
-  .refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
+const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
 
 const regex = z.string().superRefine((source, ctx) => {
   try {
@@ -18,7 +16,7 @@ const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 /** YAML reads `3.10` as the number 3.1, so Python versions must be quoted; say so rather than guess. */
-const pythonVersion = z.string().regex(/^3\.\d+$/, "Python version as a quoted string such as \"3.9\"");
+const pythonVersion = z.string().regex(/^3\.\d+$/, 'Python version as a quoted string such as "3.9"');
 
 export const PythonSettings = z.strictObject({
   /**
@@ -58,6 +56,20 @@ export const Scenario = z.strictObject({
     gunicorn: oneOrMany(pep440Version),
   }),
   python: z.record(pythonVersion, PythonSettings).refine((r) => Object.keys(r).length > 0, "at least one Python version"),
+  /**
+   * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
+   * dependency differs from the newest one, and it is recorded in each lock.
+   */
+  constraints: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*$/,
+          "a requirement with a version bound, such as uvloop<0.22",
+        ),
+    )
+    .default([]),
   /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
   onlyBinary: z.array(z.string()).default([]),
   workerClasses: oneOrMany(z.string().regex(/^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$/, "a dotted path such as uvicorn.workers.UvicornWorker")),

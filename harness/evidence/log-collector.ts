@@ -48,6 +48,11 @@ export class LogCollector {
   private currentTraceback: { lines: string[]; hasSignature: boolean } | undefined;
   private firstOtherTraceback: string[] | undefined;
 
+  /** Tracebacks so far: readiness uses it to notice workers that crash in a loop. */
+  get tracebackCount(): number {
+    return this.tracebacks;
+  }
+
   constructor(
     private readonly signatures: RegExp[],
     private readonly caps: LogCaps = DEFAULT_CAPS,
@@ -121,4 +126,3 @@ export class LogCollector {
     if (tb && !tb.hasSignature && !this.firstOtherTraceback) this.firstOtherTraceback = tb.lines;
   }
 }
-

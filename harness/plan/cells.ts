@@ -17,6 +17,7 @@ export interface EnvSpec {
   base: string;
   packages: { name: string; version: string }[];
   onlyBinary: string[];
+  constraints: string[];
 }
 
 /** Every combination of the scenario's axes, in a stable order (python, gunicorn, uvicorn, ...). */
@@ -43,6 +44,7 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
       { name: "uvicorn", version: cell.uvicorn },
     ],
     onlyBinary: s.onlyBinary,
+    constraints: s.constraints,
   };
 }
 

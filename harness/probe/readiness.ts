@@ -5,7 +5,9 @@ import { probeOnce } from "./probe.js";
 export type Readiness =
   | { state: "ready"; afterMs: number }
   | { state: "exited"; afterMs: number; exit: ServerExit }
-  | { state: "timeout"; afterMs: number };
+  | { state: "timeout"; afterMs: number }
+  /** Workers keep dying and Gunicorn keeps replacing them: waiting longer would only burn time. */
+  | { state: "crash-loop"; afterMs: number };
 
 /**
  * Ready means the server answered HTTP at all (any status: a 500 is a booted server whose
@@ -16,18 +18,23 @@ export async function waitForReady(
   exited: Promise<ServerExit>,
   timeoutMs: number,
   signal: AbortSignal,
+  isCrashLooping: () => boolean = () => false,
 ): Promise<Readiness> {
   const start = performance.now();
   const agent = new Agent({ connections: 1 });
   let exit: ServerExit | undefined;
-  void exited.then((e) => {
-    exit = e;
-  }, () => undefined);
+  void exited.then(
+    (e) => {
+      exit = e;
+    },
+    () => undefined,
+  );
   try {
     while (!signal.aborted) {
       const elapsed = performance.now() - start;
       if (exit) return { state: "exited", afterMs: elapsed, exit };
       if (elapsed > timeoutMs) return { state: "timeout", afterMs: elapsed };
+      if (isCrashLooping()) return { state: "crash-loop", afterMs: elapsed };
       const r = await probeOnce(agent, url, Math.min(5000, timeoutMs), signal);
       if (r.status !== undefined) return { state: "ready", afterMs: performance.now() - start };
       await new Promise((res) => setTimeout(res, 200));

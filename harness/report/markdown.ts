@@ -29,7 +29,9 @@ function minutes(ms: number): string {
 /** The report users read: compatibility table, the claim, the full grid, envs and runs. */
 export function renderMarkdown(r: ResultsFile): string {
   const when = r.claim?.when ?? {};
-  const whenText = Object.entries(when).map(([k, v]) => `${k}=${v}`).join(", ");
+  const whenText = Object.entries(when)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
   const rows = compatRows(r.cells, when);
   const parts: string[] = [`# ${r.scenario}`, ""];
   if (r.description) parts.push(r.description.trim(), "");
@@ -40,21 +42,39 @@ export function renderMarkdown(r: ResultsFile): string {
     `Status per uvicorn version over ${whenText ? `the cells with ${whenText}` : "all cells"}: Affected = the signature appeared in at least one cell; Fixed = every cell booted, every probe was answered by every worker and the signature never appeared; Affected differently = other failures without the signature; Not testable = no cell could run.`,
     "",
   );
-  parts.push(table(["Version", "Status"], rows.map((row) => [row.version, `${row.status} (${row.detail})`])), "");
+  parts.push(
+    table(
+      ["Version", "Status"],
+      rows.map((row) => [row.version, `${row.status} (${row.detail})`]),
+    ),
+    "",
+  );
   if (r.claim) parts.push(`**Claim:** ${claimSentence(rows, r.claim.firstFixed, r.claim.text)}`, "");
 
   parts.push("## Full grid", "");
-  parts.push(`Legend: ${Object.entries(ICON).map(([o, i]) => `${i} ${o}`).join(" · ")}`, "");
+  parts.push(
+    `Legend: ${Object.entries(ICON)
+      .map(([o, i]) => `${i} ${o}`)
+      .join(" · ")}`,
+    "",
+  );
   for (const [group, cells] of groupBy(r.cells, (c) => `Python ${c.python} · gunicorn ${c.gunicorn} · ${c.workers} workers`)) {
     parts.push(`### ${group}`, "", renderGrid(cells), "");
   }
 
   parts.push("## Environments", "");
   parts.push("Exact packages installed in each image (pip freeze), or the lock that failed to install.", "");
-  for (const [env, cells] of groupBy(r.cells, (c) => `Python ${c.pythonFull ?? c.python} · uvicorn ${c.uvicorn} · gunicorn ${c.gunicorn}`)) {
+  for (const [env, cells] of groupBy(
+    r.cells,
+    (c) => `Python ${c.pythonFull ?? c.python} · uvicorn ${c.uvicorn} · gunicorn ${c.gunicorn}`,
+  )) {
     const first = cells[0] as CellRecord;
     const pkgs = first.evidence.packages.join(", ") || "(none resolved)";
-    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}`);
+    const res = first.evidence.resolution;
+    const how = res
+      ? ` — ${res.strategy} as of ${res.resolvedOn} for ${res.platform}${res.constraints.length ? `, constraints ${res.constraints.join(", ")}` : ""}${res.onlyBinary.length ? `, wheels only for ${res.onlyBinary.join(", ")}` : ""}`
+      : "";
+    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${how}`);
   }
   parts.push("");
 
@@ -62,16 +82,18 @@ export function renderMarkdown(r: ResultsFile): string {
   parts.push(
     table(
       ["Started (UTC)", "Wall time", "Cells", "Images built", "Images reused", "Runtime", "Filter", "Completed"],
-      r.runs.slice(-10).map((run) => [
-        run.startedAt.replace("T", " ").slice(0, 19),
-        minutes(run.wallMs),
-        String(run.cells),
-        String(run.imagesBuilt),
-        String(run.imagesReused),
-        run.runtime,
-        run.filter ? `\`${esc(run.filter)}\`` : "",
-        run.completed ? "yes" : "interrupted",
-      ]),
+      r.runs
+        .slice(-10)
+        .map((run) => [
+          run.startedAt.replace("T", " ").slice(0, 19),
+          minutes(run.wallMs),
+          String(run.cells),
+          String(run.imagesBuilt),
+          String(run.imagesReused),
+          run.runtime,
+          run.filter ? `\`${esc(run.filter)}\`` : "",
+          run.completed ? "yes" : "interrupted",
+        ]),
     ),
     "",
   );

@@ -19,13 +19,23 @@ export const Evidence = z.strictObject({
   /** Distinct worker pids that answered with the expected status. */
   pidsServed: z.array(z.number()),
   workersAsked: z.number(),
-  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "not-started"]), afterMs: z.number() }),
+  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "crash-loop", "not-started"]), afterMs: z.number() }),
   exit: z.strictObject({ exitCode: z.number(), killed: z.boolean() }).optional(),
   /** The last lines of output (both streams), enough to see what happened without the full log. */
   logTail: z.array(LogLine),
   totalLogLines: z.number(),
   /** name==version of everything installed in the image (pip freeze), or the lock that failed. */
   packages: z.array(z.string()),
+  /** How the env's lock was resolved: strategy, day, target platform, constraints. */
+  resolution: z
+    .strictObject({
+      strategy: z.string(),
+      resolvedOn: z.string(),
+      platform: z.string(),
+      constraints: z.array(z.string()),
+      onlyBinary: z.array(z.string()),
+    })
+    .optional(),
   /** Why the env could not be built, and the tail of its log. */
   installLog: z.string().optional(),
 });

@@ -29,7 +29,11 @@ describe("classify", () => {
   });
 
   it("is reproduced when the signature appears and the server never booted", () => {
-    const r = classify({ ...healthy, readiness: { state: "exited", afterMs: 10, exit: { exitCode: 3, killed: false } }, logs: logsOf("RuntimeError: Event loop is closed\n") });
+    const r = classify({
+      ...healthy,
+      readiness: { state: "exited", afterMs: 10, exit: { exitCode: 3, killed: false } },
+      logs: logsOf("RuntimeError: Event loop is closed\n"),
+    });
     expect(r.outcome).toBe("reproduced");
   });
 
@@ -48,7 +52,7 @@ describe("classify", () => {
   });
 
   it("is other-failure on another traceback, naming its exception", () => {
-    const r = classify({ ...healthy, logs: logsOf("Traceback (most recent call last):\n  File \"a.py\"\nValueError: boom\n") });
+    const r = classify({ ...healthy, logs: logsOf('Traceback (most recent call last):\n  File "a.py"\nValueError: boom\n') });
     expect(r).toEqual({ outcome: "other-failure", reason: "1 traceback: ValueError: boom" });
   });
 
@@ -57,9 +61,24 @@ describe("classify", () => {
       ...healthy,
       probes: undefined,
       readiness: { state: "exited", afterMs: 800, exit: { exitCode: 3, killed: false } },
-      logs: logsOf("Traceback (most recent call last):\n  File \"app.py\"\nImportError: nope\n[INFO] Reason: Worker failed to boot.\n"),
+      logs: logsOf('Traceback (most recent call last):\n  File "app.py"\nImportError: nope\n[INFO] Reason: Worker failed to boot.\n'),
     });
     expect(r).toEqual({ outcome: "boot-failure", reason: "exited with code 3 before answering HTTP: ImportError: nope" });
+  });
+
+  it("is boot-failure when workers crash in a loop, naming the exception", () => {
+    const r = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "crash-loop", afterMs: 3000 },
+      logs: logsOf(
+        "Traceback (most recent call last):\n  File \"w.py\"\nRuntimeError: There is no current event loop in thread 'MainThread'.\n",
+      ),
+    });
+    expect(r).toEqual({
+      outcome: "boot-failure",
+      reason: "workers crash-looping (1 traceback, no HTTP answer): RuntimeError: There is no current event loop in thread 'MainThread'.",
+    });
   });
 
   it("is timeout when no answer came in time, never clean", () => {

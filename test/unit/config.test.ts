@@ -3,7 +3,6 @@ import { parseScenario } from "../../harness/config/load.js";
 import { ConfigError } from "../../harness/errors.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
-
 const errorOf = (text: string) => {
   try {
     parseScenario(text);

@@ -31,7 +31,9 @@ describe("claimSentence", () => {
   const claim = "first fixed release: 0.11.4";
 
   it("confirms when every version before is affected and every version after is fixed", () => {
-    expect(claimSentence(rows({ "0.2.5": "reproduced", "0.11.3": "reproduced", "0.11.4": "clean", "0.20.0": "clean" }), "0.11.4", claim)).toBe(
+    expect(
+      claimSentence(rows({ "0.2.5": "reproduced", "0.11.3": "reproduced", "0.11.4": "clean", "0.20.0": "clean" }), "0.11.4", claim),
+    ).toBe(
       'The claim "first fixed release: 0.11.4" is confirmed: every tested version before 0.11.4 reproduces (last: 0.11.3) and every tested version from 0.11.4 on is clean.',
     );
   });
@@ -77,11 +79,26 @@ describe("markdown", () => {
       lastVerified: "2026-11-25",
       cells: [record({ uvicorn: "0.11.3", outcome: "reproduced", reason: "x" }), record({ uvicorn: "0.11.4" })],
       runs: [
-        { startedAt: "2026-11-25T10:00:00.000Z", wallMs: 125_000, cells: 2, imagesBuilt: 2, imagesReused: 0, runtime: "docker", completed: true },
+        {
+          startedAt: "2026-11-25T10:00:00.000Z",
+          wallMs: 125_000,
+          cells: 2,
+          imagesBuilt: 2,
+          imagesReused: 0,
+          runtime: "docker",
+          completed: true,
+        },
       ],
     });
     expect(md).toContain("Last verified: 2026-11-25");
-    expect(md).toContain(["| Version | Status |", "| --- | --- |", "| 0.11.3 | Affected (1/1 cells reproduced) |", "| 0.11.4 | Fixed (1/1 cells clean) |"].join("\n"));
+    expect(md).toContain(
+      [
+        "| Version | Status |",
+        "| --- | --- |",
+        "| 0.11.3 | Affected (1/1 cells reproduced) |",
+        "| 0.11.4 | Fixed (1/1 cells clean) |",
+      ].join("\n"),
+    );
     expect(md).toContain('**Claim:** The claim "first fixed release: 0.11.4" is confirmed');
     expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 2 | 0 | docker |  | yes |");
   });

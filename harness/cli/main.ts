@@ -1,0 +1,90 @@
+import { parseArgs } from "node:util";
+import { loadScenario } from "../config/load.js";
+import { ConfigError, HarnessError } from "../errors.js";
+import { terminalReporter } from "../report/terminal.js";
+import { runMatrix } from "../run/run-matrix.js";
+import { connectDocker } from "../runtimes/docker-engine.js";
+
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--cache-dir .cache]`;
+
+function parseOptions(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      config: { type: "string", default: "matrix.yaml" },
+      out: { type: "string", default: "reports" },
+      only: { type: "string" },
+      concurrency: { type: "string", default: "2" },
+      "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+/** Exit codes: 0 run completed, 2 harness/config error (one line), 130 interrupted. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== "run") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(rest);
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; ${USAGE}`);
+  }
+  const values = parsed.values;
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ConfigError(`--concurrency: "${values.concurrency}" is not a positive integer`);
+
+  const scenario = await loadScenario(values.config);
+  const docker = await connectDocker();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    // First Ctrl-C: stop cleanly (containers removed, finished cells kept). Second: leave now;
+    // the next run reaps what is left.
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write("\ninterrupted: stopping containers and saving finished cells (Ctrl-C again to force)\n");
+    controller.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await runMatrix({
+      scenario,
+      docker,
+      outDir: values.out,
+      cacheDir: values["cache-dir"],
+      ...(values.only ? { only: values.only } : {}),
+      concurrency,
+      signal: controller.signal,
+      onEvent: terminalReporter(process.stderr),
+    });
+    return 0;
+  } catch (err) {
+    if (controller.signal.aborted) return 130;
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Harness errors print one line and exit 2; anything else is a bug and keeps its stack. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (err) {
+    if (err instanceof HarnessError) {
+      process.stderr.write(`repro-matrix: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}

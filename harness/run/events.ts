@@ -1,0 +1,13 @@
+import type { Cell } from "../plan/cells.js";
+import type { CellRecord } from "../store/record.js";
+import type { RunInfo } from "../store/results-file.js";
+
+/** What a run tells its reporters; reporters never reach into the runner. */
+export type RunEvent =
+  | { type: "run-started"; total: number; envs: number; runId: string }
+  | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
+  | { type: "cell-started"; cell: Cell }
+  | { type: "cell-finished"; record: CellRecord; done: number; total: number }
+  | { type: "run-finished"; info: RunInfo; counts: Record<string, number>; reportDir: string };
+
+export type RunListener = (event: RunEvent) => void;

@@ -1,0 +1,168 @@
+import { classify } from "../classify/classify.js";
+import type { Scenario } from "../config/schema.js";
+import type { Lock } from "../envs/lock.js";
+import type { PreparedEnv } from "../envs/prepare-env.js";
+import { LogCollector } from "../evidence/log-collector.js";
+import { VENV } from "../images/env-image.js";
+import type { Cell } from "../plan/cells.js";
+import { type ProbeSummary, probeServer } from "../probe/probe.js";
+import { type Readiness, waitForReady } from "../probe/readiness.js";
+import type { PlacedFile, Runtime, ServerExit } from "../runtimes/runtime.js";
+import type { CellRecord, Evidence } from "../store/record.js";
+
+const PORT = 8000;
+
+/** The module Gunicorn loads for a fixture: import-time-loop -> import_time_loop:app. */
+export const appTarget = (app: string) => `${app.replaceAll("-", "_")}:app`;
+
+export function gunicornCommand(cell: Cell, s: Scenario): string[] {
+  return [
+    `${VENV}/bin/gunicorn`,
+    ...["--workers", String(cell.workers), "--worker-class", cell.workerClass],
+    ...["--bind", `0.0.0.0:${PORT}`, "--chdir", "/app", "--worker-tmp-dir", "/tmp"],
+    ...["--graceful-timeout", String(s.timeouts.stopSeconds), "--timeout", "30"],
+    ...(cell.preload ? ["--preload"] : []),
+    appTarget(cell.app),
+  ];
+}
+
+const baseRecord = (cell: Cell, s: Scenario, startedAt: Date, start: number) => ({
+  scenario: s.scenario,
+  ...cell,
+  command: gunicornCommand(cell, s),
+  startedAt: startedAt.toISOString(),
+  durationMs: Math.round(performance.now() - start),
+});
+
+const resolutionOf = (lock: Lock) => ({
+  strategy: lock.strategy,
+  resolvedOn: lock.resolvedOn,
+  platform: lock.platform,
+  constraints: lock.constraints,
+  onlyBinary: lock.onlyBinary,
+});
+
+const emptyEvidence = (cell: Cell): Evidence => ({
+  signatureMatches: [],
+  tracebacks: 0,
+  requests: 0,
+  statusCounts: {},
+  connectionErrors: {},
+  pidsServed: [],
+  workersAsked: cell.workers,
+  readiness: { state: "not-started", afterMs: 0 },
+  logTail: [],
+  totalLogLines: 0,
+  packages: [],
+});
+
+/** A cell whose env could not be built: install-failed, with the lock it tried and the log. */
+export function installFailedRecord(
+  cell: Cell,
+  s: Scenario,
+  env: Extract<PreparedEnv, { ok: false }>,
+  runtime: Runtime["name"],
+): CellRecord {
+  return {
+    ...baseRecord(cell, s, new Date(), performance.now()),
+    outcome: "install-failed",
+    reason: env.reason,
+    runtime,
+    ...(env.facts ? { pythonFull: env.facts.python } : {}),
+    evidence: {
+      ...emptyEvidence(cell),
+      packages: env.lock?.packages.map((p) => `${p.name}==${p.version}`) ?? [],
+      ...(env.lock ? { resolution: resolutionOf(env.lock) } : {}),
+      installLog: env.log,
+    },
+  };
+}
+
+/**
+ * Boot one server, wait for it, probe it, stop it, and classify what happened. A server that
+ * crashes or hangs is a result; only the run's own abort (Ctrl-C) escapes as an exception.
+ * The server is disposed (removed) on every path.
+ */
+export async function runCell(
+  cell: Cell,
+  s: Scenario,
+  env: Extract<PreparedEnv, { ok: true }>,
+  runtime: Runtime,
+  apps: PlacedFile[],
+  runSignal: AbortSignal,
+): Promise<CellRecord> {
+  const startedAt = new Date();
+  const start = performance.now();
+  const logs = new LogCollector(s.signatures.map((r) => new RegExp(r)));
+  const deadline = AbortSignal.timeout(s.timeouts.cellSeconds * 1000);
+  const signal = AbortSignal.any([runSignal, deadline]);
+  let readiness: Readiness = { state: "timeout", afterMs: 0 };
+  let probes: ProbeSummary | undefined;
+  let exit: ServerExit | undefined;
+  try {
+    await using server = await runtime.start(
+      { image: env.image, command: gunicornCommand(cell, s), files: apps, port: PORT, logs, labels: {} },
+      signal,
+    );
+    // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
+    // many tracebacks as workers before any answer means they will not come up.
+    const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
+    readiness = await waitForReady(server.baseUrl + s.probes.path, server.exited, s.timeouts.bootSeconds * 1000, signal, crashLooping);
+    if (readiness.state === "ready") {
+      logs.phase = "probe";
+      probes = await probeServer(
+        {
+          baseUrl: server.baseUrl,
+          ...s.probes,
+          workers: cell.workers,
+          requestTimeoutMs: s.timeouts.requestSeconds * 1000,
+        },
+        signal,
+      );
+    }
+    logs.phase = "shutdown";
+    exit = readiness.state === "exited" ? readiness.exit : await server.stop(s.timeouts.stopSeconds);
+  } catch (err) {
+    if (runSignal.aborted || !deadline.aborted) throw err;
+    // The cell's own deadline: a result (timeout), not a harness fault.
+    if (readiness.afterMs === 0) readiness = { state: "timeout", afterMs: performance.now() - start };
+  }
+  const summary = logs.finish();
+  const cellTimedOut = deadline.aborted && !runSignal.aborted;
+  const { outcome, reason } = classify({
+    readiness,
+    ...(probes ? { probes } : {}),
+    logs: summary,
+    workersAsked: cell.workers,
+    expectedStatus: s.probes.expectedStatus,
+    cellTimedOut,
+  });
+  return {
+    ...baseRecord(cell, s, startedAt, start),
+    outcome,
+    reason,
+    runtime: runtime.name,
+    pythonFull: env.facts.python,
+    image: env.image,
+    evidence: {
+      ...emptyEvidence(cell),
+      signatureMatches: summary.signatureMatches,
+      ...(summary.firstOtherTraceback ? { firstOtherTraceback: summary.firstOtherTraceback } : {}),
+      tracebacks: summary.tracebacks,
+      ...(probes
+        ? {
+            requests: probes.requests,
+            statusCounts: probes.statusCounts,
+            connectionErrors: probes.connectionErrors,
+            pidsServed: probes.pidsServed,
+          }
+        : {}),
+      readiness: { state: readiness.state, afterMs: Math.round(readiness.afterMs) },
+      ...(exit ? { exit } : {}),
+      logTail: [...summary.head, ...summary.tail].slice(-40),
+      totalLogLines: summary.totalLines,
+      packages: env.freeze,
+      resolution: resolutionOf(env.lock),
+    },
+  };
+}

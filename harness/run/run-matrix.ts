@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import pLimit from "p-limit";
+import type { Scenario } from "../config/schema.js";
+import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
+import { ensureUv } from "../envs/uv.js";
+import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
+import { parseOnly } from "../plan/filter.js";
+import { renderMarkdown } from "../report/markdown.js";
+import { DockerRuntime } from "../runtimes/docker-runtime.js";
+import { ownerLabels } from "../runtimes/labels.js";
+import { reapOrphans, removeRun } from "../runtimes/reaper.js";
+import { appendRecord } from "../store/jsonl.js";
+import type { CellRecord } from "../store/record.js";
+import { mergeCells, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
+import { HARNESS_VERSION } from "../version.js";
+import type { RunListener } from "./events.js";
+import { loadFixtureApps } from "./fixtures.js";
+import { installFailedRecord, runCell } from "./run-cell.js";
+
+export interface RunOptions {
+  scenario: Scenario;
+  docker: Docker;
+  /** Reports go to <outDir>/<scenario>/. */
+  outDir: string;
+  cacheDir: string;
+  only?: string;
+  concurrency: number;
+  signal: AbortSignal;
+  onEvent: RunListener;
+}
+
+/**
+ * Plan the cells, build each env once, run cells as their env is ready (bounded parallelism),
+ * append each record as it lands, then merge into results.json and render the report.
+ * Containers of this run are removed on every way out, Ctrl-C included.
+ */
+export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; records: CellRecord[] }> {
+  const s = o.scenario;
+  const started = new Date();
+  const t0 = performance.now();
+  const runId = randomUUID().slice(0, 8);
+  const filter = o.only ? parseOnly(o.only) : () => true;
+  const cells = expandCells(s).filter(filter);
+  const apps = await loadFixtureApps(s.apps);
+  const reportDir = join(o.outDir, s.scenario);
+  const jsonl = join(reportDir, "results.jsonl");
+
+  const groups = new Map<string, { spec: ReturnType<typeof envOf>; cells: Cell[] }>();
+  for (const cell of cells) {
+    const spec = envOf(cell, s);
+    const key = envKey(spec);
+    const g = groups.get(key) ?? { spec, cells: [] };
+    g.cells.push(cell);
+    groups.set(key, g);
+  }
+  o.onEvent({ type: "run-started", total: cells.length, envs: groups.size, runId });
+
+  await reapOrphans(o.docker);
+  const runtime = new DockerRuntime(o.docker, ownerLabels(runId));
+  const records: CellRecord[] = [];
+  let imagesBuilt = 0;
+  let imagesReused = 0;
+  let completed = false;
+  try {
+    const uv = await ensureUv(o.cacheDir, o.signal);
+    const ctx = { docker: o.docker, runtime, cacheDir: o.cacheDir, uv, signal: o.signal };
+    // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
+    const envLimit = pLimit(2);
+    const cellLimit = pLimit(o.concurrency);
+    const record = async (r: CellRecord) => {
+      records.push(r);
+      await appendRecord(jsonl, r);
+      o.onEvent({ type: "cell-finished", record: r, done: records.length, total: cells.length });
+    };
+    await settleAll(
+      [...groups.values()].map((g) =>
+        envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
+          if (env.imageBuilt) imagesBuilt++;
+          else if (env.ok) imagesReused++;
+          o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
+          await settleAll(
+            g.cells.map((cell) =>
+              cellLimit(async () => {
+                o.signal.throwIfAborted();
+                if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
+                o.onEvent({ type: "cell-started", cell });
+                return record(await runCell(cell, s, env, runtime, apps, o.signal));
+              }),
+            ),
+          );
+        }),
+      ),
+    );
+    completed = true;
+  } finally {
+    await removeRun(o.docker, runId);
+    // Whatever finished is kept, even when the run was interrupted or failed.
+    if (records.length > 0 || completed) {
+      await writeResults(o, reportDir, records, {
+        startedAt: started.toISOString(),
+        wallMs: Math.round(performance.now() - t0),
+        cells: records.length,
+        imagesBuilt,
+        imagesReused,
+        runtime: runtime.name,
+        ...(o.only ? { filter: o.only } : {}),
+        completed,
+      });
+    }
+  }
+  const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  o.onEvent({ type: "run-finished", info: results.runs.at(-1) as ResultsFile["runs"][number], counts, reportDir });
+  return { results, records };
+}
+
+async function writeResults(o: RunOptions, reportDir: string, records: CellRecord[], run: ResultsFile["runs"][number]) {
+  const file = join(reportDir, "results.json");
+  const previous = await readResultsFile(file);
+  const s = o.scenario;
+  const results: ResultsFile = {
+    scenario: s.scenario,
+    ...(s.description ? { description: s.description } : {}),
+    ...(s.claim ? { claim: { text: s.claim.text, firstFixed: s.claim.firstFixed, when: s.claim.when } } : {}),
+    harnessVersion: HARNESS_VERSION,
+    lastVerified: records.length > 0 ? run.startedAt.slice(0, 10) : (previous?.lastVerified ?? run.startedAt.slice(0, 10)),
+    cells: mergeCells(previous?.cells ?? [], records),
+    runs: [...(previous?.runs ?? []), run],
+  };
+  await writeAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
+}
+
+/** Like Promise.all, but waits for every task to settle first, so nothing still runs during cleanup. */
+async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
