@@ -25,22 +25,34 @@ export function parseScenario(text: string, file = "matrix.yaml"): Scenario {
   }
   const result = Scenario.safeParse(doc.toJS());
   if (result.success) return result.data;
-  throw new ConfigError(describeIssue(result.error.issues[0] as z.core.$ZodIssue, file, doc, lineCounter));
+  // A misspelt key is the root cause of the "missing field" issue it also causes: report it first.
+  const issues = [...result.error.issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));
+  const missing = issues.filter((i) => getIn(doc.toJS(), i.path) === undefined).map((i) => i.path.map(String).join("."));
+  throw new ConfigError(describeIssue(issues[0] as z.core.$ZodIssue, file, doc, lineCounter, missing));
 }
 
-function describeIssue(issue: z.core.$ZodIssue, file: string, doc: ReturnType<typeof parseDocument>, lc: LineCounter): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  doc: ReturnType<typeof parseDocument>,
+  lc: LineCounter,
+  missing: string[],
+): string {
   const path = issue.path.map(String);
   // Unknown keys are reported on their parent; point at the key itself so the line is exact.
   const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
   const target = keys.length > 0 ? [...path, keys[0] as string] : path;
   const line = lineOf(doc, lc, target);
   const field = target.length > 0 ? target.join(".") : "(top level)";
-  const message =
-    issue.code === "unrecognized_keys"
-      ? "unknown field (allowed fields are listed in the README)"
-      : issue.code === "invalid_key"
-        ? (issue.issues[0]?.message ?? issue.message)
-        : issue.message;
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    const guess = missing.find((m) => similar(m, field));
+    message = guess ? `unknown field; did you mean ${guess}?` : "unknown field (allowed fields are listed in the README)";
+  } else if (issue.code === "invalid_key") {
+    message = issue.issues[0]?.message ?? issue.message;
+  } else if (missing.includes(field)) {
+    message = "required field is missing";
+  }
   return `${file}${line ? `:${line}` : ""}: ${field}: ${message}`;
 }
 
@@ -61,6 +73,32 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: st
     }
   }
   return undefined;
+}
+
+function getIn(value: unknown, path: PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/** Same parent, and one name is a prefix of the other or they differ by a letter or two. */
+function similar(a: string, b: string): boolean {
+  const [pa, pb] = [a.split("."), b.split(".")];
+  if (pa.length !== pb.length || pa.slice(0, -1).join(".") !== pb.slice(0, -1).join(".")) return false;
+  const [x, y] = [(pa.at(-1) ?? "").toLowerCase(), (pb.at(-1) ?? "").toLowerCase()];
+  return x.startsWith(y) || y.startsWith(x) || editDistance(x, y) <= 2;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }
 
 const firstLine = (s: string) => s.split("\n")[0] ?? s;

@@ -1,0 +1,48 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseScenario } from "../../harness/config/load.js";
+import type { RunEvent } from "../../harness/run/events.js";
+import { runMatrix } from "../../harness/run/run-matrix.js";
+import { connectDocker } from "../../harness/runtimes/docker-engine.js";
+
+/** Shared with `npm run matrix`, so base images and downloads are reused across tests. */
+export const CACHE_DIR = process.env.REPRO_MATRIX_CACHE ?? join(process.cwd(), ".cache");
+export const BIN = join(process.cwd(), "bin", "repro-matrix.js");
+
+/** A scenario for integration tests: small, fast, and true whatever uvicorn's history is. */
+export const itScenario = (name: string, body: string) => `scenario: ${name}
+python:
+  "3.9": { base: "debian:bullseye" }
+onlyBinary: [uvloop]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 16, concurrency: 4, coverageBudget: 64 }
+timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+${body}`;
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `repro-matrix-${prefix}-`));
+}
+
+export async function writeConfig(dir: string, text: string): Promise<string> {
+  const file = join(dir, "matrix.yaml");
+  await writeFile(file, text);
+  return file;
+}
+
+/** Run a scenario in-process against the real engine, collecting the events. */
+export async function runScenario(text: string, outDir: string, opts: { only?: string; signal?: AbortSignal } = {}) {
+  const events: RunEvent[] = [];
+  const docker = await connectDocker();
+  const result = await runMatrix({
+    scenario: parseScenario(text),
+    docker,
+    outDir,
+    cacheDir: CACHE_DIR,
+    concurrency: 2,
+    signal: opts.signal ?? new AbortController().signal,
+    onEvent: (e) => events.push(e),
+    ...(opts.only ? { only: opts.only } : {}),
+  });
+  return { ...result, events, docker };
+}

@@ -1,0 +1,75 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { connectDocker } from "../../harness/runtimes/docker-engine.js";
+import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
+import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { MINIMAL } from "../helpers/scenarios.js";
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  execa("node", [BIN, ...args], { reject: false, env: { REPRO_MATRIX_CACHE: CACHE_DIR, ...env } });
+
+describe("repro-matrix CLI", () => {
+  it("exits 2 with one line naming the field and line of a malformed matrix.yaml", async () => {
+    const dir = await tempDir("cli-bad");
+    const config = await writeConfig(dir, MINIMAL.replace("workerClasses:", "workerClass:"));
+    const r = await cli(["run", "--config", config, "--out", dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/matrix\.yaml:7: workerClass: unknown field; did you mean workerClasses\?$/m);
+  });
+
+  it("exits 2 naming the fix when no Docker engine answers", async () => {
+    const dir = await tempDir("cli-noengine");
+    const config = await writeConfig(dir, MINIMAL);
+    const r = await cli(["run", "--config", config, "--out", dir], { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "repro-matrix: no Docker engine answers at unix:///nonexistent/docker.sock: start one (e.g. `sudo dockerd`; see README) or set DOCKER_HOST",
+    );
+  });
+
+  it("exits 2 on an unknown flag", async () => {
+    const r = await cli(["run", "--concurency", "2"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--concurency/);
+  });
+
+  it("on Ctrl-C mid-run: stops every container, keeps finished cells, exits 130", async () => {
+    const dir = await tempDir("cli-sigint");
+    const config = await writeConfig(
+      dir,
+      itScenario(
+        "it-sigint",
+        `packages: { uvicorn: 0.39.0, gunicorn: 23.0.0 }
+workerClasses: [uvicorn.workers.UvicornWorker, uvicorn.workers.UvicornH11Worker]
+preload: [false, true]
+workers: 4
+apps: [plain, lifespan]
+`,
+      ),
+    );
+    const child = execa("node", [BIN, "run", "--config", config, "--out", dir, "--concurrency", "2"], {
+      reject: false,
+      env: { REPRO_MATRIX_CACHE: CACHE_DIR },
+    });
+    // Interrupt once the first cell has finished, while others are running.
+    await new Promise<void>((resolve) => {
+      child.stderr?.on("data", (b: Buffer) => {
+        if (/\[1\/8\]/.test(b.toString())) resolve();
+      });
+      void child.then(() => resolve());
+    });
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    const docker = await connectDocker();
+    const left = await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } });
+    expect(left).toEqual([]);
+    const results = JSON.parse(await readFile(join(dir, "it-sigint", "results.json"), "utf8"));
+    expect(results.runs.at(-1).completed).toBe(false);
+    expect(results.cells.length).toBeGreaterThanOrEqual(1);
+    expect(results.cells.length).toBeLessThan(8);
+  }, 600_000);
+});

@@ -1,0 +1,105 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { RUN_LABEL } from "../../harness/runtimes/labels.js";
+import type { CellRecord } from "../../harness/store/record.js";
+import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
+
+// Real engine, real PyPI packages, real HTTP. The fixtures decide the outcome, not uvicorn's
+// history: a fixture that prints the signature, a plain app, a version that does not exist,
+// an app that cannot be imported.
+const SCENARIO = itScenario(
+  "it-outcomes",
+  `packages:
+  uvicorn: [0.39.0, 9999.0.0]
+  gunicorn: 23.0.0
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false]
+workers: 4
+apps: [plain, prints-signature, fails-import]
+`,
+);
+
+describe("a real run of four kinds of cell", () => {
+  let out: string;
+  let run: Awaited<ReturnType<typeof runScenario>>;
+  const cell = (uvicorn: string, app: string) => run.records.find((r) => r.uvicorn === uvicorn && r.app === app) as CellRecord;
+
+  beforeAll(async () => {
+    out = await tempDir("outcomes");
+    run = await runScenario(SCENARIO, out);
+  });
+
+  it("plain app → clean, served by all 4 workers, with the installed packages as evidence", () => {
+    const r = cell("0.39.0", "plain");
+    expect(r.outcome, r.reason).toBe("clean");
+    expect(r.evidence.pidsServed).toHaveLength(4);
+    expect(r.evidence.statusCounts["200"]).toBe(r.evidence.requests);
+    expect(r.evidence.packages).toContain("uvicorn==0.39.0");
+    expect(r.evidence.packages).toContain("gunicorn==23.0.0");
+    expect(r.pythonFull).toMatch(/^3\.9\./);
+  });
+
+  it("a fixture that prints the signature → reproduced, with the matched lines", () => {
+    const r = cell("0.39.0", "prints-signature");
+    expect(r.outcome).toBe("reproduced");
+    expect(r.evidence.signatureMatches.length).toBeGreaterThan(0);
+    expect(r.evidence.signatureMatches[0]).toMatchObject({ stream: "stderr", text: "RuntimeError: Event loop is closed" });
+  });
+
+  it("an app that fails to import → boot-failure, naming the error", () => {
+    const r = cell("0.39.0", "fails-import");
+    expect(r.outcome).toBe("boot-failure");
+    expect(r.reason).toContain("ImportError: fixture fails_import");
+    expect(r.evidence.exit?.exitCode).not.toBe(0);
+  });
+
+  it("a version that does not exist → install-failed for every app, with the resolver's reason", () => {
+    const failed = run.records.filter((r) => r.uvicorn === "9999.0.0");
+    expect(failed.map((r) => r.outcome)).toEqual(["install-failed", "install-failed", "install-failed"]);
+    expect(failed[0]?.reason).toMatch(/uvicorn==9999\.0\.0/);
+  });
+
+  it("writes results.jsonl, results.json and the report", async () => {
+    const dir = join(out, "it-outcomes");
+    const lines = (await readFile(join(dir, "results.jsonl"), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(6);
+    const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8"));
+    expect(results.cells).toHaveLength(6);
+    for (const c of results.cells) {
+      for (const field of [
+        "uvicorn",
+        "gunicorn",
+        "python",
+        "workerClass",
+        "preload",
+        "app",
+        "workers",
+        "outcome",
+        "evidence",
+        "startedAt",
+        "durationMs",
+      ]) {
+        expect(c).toHaveProperty(field);
+      }
+    }
+    const md = await readFile(join(dir, "README.md"), "utf8");
+    expect(md).toContain("| 9999.0.0 | Not testable (3/3 cells install-failed) |");
+  });
+
+  it("leaves no container of the run behind", async () => {
+    const runId = run.events.find((e) => e.type === "run-started")?.runId;
+    const left = await run.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    expect(left).toEqual([]);
+  });
+
+  it("a second run rebuilds no image and says so", async () => {
+    const again = await runScenario(SCENARIO, out, { only: "app=plain" });
+    const info = again.results.runs.at(-1);
+    expect(info?.imagesBuilt).toBe(0);
+    expect(info?.imagesReused).toBe(1); // 9999.0.0 has no image to reuse
+    // The filtered run replaced its own cells and kept the others.
+    expect(again.results.cells).toHaveLength(6);
+    expect(again.results.runs).toHaveLength(2);
+  });
+});
