@@ -32,8 +32,11 @@ export const Probes = z.strictObject({
   count: z.number().int().positive().default(64),
   concurrency: z.number().int().positive().default(8),
   expectedStatus: z.number().int().min(100).max(599).default(200),
-  /** Extra requests allowed while looking for workers that have not answered yet. */
-  coverageBudget: z.number().int().nonnegative().default(192),
+  /**
+   * Seconds to keep probing (after `count`) for workers that have not answered yet. Readiness is
+   * the first answer, while later workers may still be booting; they get this long to show up.
+   */
+  coverageSeconds: z.number().nonnegative().default(10),
 });
 
 export const Timeouts = z.strictObject({

@@ -27,19 +27,23 @@ export interface ProbePlan {
   expectedStatus: number;
   /** Stop the coverage phase once this many distinct pids have answered. */
   workers: number;
-  coverageBudget: number;
+  coverageSeconds: number;
   requestTimeoutMs: number;
 }
 
+/** Upper bound on requests per cell, whatever the coverage phase wants. */
+const MAX_REQUESTS = 4000;
+
 /**
- * Send `count` requests with `concurrency`, then keep asking (up to the budget) until every worker
- * has answered. Each request uses its own connection (`reset`), so the kernel spreads them over the
+ * Send `count` requests with `concurrency`, then keep asking (for up to `coverageSeconds`) until
+ * every worker has answered. Each request uses its own connection (`reset`), so the kernel spreads them over the
  * workers' shared listening socket instead of one keep-alive connection pinning one worker.
  */
 export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise<ProbeSummary> {
   const agent = new Agent({ connections: plan.concurrency, pipelining: 0 });
   const results: ProbeResult[] = [];
   const pids = new Set<number>();
+  const start = performance.now();
   try {
     const limit = pLimit(plan.concurrency);
     const one = async () => {
@@ -48,11 +52,12 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
       if (r.pid !== undefined) pids.add(r.pid);
     };
     await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
-    let budget = plan.coverageBudget;
-    while (pids.size < plan.workers && budget > 0 && !signal.aborted) {
-      const batch = Math.min(budget, plan.concurrency);
-      budget -= batch;
-      await Promise.all(Array.from({ length: batch }, () => limit(one)));
+    const deadline = start + plan.coverageSeconds * 1000;
+    while (pids.size < plan.workers && performance.now() < deadline && results.length < MAX_REQUESTS && !signal.aborted) {
+      const seen = pids.size;
+      await Promise.all(Array.from({ length: plan.concurrency }, () => limit(one)));
+      // Nothing new: a worker is probably still booting; give it a moment instead of hammering.
+      if (pids.size === seen) await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
     await agent.destroy();

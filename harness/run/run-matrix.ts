@@ -98,7 +98,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     await removeRun(o.docker, runId);
     // Whatever finished is kept, even when the run was interrupted or failed.
     if (records.length > 0 || completed) {
-      await writeResults(o, reportDir, records, {
+      const info = {
         startedAt: started.toISOString(),
         wallMs: Math.round(performance.now() - t0),
         cells: records.length,
@@ -107,13 +107,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         runtime: runtime.name,
         ...(o.only ? { filter: o.only } : {}),
         completed,
-      });
+      };
+      await writeResults(o, reportDir, records, info);
+      const counts: Record<string, number> = {};
+      for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+      o.onEvent({ type: "run-finished", info, counts, reportDir });
     }
   }
   const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
-  const counts: Record<string, number> = {};
-  for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-  o.onEvent({ type: "run-finished", info: results.runs.at(-1) as ResultsFile["runs"][number], counts, reportDir });
   return { results, records };
 }
 

@@ -16,7 +16,7 @@ python:
   "3.9": { base: "debian:bullseye" }
 onlyBinary: [uvloop]
 signatures: ["RuntimeError: Event loop is closed"]
-probes: { count: 16, concurrency: 4, coverageBudget: 64 }
+probes: { count: 16, concurrency: 4, coverageSeconds: 10 }
 timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
 ${body}`;
 
