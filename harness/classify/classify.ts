@@ -56,7 +56,9 @@ export function classify(f: RunFacts): Classification {
     );
   }
   if (p.pidsServed.length < f.workersAsked) problems.push(`only ${p.pidsServed.length}/${f.workersAsked} workers served`);
-  if (f.logs.tracebacks > 0) problems.push(`${countLabel(f.logs.tracebacks, "traceback")}${firstException(f.logs)}`);
+  if (f.logs.tracebacks > 0) {
+    problems.push(`${countLabel(f.logs.tracebacks, "traceback")} in ${f.logs.tracebackPhases.join("/")}${firstException(f.logs)}`);
+  }
   if (problems.length > 0) return { outcome: "other-failure", reason: problems.join("; ") };
   return {
     outcome: "clean",

@@ -7,6 +7,10 @@ import { contentHash } from "../hash.js";
 import type { BaseFacts } from "../images/base-facts.js";
 import type { EnvSpec } from "../plan/cells.js";
 import { lastLine } from "./uv.js";
+import { isNetworkFailure, summarizeUvFailure } from "./uv-errors.js";
+
+/** Bumped when what a cached lock result holds changes, so old entries are not reused. */
+const LOCK_FORMAT = 2;
 
 /** Installed inside the image first, so sdists build offline with a known toolchain. */
 export const BUILD_TOOLS = ["pip", "setuptools", "wheel"];
@@ -43,6 +47,7 @@ export async function resolveLock(
   const platform = `${facts.arch}-manylinux_${facts.glibc.replace(".", "_")}`;
   const requirements = [...env.packages.map((p) => `${p.name}==${p.version}`), ...BUILD_TOOLS];
   const key = contentHash({
+    format: LOCK_FORMAT,
     requirements,
     constraints: env.constraints,
     onlyBinary: env.onlyBinary,
@@ -92,14 +97,11 @@ export async function resolveLock(
         packages,
       },
     };
-  } else if (/unsatisfiable|No solution found|not found in the package registry/i.test(r.stderr)) {
-    result = {
-      ok: false,
-      reason: lastLine(r.stderr.replace(/hint:[\s\S]*/i, "")).replace(/^\s*(cause:|[╰─▶\s]+)\s*/, ""),
-      log: r.stderr.slice(-4000),
-    };
+  } else if (isNetworkFailure(r.stderr)) {
+    throw new PrerequisiteError(`uv could not reach the package index for ${requirements.join(" ")}: ${lastLine(r.stderr)}`);
   } else {
-    throw new PrerequisiteError(`uv could not resolve ${requirements.join(" ")} (network?): ${lastLine(r.stderr)}`);
+    // No such version, no usable file, an sdist whose metadata cannot be built: the env cannot exist.
+    result = { ok: false, reason: summarizeUvFailure(r.stderr), log: r.stderr.slice(-4000) };
   }
   await writeFile(file, JSON.stringify(result, null, 2));
   return result;

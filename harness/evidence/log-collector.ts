@@ -20,6 +20,8 @@ export interface LogSummary {
   firstOtherTraceback?: string[];
   /** How many tracebacks (of any kind) began in the logs. */
   tracebacks: number;
+  /** The phases in which tracebacks began (a shutdown-only traceback reads differently). */
+  tracebackPhases: Phase[];
 }
 
 export interface LogCaps {
@@ -45,6 +47,7 @@ export class LogCollector {
   private readonly partial = { stdout: "", stderr: "" };
   private total = 0;
   private tracebacks = 0;
+  private readonly tracebackPhases = new Set<Phase>();
   private currentTraceback: { lines: string[]; hasSignature: boolean } | undefined;
   private firstOtherTraceback: string[] | undefined;
 
@@ -85,6 +88,7 @@ export class LogCollector {
       signatureMatches: [...this.matches],
       ...(this.firstOtherTraceback ? { firstOtherTraceback: this.firstOtherTraceback } : {}),
       tracebacks: this.tracebacks,
+      tracebackPhases: [...this.tracebackPhases],
     };
   }
 
@@ -108,6 +112,7 @@ export class LogCollector {
     if (body.startsWith("Traceback (most recent call last)")) {
       this.closeTraceback();
       this.tracebacks++;
+      this.tracebackPhases.add(this.phase);
       this.currentTraceback = { lines: [text], hasSignature: isMatch };
       return;
     }

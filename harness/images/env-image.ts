@@ -28,6 +28,20 @@ function dockerfile(base: string, lock: Lock): string {
   ].join("\n");
 }
 
+/** pip colours its errors with ANSI escapes; they would only get in the way of matching. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** Docker's own message only repeats the RUN line; pip's output says which package broke and how. */
+export function buildFailureCause(lines: string[]): string | undefined {
+  const failedWheel = lines
+    .find((l) => /Failed (building wheel for|to build) /.test(l))
+    ?.trim()
+    .replace(/^ERROR:\s*/, "");
+  const compileError = lines.find((l) => /: error: /.test(l))?.trim();
+  if (failedWheel) return compileError ? `${failedWheel} (${compileError.slice(0, 160)})` : failedWheel;
+  return lines.findLast((l) => /^\s*(ERROR:|error:|\S*Error:)/.test(l))?.trim();
+}
+
 export type EnvImageResult = { ok: true; tag: string; built: boolean } | { ok: false; tag: string; reason: string; log: string };
 
 /** Build (or reuse) the env image; its tag is a hash of base image id, recipe and files. */
@@ -76,8 +90,9 @@ export async function ensureEnvImage(
     );
   });
   if (error) {
-    const log = output.join("").split("\n").slice(-60).join("\n");
-    return { ok: false, tag, reason: `image build failed: ${error.trim().split("\n").at(-1)}`, log };
+    const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
+    const cause = buildFailureCause(lines);
+    return { ok: false, tag, reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
   }
   return { ok: true, tag, built: true };
 }

@@ -45,6 +45,7 @@ const resolutionOf = (lock: Lock) => ({
 const emptyEvidence = (cell: Cell): Evidence => ({
   signatureMatches: [],
   tracebacks: 0,
+  tracebackPhases: [],
   requests: 0,
   statusCounts: {},
   connectionErrors: {},
@@ -149,6 +150,7 @@ export async function runCell(
       signatureMatches: summary.signatureMatches,
       ...(summary.firstOtherTraceback ? { firstOtherTraceback: summary.firstOtherTraceback } : {}),
       tracebacks: summary.tracebacks,
+      tracebackPhases: summary.tracebackPhases,
       ...(probes
         ? {
             requests: probes.requests,

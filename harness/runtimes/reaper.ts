@@ -5,32 +5,25 @@ import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
  * Remove containers left by harness processes that no longer exist (a crash, a kill -9).
  * Containers of live harness processes are left alone: tests and parallel runs share the engine.
  */
-export async function reapOrphans(docker: Docker): Promise<number> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=true`] } });
-  const orphans = containers.filter((c) => !isAlive(Number(c.Labels[OWNER_PID_LABEL])));
-  await Promise.all(
-    orphans.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
-  return orphans.length;
-}
+export const reapOrphans = (docker: Docker) =>
+  removeLabelled(docker, `${MANAGED_LABEL}=true`, (labels) => !isAlive(Number(labels[OWNER_PID_LABEL])));
 
 /** Remove every container of one run (used on the way out, even after Ctrl-C). */
-export async function removeRun(docker: Docker, runId: string): Promise<number> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
+export const removeRun = (docker: Docker, runId: string) => removeLabelled(docker, `${RUN_LABEL}=${runId}`, () => true);
+
+async function removeLabelled(docker: Docker, label: string, shouldRemove: (labels: Record<string, string>) => boolean): Promise<number> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+  const doomed = containers.filter((c) => shouldRemove(c.Labels));
+  // Already gone is fine: removal races with a container's own exit.
   await Promise.all(
-    containers.map((c) =>
+    doomed.map((c) =>
       docker
         .getContainer(c.Id)
         .remove({ force: true })
         .catch(() => undefined),
     ),
   );
-  return containers.length;
+  return doomed.length;
 }
 
 function isAlive(pid: number): boolean {

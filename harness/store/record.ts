@@ -13,6 +13,7 @@ export const Evidence = z.strictObject({
   signatureMatches: z.array(LogLine),
   firstOtherTraceback: z.array(z.string()).optional(),
   tracebacks: z.number(),
+  tracebackPhases: z.array(z.enum(["boot", "probe", "shutdown"])).default([]),
   requests: z.number(),
   statusCounts: z.record(z.string(), z.number()),
   connectionErrors: z.record(z.string(), z.number()),

@@ -22,6 +22,7 @@ export function record(over: Partial<CellRecord> = {}): CellRecord {
     evidence: {
       signatureMatches: [],
       tracebacks: 0,
+      tracebackPhases: [],
       requests: 48,
       statusCounts: { 200: 48 },
       connectionErrors: {},

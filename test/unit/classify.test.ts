@@ -53,7 +53,7 @@ describe("classify", () => {
 
   it("is other-failure on another traceback, naming its exception", () => {
     const r = classify({ ...healthy, logs: logsOf('Traceback (most recent call last):\n  File "a.py"\nValueError: boom\n') });
-    expect(r).toEqual({ outcome: "other-failure", reason: "1 traceback: ValueError: boom" });
+    expect(r).toEqual({ outcome: "other-failure", reason: "1 traceback in boot: ValueError: boom" });
   });
 
   it("is boot-failure when the server exited before answering", () => {
