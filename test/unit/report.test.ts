@@ -47,9 +47,20 @@ describe("claimSentence", () => {
       /is not confirmed: the signature never appeared in any tested version \(0\.11\.3 to 0\.11\.4\)/,
     );
   });
-  it("names the real boundary when it is elsewhere", () => {
-    expect(claimSentence(rows({ "0.3.32": "reproduced", "0.5.2": "clean", "0.11.3": "clean", "0.11.4": "clean" }), "0.11.4", claim)).toBe(
-      'The claim "first fixed release: 0.11.4" is not confirmed as stated: the last affected version is 0.3.32 and the first version from which all tested versions are clean is 0.5.2.',
+  it("names the real boundary when it is before the claimed fix, with the untested gap", () => {
+    expect(
+      claimSentence(
+        rows({ "0.3.32": "reproduced", "0.5.2": "install-failed", "0.11.3": "other-failure", "0.11.4": "clean" }),
+        "0.11.4",
+        claim,
+      ),
+    ).toBe(
+      'The claim "first fixed release: 0.11.4" is not supported: the signature last appears in 0.3.32 and already never in 0.11.3, before 0.11.4 (0.5.2 in between could not be tested); 0.11.3 still fail in other ways (see the grid).',
+    );
+  });
+  it("is only consistent, not confirmed, when versions next to the boundary could not be tested", () => {
+    expect(claimSentence(rows({ "0.11.2": "reproduced", "0.11.3": "install-failed", "0.11.4": "clean" }), "0.11.4", claim)).toBe(
+      'The claim "first fixed release: 0.11.4" is consistent with the results: the signature last appears in 0.11.2 and never from 0.11.4 on (0.11.3 in between could not be tested).',
     );
   });
 });
