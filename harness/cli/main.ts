@@ -1,11 +1,13 @@
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadScenario } from "../config/load.js";
 import { ConfigError, HarnessError } from "../errors.js";
 import { terminalReporter } from "../report/terminal.js";
-import { runMatrix } from "../run/run-matrix.js";
+import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--cache-dir .cache]`;
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--cache-dir .cache]
+       repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)`;
 
 function parseOptions(args: string[]) {
   return parseArgs({
@@ -29,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (command !== "run") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
+  if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(rest);
@@ -42,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     throw new ConfigError(`--concurrency: "${values.concurrency}" is not a positive integer`);
 
   const scenario = await loadScenario(values.config);
+  if (command === "report") {
+    const file = await rerenderReport(join(values.out, scenario.scenario));
+    process.stderr.write(`report ${file}\n`);
+    return 0;
+  }
   const docker = await connectDocker();
   const controller = new AbortController();
   let interrupts = 0;

@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
 import { ensureUv } from "../envs/uv.js";
+import { ConfigError } from "../errors.js";
 import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
 import { parseOnly } from "../plan/filter.js";
 import { renderMarkdown } from "../report/markdown.js";
@@ -116,6 +117,15 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   }
   const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
   return { results, records };
+}
+
+/** Render README.md again from results.json, e.g. after the report format changed. */
+export async function rerenderReport(reportDir: string): Promise<string> {
+  const results = await readResultsFile(join(reportDir, "results.json"));
+  if (!results) throw new ConfigError(`${join(reportDir, "results.json")}: missing or not a results file; run \`repro-matrix run\` first`);
+  const file = join(reportDir, "README.md");
+  await writeAtomic(file, renderMarkdown(results));
+  return file;
 }
 
 async function writeResults(o: RunOptions, reportDir: string, records: CellRecord[], run: ResultsFile["runs"][number]) {

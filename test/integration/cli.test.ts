@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { connectDocker } from "../../harness/runtimes/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { record } from "../helpers/records.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -28,6 +29,20 @@ describe("repro-matrix CLI", () => {
     expect(r.stderr.trim()).toBe(
       "repro-matrix: no Docker engine answers at unix:///nonexistent/docker.sock: start one (e.g. `sudo dockerd`; see README) or set DOCKER_HOST",
     );
+  });
+
+  it("report: re-renders README.md from results.json, or exits 2 when there is none", async () => {
+    const dir = await tempDir("cli-report");
+    const config = await writeConfig(dir, MINIMAL);
+    const missing = await cli(["report", "--config", config, "--out", dir]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/demo\/results\.json: missing or not a results file/);
+    const results = { scenario: "demo", harnessVersion: "0.1.0", lastVerified: "2026-11-25", cells: [record()], runs: [] };
+    await mkdir(join(dir, "demo"), { recursive: true });
+    await writeFile(join(dir, "demo", "results.json"), JSON.stringify(results));
+    const ok = await cli(["report", "--config", config, "--out", dir]);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(await readFile(join(dir, "demo", "README.md"), "utf8")).toContain("| 0.11.4 | Fixed (1/1 cells clean) |");
   });
 
   it("exits 2 on an unknown flag", async () => {
