@@ -122,7 +122,9 @@ export async function runCell(
       );
     }
     logs.phase = "shutdown";
-    exit = readiness.state === "exited" ? readiness.exit : await server.stop(s.timeouts.stopSeconds);
+    // Also after an early exit: stop() waits for the output stream to end, so the last lines
+    // (often the exception that killed the boot) reach the collector before it is read.
+    exit = await server.stop(s.timeouts.stopSeconds);
   } catch (err) {
     if (runSignal.aborted || !deadline.aborted) throw err;
     // The cell's own deadline: a result (timeout), not a harness fault.
