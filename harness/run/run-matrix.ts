@@ -44,6 +44,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const runId = randomUUID().slice(0, 8);
   const filter = o.only ? parseOnly(o.only) : () => true;
   const cells = expandCells(s).filter(filter);
+  if (cells.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
   const apps = await loadFixtureApps(s.apps);
   const reportDir = join(o.outDir, s.scenario);
   const jsonl = join(reportDir, "results.jsonl");

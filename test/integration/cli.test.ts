@@ -45,6 +45,14 @@ describe("repro-matrix CLI", () => {
     expect(await readFile(join(dir, "demo", "README.md"), "utf8")).toContain("| 0.11.4 | Fixed (1/1 cells clean) |");
   });
 
+  it("exits 2 when --only matches no cell", async () => {
+    const dir = await tempDir("cli-only");
+    const config = await writeConfig(dir, MINIMAL);
+    const r = await cli(["run", "--config", config, "--out", dir, "--only", "uvicorn=0.11.9"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('repro-matrix: --only "uvicorn=0.11.9": matches none of the scenario\'s cells');
+  });
+
   it("exits 2 on an unknown flag", async () => {
     const r = await cli(["run", "--concurency", "2"]);
     expect(r.exitCode).toBe(2);
