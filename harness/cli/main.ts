@@ -5,9 +5,11 @@ import { ConfigError, HarnessError } from "../errors.js";
 import { terminalReporter } from "../report/terminal.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
+import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 
 const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--cache-dir .cache]
-       repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)`;
+       repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
+       repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
 
 function parseOptions(args: string[]) {
   return parseArgs({
@@ -31,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === "clean") return clean(rest);
   if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
@@ -80,6 +83,20 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+async function clean(args: string[]): Promise<number> {
+  let images: boolean;
+  try {
+    images = Boolean(parseArgs({ args, options: { images: { type: "boolean", default: false } }, strict: true }).values.images);
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; ${USAGE}`);
+  }
+  const docker = await connectDocker();
+  const containers = await removeAllManaged(docker);
+  const removedImages = images ? await removeCachedImages(docker) : 0;
+  process.stderr.write(`removed ${containers} container(s)${images ? ` and ${removedImages} image(s)` : ""}\n`);
+  return 0;
 }
 
 /** Harness errors print one line and exit 2; anything else is a bug and keeps its stack. */

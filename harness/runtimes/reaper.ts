@@ -11,6 +11,24 @@ export const reapOrphans = (docker: Docker) =>
 /** Remove every container of one run (used on the way out, even after Ctrl-C). */
 export const removeRun = (docker: Docker, runId: string) => removeLabelled(docker, `${RUN_LABEL}=${runId}`, () => true);
 
+/** Remove every container any harness process started, live runs included (`repro-matrix clean`). */
+export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, () => true);
+
+/** Remove the cached base and env images; the next run builds them again. */
+export async function removeCachedImages(docker: Docker): Promise<number> {
+  const images = await docker.listImages({ filters: { reference: ["repro-matrix-env", "repro-matrix-base"] } });
+  // Env images first: they are children of the base images.
+  const ordered = [...images].sort((a, b) => Number(isBase(a.RepoTags)) - Number(isBase(b.RepoTags)));
+  for (const image of ordered)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  return images.length;
+}
+
+const isBase = (tags: string[] | undefined) => (tags ?? []).some((t) => t.startsWith("repro-matrix-base:"));
+
 async function removeLabelled(docker: Docker, label: string, shouldRemove: (labels: Record<string, string>) => boolean): Promise<number> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   const doomed = containers.filter((c) => shouldRemove(c.Labels));

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { baseImageProvider } from "../../harness/images/base-image.js";
 import { connectDocker } from "../../harness/runtimes/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
@@ -94,5 +95,31 @@ apps: [plain, lifespan]
     expect(results.runs.at(-1).completed).toBe(false);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.cells.length).toBeLessThan(8);
+  }, 600_000);
+});
+
+describe("repro-matrix clean", () => {
+  // Note: clean removes every harness container on the engine, so do not run the tests beside a live matrix run.
+  it("removes harness containers, even those of a live owner, and leaves others alone", async () => {
+    const docker = await connectDocker();
+    // Any small image will do; the base image is built (or reused) the way a run would.
+    const { ref: image } = await baseImageProvider("debian:bullseye", CACHE_DIR).ensure(docker, new AbortController().signal);
+    const harnessOwned = await docker.createContainer({
+      Image: image,
+      Cmd: ["sleep", "300"],
+      Labels: { "repro-matrix.managed": "true", [OWNER_PID_LABEL]: String(process.pid) },
+    });
+    const foreign = await docker.createContainer({ Image: image, Cmd: ["sleep", "300"], Labels: { "someone.else": "true" } });
+    try {
+      await harnessOwned.start();
+      const r = await cli(["clean"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^removed [1-9]\d* container\(s\)$/m);
+      await expect(harnessOwned.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await foreign.inspect()).Id).toBe(foreign.id);
+    } finally {
+      await harnessOwned.remove({ force: true }).catch(() => undefined);
+      await foreign.remove({ force: true });
+    }
   }, 600_000);
 });
