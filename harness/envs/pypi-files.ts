@@ -1,13 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { eq, satisfies, valid, validRange } from "@renovatebot/pep440";
-import { z } from "zod";
 import { PrerequisiteError } from "../errors.js";
+import {
+  type FetchOptions,
+  fetchSimplePage,
+  type ListedFile,
+  listFindLinks,
+  sha256OfFile,
+  throwIfTransient,
+  withRetry,
+} from "../releases/index-page.js";
 import { parseWheelFilename, type TargetPlatform, wheelScore } from "./wheel-tags.js";
 
 export interface DistFile {
@@ -16,15 +24,27 @@ export interface DistFile {
   /** The version as the file spells it. */
   version: string;
   filename: string;
+  /** https:// from an index or a page of links, file:// from a local find-links folder. */
   url: string;
   sha256: string;
   kind: "wheel" | "sdist";
 }
 
+/** Where packages come from, as uv and pip take them (--index-url, --extra-index-url, --find-links). */
+export interface PackageSources {
+  /** A PEP 503/691 simple index. */
+  indexUrl: string;
+  extraIndexUrls: string[];
+  /** Absolute local folders (or file:// URLs), or http(s) URLs of a page of links. */
+  findLinks: string[];
+}
+
+export const PYPI: PackageSources = { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], findLinks: [] };
+
 export interface PickOptions {
   target: TargetPlatform;
-  /** A PEP 691 simple index; default https://pypi.org/simple */
-  index?: string;
+  /** Default: PyPI only. */
+  sources?: PackageSources;
   fetch?: typeof globalThis.fetch;
   signal?: AbortSignal;
   /** Refuse sdists: the target would have to build them. */
@@ -37,26 +57,56 @@ export interface PickOptions {
  */
 export class PackageFileError extends Error {}
 
-const DEFAULT_INDEX = "https://pypi.org/simple";
-const SIMPLE_JSON = "application/vnd.pypi.simple.v1+json";
-
 /** PEP 503: lowercase, and runs of -, _ and . are one "-". */
 export const normalizeName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
 
-/** The PEP 691 project page, trimmed to what picking a file needs. */
-const ProjectPage = z.object({
-  files: z.array(
-    z.object({
-      filename: z.string().min(1),
-      url: z.string().min(1),
-      hashes: z.record(z.string(), z.string()),
-      "requires-python": z.string().nullish(),
-      // PEP 592: false, true, or the reason it was yanked.
-      yanked: z.union([z.boolean(), z.string()]).optional(),
-    }),
-  ),
-});
-type IndexFile = z.infer<typeof ProjectPage>["files"][number];
+/** A listed file that belongs to the project, with the version its filename spells. */
+export interface ProjectFile extends ListedFile {
+  version: string;
+  kind: "wheel" | "sdist";
+}
+
+export interface ProjectListing {
+  /** Some source knows the project (an index page exists, or a find-links file is named for it). */
+  found: boolean;
+  /** In source order: extra indexes, the main index, then find-links. */
+  files: ProjectFile[];
+  /** PEP 700 version lists of the JSON index pages, in the same order. */
+  versions: string[];
+  /** Each page and find-links location looked at, for messages. */
+  searched: string[];
+}
+
+/**
+ * Every file of one project across all its sources. Extra indexes come first because uv searches
+ * them before the main index, so the same filename on two sources resolves the way uv's lock did.
+ * A project missing from one source is normal (a private index holds only its own packages).
+ */
+export async function listProjectFiles(
+  name: string,
+  sources: PackageSources,
+  label: string,
+  opts: FetchOptions = {},
+): Promise<ProjectListing> {
+  const project = normalizeName(name);
+  const indexes = [...sources.extraIndexUrls, sources.indexUrl].map((i) => `${i.replace(/\/+$/, "")}/${project}/`);
+  const ofProject = (files: ListedFile[]) =>
+    files.flatMap((f) => {
+      const parsed = fileVersion(f.filename, project);
+      return parsed ? [{ ...f, ...parsed }] : [];
+    });
+  const [pages, linked] = await Promise.all([
+    Promise.all(indexes.map((url) => fetchSimplePage(url, label, opts))),
+    Promise.all(sources.findLinks.map((loc) => listFindLinks(loc, (f) => fileVersion(f, project) !== undefined, opts))),
+  ]);
+  const files = [...pages.flatMap((p) => ofProject(p?.files ?? [])), ...linked.flatMap(ofProject)];
+  return {
+    found: pages.some((p) => p !== undefined) || linked.some((l) => l.length > 0),
+    files,
+    versions: pages.flatMap((p) => p?.versions ?? []),
+    searched: [...indexes, ...sources.findLinks],
+  };
+}
 
 interface Candidate {
   file: DistFile;
@@ -69,23 +119,28 @@ export async function pickDistFile(name: string, version: string, opts: PickOpti
   const project = normalizeName(name);
   const pin = `${project}==${version}`;
   if (!valid(version)) throw new PackageFileError(`${pin}: not a PEP 440 version`);
-  const index = (opts.index ?? DEFAULT_INDEX).replace(/\/+$/, "");
-  const files = await fetchProjectFiles(`${index}/${project}/`, pin, opts);
+  const sources = opts.sources ?? PYPI;
+  const listing = await listProjectFiles(project, sources, pin, opts);
+  if (!listing.found) throw new PackageFileError(`${pin}: no such project on ${listing.searched.join(", ")}`);
 
-  const ofVersion = files.flatMap((f) => {
-    const parsed = fileVersion(f.filename, project);
-    return parsed && valid(parsed.version) && eq(parsed.version, version) ? [{ ...f, ...parsed }] : [];
-  });
-  if (ofVersion.length === 0) throw new PackageFileError(`${pin}: no such version on ${index}`);
+  const ofVersion = listing.files.filter((f) => valid(f.version) && eq(f.version, version));
+  if (ofVersion.length === 0) {
+    const where = [...sources.extraIndexUrls, sources.indexUrl, ...sources.findLinks].map((s) => s.replace(/\/+$/, ""));
+    throw new PackageFileError(`${pin}: no such version on ${where.join(", ")}`);
+  }
 
   const python = opts.target.python;
-  const forPython = ofVersion.filter((f) => pythonAllowed(python, f["requires-python"]));
+  const forPython = ofVersion.filter((f) => pythonAllowed(python, f.requiresPython));
   if (forPython.length === 0) {
-    const spec = ofVersion.find((f) => f["requires-python"])?.["requires-python"];
+    const spec = ofVersion.find((f) => f.requiresPython)?.requiresPython;
     throw new PackageFileError(`${pin}: no file for Python ${python} (requires-python ${spec})`);
   }
-  // Every file is checked after download, so one without a sha256 is of no use.
-  const hashed = forPython.filter((f) => /^[0-9a-f]{64}$/i.test(f.hashes.sha256 ?? ""));
+  // Every file is checked after download, so one without a sha256 is of no use. The same file on
+  // two sources counts once, from the source searched first.
+  const hashed: ProjectFile[] = [];
+  for (const f of forPython) {
+    if (f.sha256 !== undefined && !hashed.some((h) => h.filename === f.filename)) hashed.push(f);
+  }
   if (hashed.length === 0) throw new PackageFileError(`${pin}: the index lists no sha256 for any file`);
 
   const candidates: Candidate[] = [];
@@ -98,12 +153,12 @@ export async function pickDistFile(name: string, version: string, opts: PickOpti
         name: project,
         version: f.version,
         filename: f.filename,
-        url: new URL(f.url, `${index}/${project}/`).href,
-        sha256: (f.hashes.sha256 ?? "").toLowerCase(),
+        url: f.url,
+        sha256: f.sha256 ?? "",
         kind: f.kind,
       },
       // pip's rule for pinned versions: a yanked file is allowed, but any other file beats it.
-      yanked: f.yanked !== undefined && f.yanked !== false,
+      yanked: f.yanked,
       score,
       build: f.kind === "wheel" ? Number.parseInt(parseWheelFilename(f.filename)?.build ?? "-1", 10) : -1,
     });
@@ -153,7 +208,8 @@ function pythonAllowed(python: string, spec: string | null | undefined): boolean
 
 const SDIST_EXTENSIONS = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar"];
 
-function fileVersion(filename: string, project: string): { version: string; kind: "wheel" | "sdist" } | undefined {
+/** The version and kind a wheel or sdist filename spells, if the file belongs to `project` (normalized). */
+export function fileVersion(filename: string, project: string): { version: string; kind: "wheel" | "sdist" } | undefined {
   if (filename.endsWith(".whl")) {
     const wheel = parseWheelFilename(filename);
     return wheel && normalizeName(wheel.name) === project ? { version: wheel.version, kind: "wheel" } : undefined;
@@ -170,38 +226,11 @@ function fileVersion(filename: string, project: string): { version: string; kind
   return undefined;
 }
 
-async function fetchProjectFiles(url: string, pin: string, opts: PickOptions): Promise<IndexFile[]> {
-  const doFetch = opts.fetch ?? globalThis.fetch;
-  const res = await withRetry(url, opts.signal, async () => {
-    const r = await doFetch(url, {
-      headers: { Accept: SIMPLE_JSON },
-      signal: opts.signal,
-    });
-    if (isTransientStatus(r.status)) await giveUp(r);
-    return r;
-  });
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    if (res.status === 404) throw new PackageFileError(`${pin}: no such project on ${url}`);
-    throw new PrerequisiteError(`${pin}: ${url} answered HTTP ${res.status}`);
-  }
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    throw new PrerequisiteError(`${pin}: ${url} did not return PEP 691 JSON (is it a simple index?)`);
-  }
-  const parsed = ProjectPage.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PrerequisiteError(`${pin}: ${url} returned an unexpected page (${issue?.path.join(".")}: ${issue?.message})`);
-  }
-  return parsed.data.files;
-}
-
 /**
  * Puts the file at <cacheDir>/<filename>, reusing a copy whose sha256 matches. Writes go to a
  * temporary name first, so a crash or a concurrent download never leaves a half file in place.
+ * A file:// file (from a find-links folder) is copied the same way, so every env's files sit in
+ * one cache whatever their source, and a file changed since it was listed is caught.
  */
 export async function downloadDistFile(
   file: DistFile,
@@ -219,27 +248,8 @@ export async function downloadDistFile(
 
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${file.filename}.${process.pid}.${randomBytes(4).toString("hex")}.part`);
-  const doFetch = opts.fetch ?? globalThis.fetch;
   try {
-    const got = await withRetry(file.url, opts.signal, async () => {
-      const res = await doFetch(file.url, { signal: opts.signal });
-      if (isTransientStatus(res.status)) await giveUp(res);
-      if (!res.ok || !res.body) {
-        await res.body?.cancel().catch(() => {});
-        throw new PrerequisiteError(`${pin}: ${file.url} answered HTTP ${res.status}`);
-      }
-      const hash = createHash("sha256");
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(Readable.fromWeb(res.body), tap, createWriteStream(tmp), {
-        signal: opts.signal,
-      });
-      return hash.digest("hex");
-    });
+    const got = file.url.startsWith("file:") ? await copyLocal(file, pin, tmp, opts.signal) : await download(file, pin, tmp, opts);
     if (got !== want) {
       throw new PackageFileError(`${pin}: ${file.filename} has sha256 ${got}, the index says ${want}`);
     }
@@ -250,75 +260,39 @@ export async function downloadDistFile(
   }
 }
 
-async function sha256OfFile(path: string): Promise<string | undefined> {
-  try {
-    if (!(await stat(path)).isFile()) return undefined;
-    const hash = createHash("sha256");
-    await pipeline(createReadStream(path), hash);
-    return hash.digest("hex");
-  } catch {
-    return undefined;
-  }
-}
-
-class TransientHttpError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
-
-/** Drops the body (undici holds the socket until it is read) and marks the answer as retryable. */
-async function giveUp(res: Response): Promise<never> {
-  await res.body?.cancel().catch(() => {});
-  throw new TransientHttpError(res.status);
-}
-
-const isTransientStatus = (status: number) => status >= 500 || status === 429;
-
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
-
-/** Node's fetch wraps socket errors as TypeError("fetch failed") with the code on a cause. */
-function isTransient(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof TransientHttpError) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
-  }
-  return err instanceof TypeError && err.message === "fetch failed";
-}
-
-const RETRIES = 3;
-const BACKOFF_MS = 100;
-
-/** Retries transient failures; anything else (and an abort) passes straight through. */
-async function withRetry<T>(url: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (signal?.aborted || !isTransient(err)) throw err;
-      if (i >= RETRIES) {
-        throw new PrerequisiteError(`cannot fetch ${url} after ${RETRIES + 1} tries: ${describeError(err)}`, {
-          cause: err,
-        });
-      }
-      await sleep(BACKOFF_MS * 2 ** i, undefined, { signal });
+async function download(file: DistFile, pin: string, tmp: string, opts: FetchOptions): Promise<string> {
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  return withRetry(file.url, opts.signal, async () => {
+    const res = await doFetch(file.url, { signal: opts.signal });
+    await throwIfTransient(res);
+    if (!res.ok || !res.body) {
+      await res.body?.cancel().catch(() => {});
+      throw new PrerequisiteError(`${pin}: ${file.url} answered HTTP ${res.status}`);
     }
+    return writeHashed(Readable.fromWeb(res.body), tmp, opts.signal);
+  });
+}
+
+async function copyLocal(file: DistFile, pin: string, tmp: string, signal: AbortSignal | undefined): Promise<string> {
+  const path = fileURLToPath(file.url);
+  try {
+    return await writeHashed(createReadStream(path), tmp, signal);
+  } catch (err) {
+    // Gone since it was listed: the env cannot have this file, which is data about the env.
+    if ((err as { code?: unknown }).code === "ENOENT") throw new PackageFileError(`${pin}: ${path} no longer exists`);
+    throw err;
   }
 }
 
-function describeError(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const code = typeof cause?.code === "string" ? cause.code : undefined;
-  return code ?? (err instanceof Error ? err.message : String(err));
+/** Streams into `tmp`, hashing on the way, and returns the hex sha256. */
+async function writeHashed(source: Readable, tmp: string, signal: AbortSignal | undefined): Promise<string> {
+  const hash = createHash("sha256");
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(source, tap, createWriteStream(tmp), { signal });
+  return hash.digest("hex");
 }

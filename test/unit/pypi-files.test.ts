@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { downloadDistFile, PackageFileError, pickDistFile } from "../../harness/envs/pypi-files.js";
 import type { TargetPlatform } from "../../harness/envs/wheel-tags.js";
-import { PrerequisiteError } from "../../harness/errors.js";
+import { ConfigError, PrerequisiteError } from "../../harness/errors.js";
 
 const CP39: TargetPlatform = { python: "3.9.2", glibc: "2.31", arch: "x86_64" };
 const UVLOOP_CP39 = "uvloop-0.23.0-cp39-cp39-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl";
@@ -72,7 +73,7 @@ const errorOf = async (p: Promise<unknown>) => {
 };
 
 describe("pickDistFile", () => {
-  it("picks the compressed-tag manylinux wheel for cp39 on glibc 2.31, asking for PEP 691 JSON", async () => {
+  it("picks the compressed-tag manylinux wheel for cp39 on glibc 2.31, asking for PEP 691 JSON over HTML", async () => {
     const { fetch, calls } = fakeIndex({ uvloop: UVLOOP_FILES });
     const file = await pickDistFile("uvloop", "0.23.0", {
       target: CP39,
@@ -89,7 +90,7 @@ describe("pickDistFile", () => {
     expect(calls).toEqual([
       {
         url: "https://pypi.org/simple/uvloop/",
-        accept: "application/vnd.pypi.simple.v1+json",
+        accept: "application/vnd.pypi.simple.v1+json, text/html;q=0.1",
       },
     ]);
   });
@@ -268,6 +269,110 @@ describe("pickDistFile", () => {
         files: [{ filename: "x-1.0.tar.gz" }],
       })) as typeof globalThis.fetch;
     await expect(pickDistFile("x", "1.0", { target: CP39, fetch: wrong })).rejects.toThrow(/unexpected page \(files\.0\.url/);
+  });
+});
+
+describe("pickDistFile across sources", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pypi-sources-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const PYPI_ONLY = { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], findLinks: [] };
+
+  it("picks a wheel from a local find-links folder, hashing it, and copies it into the cache", async () => {
+    const links = join(dir, "wheels");
+    await mkdir(links);
+    await writeFile(join(links, "mypkg-1.0.0-py3-none-any.whl"), "the wheel");
+    await writeFile(join(links, "mypkg-1.0.0.tar.gz"), "the sdist");
+    await writeFile(join(links, "other-1.0.0-py3-none-any.whl"), "another project");
+    // The main index has never heard of mypkg: a 404 there is fine when find-links has it.
+    const { fetch, calls } = fakeIndex({});
+    const file = await pickDistFile("MyPkg", "1.0", { target: CP39, fetch, sources: { ...PYPI_ONLY, findLinks: [links] } });
+    expect(file).toEqual({
+      name: "mypkg",
+      version: "1.0.0",
+      filename: "mypkg-1.0.0-py3-none-any.whl",
+      url: pathToFileURL(join(links, "mypkg-1.0.0-py3-none-any.whl")).href,
+      sha256: sha("the wheel"),
+      kind: "wheel",
+    });
+    expect(calls.map((c) => c.url)).toEqual(["https://pypi.org/simple/mypkg/"]);
+
+    const cache = join(dir, "cache");
+    const path = await downloadDistFile(file, cache);
+    expect(path).toBe(join(cache, file.filename));
+    expect(await readFile(path, "utf8")).toBe("the wheel");
+    expect(await readdir(cache)).toEqual([file.filename]);
+  });
+
+  it("rejects a find-links file that changed since it was listed, and one that is gone", async () => {
+    const wheel = join(dir, "mypkg-1.0.0-py3-none-any.whl");
+    await writeFile(wheel, "the wheel");
+    const file = await pickDistFile("mypkg", "1.0.0", {
+      target: CP39,
+      fetch: fakeIndex({}).fetch,
+      sources: { ...PYPI_ONLY, findLinks: [dir] },
+    });
+    await writeFile(wheel, "swapped");
+    const cache = join(dir, "cache");
+    const changed = await errorOf(downloadDistFile(file, cache));
+    expect(changed).toBeInstanceOf(PackageFileError);
+    expect(changed.message).toBe(`mypkg==1.0.0: ${file.filename} has sha256 ${sha("swapped")}, the index says ${sha("the wheel")}`);
+    await rm(wheel);
+    const gone = await errorOf(downloadDistFile(file, cache));
+    expect(gone).toBeInstanceOf(PackageFileError);
+    expect(gone.message).toBe(`mypkg==1.0.0: ${wheel} no longer exists`);
+    expect(await readdir(cache)).toEqual([]);
+  });
+
+  it("picks from an extra HTML index when the main index 404s, skipping files without a sha256", async () => {
+    const calls: string[] = [];
+    const fetch = (async (input: string | URL | Request) => {
+      const url = String(input);
+      calls.push(url);
+      if (url !== "https://private.example/simple/mypkg/") return new Response("not found", { status: 404 });
+      const html = `<!DOCTYPE html><html><body>
+        <a href="../../files/mypkg-1.0.0-cp39-cp39-manylinux_2_17_x86_64.whl">mypkg-1.0.0-cp39-cp39-manylinux_2_17_x86_64.whl</a>
+        <a href="../../files/mypkg-1.0.0-py3-none-any.whl#sha256=${sha("pure")}" data-requires-python="&gt;=3.8">pure</a>
+        <a href="../../files/mypkg-1.0.0.tar.gz#sha256=${sha("sdist")}">sdist</a>
+      </body></html>`;
+      return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+    }) as typeof globalThis.fetch;
+    const sources = { ...PYPI_ONLY, extraIndexUrls: ["https://private.example/simple/"] };
+    const file = await pickDistFile("mypkg", "1.0.0", { target: CP39, fetch, sources });
+    // The manylinux wheel would score higher, but without a hash it cannot be checked.
+    expect(file).toEqual({
+      name: "mypkg",
+      version: "1.0.0",
+      filename: "mypkg-1.0.0-py3-none-any.whl",
+      url: "https://private.example/files/mypkg-1.0.0-py3-none-any.whl",
+      sha256: sha("pure"),
+      kind: "wheel",
+    });
+    expect(calls.sort()).toEqual(["https://private.example/simple/mypkg/", "https://pypi.org/simple/mypkg/"]);
+  });
+
+  it("names every source when no source has the project or the version", async () => {
+    const { fetch } = fakeIndex({ x: [{ filename: "x-1.0.tar.gz" }] });
+    const sources = { ...PYPI_ONLY, extraIndexUrls: ["https://private.example/simple"], findLinks: [dir] };
+    const noProject = await errorOf(pickDistFile("nope", "1.0", { target: CP39, fetch, sources }));
+    expect(noProject).toBeInstanceOf(PackageFileError);
+    expect(noProject.message).toBe(
+      `nope==1.0: no such project on https://private.example/simple/nope/, https://pypi.org/simple/nope/, ${dir}`,
+    );
+    const noVersion = await errorOf(pickDistFile("x", "2.0", { target: CP39, fetch, sources }));
+    expect(noVersion.message).toBe(`x==2.0: no such version on https://private.example/simple, https://pypi.org/simple, ${dir}`);
+  });
+
+  it("treats a missing find-links folder as a configuration mistake", async () => {
+    const sources = { ...PYPI_ONLY, findLinks: [join(dir, "missing")] };
+    const err = await errorOf(pickDistFile("x", "1.0", { target: CP39, fetch: fakeIndex({}).fetch, sources }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toBe(`find-links ${join(dir, "missing")}: no such folder`);
   });
 });
 
