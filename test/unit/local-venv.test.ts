@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findHostPython, readHostFacts } from "../../harness/envs/host-python.js";
+import { ensureLocalVenv } from "../../harness/envs/local-venv.js";
+import type { Lock } from "../../harness/envs/lock.js";
+import type { DownloadedFile } from "../../harness/envs/prepare-env.js";
+import type { BaseFacts } from "../../harness/images/base-facts.js";
+import { LocalRuntime } from "../../harness/runtimes/local-runtime.js";
+
+const TOOLS = [
+  { name: "pip", version: "24.2" },
+  { name: "setuptools", version: "75.1.0" },
+  { name: "wheel", version: "0.44.0" },
+];
+/** Downloaded once per machine: the build tools every lock pins. */
+const TOOLS_DIR = join(tmpdir(), "repro-matrix-test-build-tools");
+
+/** A pure-Python wheel and an sdist whose setup.py raises, written by hand. */
+const MAKE_DISTS = `
+import base64, hashlib, io, os, sys, tarfile, zipfile
+out = sys.argv[1]
+files = {
+    "tinypkg/__init__.py": b"VALUE = 42\\n",
+    "tinypkg-0.1.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: tinypkg\\nVersion: 0.1\\n",
+    "tinypkg-0.1.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: by-hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+def entry(name, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+record = "\\n".join([entry(n, d) for n, d in files.items()] + ["tinypkg-0.1.dist-info/RECORD,,"]) + "\\n"
+with zipfile.ZipFile(os.path.join(out, "tinypkg-0.1-py3-none-any.whl"), "w") as z:
+    for name, data in files.items():
+        z.writestr(name, data)
+    z.writestr("tinypkg-0.1.dist-info/RECORD", record)
+sdist = {
+    "broken-0.1/PKG-INFO": b"Metadata-Version: 2.1\\nName: broken\\nVersion: 0.1\\n",
+    "broken-0.1/setup.py": b"raise RuntimeError('boom: this sdist cannot be built')\\n",
+}
+with tarfile.open(os.path.join(out, "broken-0.1.tar.gz"), "w:gz") as t:
+    for name, data in sdist.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+`;
+
+let work: string;
+let python: string;
+let facts: BaseFacts;
+let tools: DownloadedFile[];
+let dists: string;
+
+const fileOf = async (path: string): Promise<DownloadedFile> => ({
+  path,
+  sha256: createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex"),
+});
+
+const lockOf = (extra: { name: string; version: string }[]): Lock => ({
+  strategy: "latest",
+  resolvedOn: "2025-01-01",
+  python: facts.python,
+  platform: `${facts.arch}-manylinux_${facts.glibc.replace(".", "_")}`,
+  onlyBinary: [],
+  constraints: [],
+  packages: [...TOOLS, ...extra],
+});
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "local-venv-"));
+  const found = await findHostPython("3.11");
+  if (!found) throw new Error("these tests need python3.11 on PATH");
+  python = found;
+  facts = await readHostFacts(python, AbortSignal.timeout(10_000));
+  const names = ["pip-24.2-py3-none-any.whl", "setuptools-75.1.0-py3-none-any.whl", "wheel-0.44.0-py3-none-any.whl"];
+  if (!names.every((n) => existsSync(join(TOOLS_DIR, n)))) {
+    const pins = TOOLS.map((t) => `${t.name}==${t.version}`);
+    await execa(python, ["-m", "pip", "download", ...pins, "--no-deps", "--only-binary", ":all:", "-d", TOOLS_DIR]);
+  }
+  tools = await Promise.all(names.map((n) => fileOf(join(TOOLS_DIR, n))));
+  dists = join(work, "dists");
+  await mkdir(dists);
+  await execa(python, ["-c", MAKE_DISTS, dists]);
+}, 120_000);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("findHostPython", () => {
+  it("finds the real interpreter of a version, and nothing for a missing or mismatched one", async () => {
+    expect(python).not.toMatch(/shims/);
+    expect(facts.python).toMatch(/^3\.11\.\d+$/);
+    expect(facts.glibc).toMatch(/^\d+\.\d+$/);
+    expect(await findHostPython("3.99")).toBeUndefined();
+    // An explicit hostPython of another version is not the asked one.
+    expect(await findHostPython("3.12", python)).toBeUndefined();
+    expect(await findHostPython("3.11", "/no/such/python")).toBeUndefined();
+  });
+});
+
+describe("ensureLocalVenv", () => {
+  it("builds a venv offline from exactly the given files once, then reuses it", async () => {
+    const cacheDir = join(work, "cache-ok");
+    const o = {
+      python,
+      facts,
+      lock: lockOf([{ name: "tinypkg", version: "0.1" }]),
+      files: [...tools, await fileOf(join(dists, "tinypkg-0.1-py3-none-any.whl"))],
+      cacheDir,
+      signal: AbortSignal.timeout(60_000),
+    };
+    // Two cells asking at once share one build.
+    const [first, second] = await Promise.all([ensureLocalVenv(o), ensureLocalVenv(o)]);
+    expect(second).toEqual(first);
+    if (!first.ok) throw new Error(`${first.reason}\n${first.log}`);
+    expect(first.built).toBe(true);
+    expect(first.freeze).toEqual(expect.arrayContaining(["tinypkg==0.1", "pip==24.2", "setuptools==75.1.0", "wheel==0.44.0"]));
+    expect(first.venv.startsWith(join(cacheDir, "venvs"))).toBe(true);
+    // Its links into the files cache are gone; the venv works without them.
+    expect(existsSync(join(first.venv, ".wheels"))).toBe(false);
+    const r = await new LocalRuntime({ runId: "venv", stateDir: cacheDir }).exec(
+      first.venv,
+      ["python", "-c", "import tinypkg; print(tinypkg.VALUE)"],
+      AbortSignal.timeout(10_000),
+    );
+    expect(r).toMatchObject({ exitCode: 0, stdout: "42" });
+
+    const again = await ensureLocalVenv(o);
+    expect(again).toEqual({ ...first, built: false });
+  }, 90_000);
+
+  it("returns a failed build as data and leaves no half-built venv", async () => {
+    const cacheDir = join(work, "cache-broken");
+    const r = await ensureLocalVenv({
+      python,
+      facts,
+      lock: lockOf([{ name: "broken", version: "0.1" }]),
+      files: [...tools, await fileOf(join(dists, "broken-0.1.tar.gz"))],
+      cacheDir,
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(/^venv install failed: /);
+    expect(r.log).toContain("boom: this sdist cannot be built");
+    expect(r.log.split("\n").length).toBeLessThanOrEqual(80);
+    expect(await readdir(join(cacheDir, "venvs"))).toEqual([]);
+  }, 90_000);
+
+  it("stops an aborted build and removes what it had made", async () => {
+    const cacheDir = join(work, "cache-aborted");
+    const abort = new AbortController();
+    const building = ensureLocalVenv({
+      python,
+      facts,
+      lock: lockOf([{ name: "tinypkg", version: "0.1" }]),
+      files: [...tools, await fileOf(join(dists, "tinypkg-0.1-py3-none-any.whl"))],
+      cacheDir,
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(new Error("run aborted")), 300);
+    await expect(building).rejects.toThrow("run aborted");
+    expect(await readdir(join(cacheDir, "venvs"))).toEqual([]);
+  }, 30_000);
+});
