@@ -32,6 +32,8 @@ export function classify(f: RunFacts): Classification {
     return { outcome: "reproduced", reason: `signature in ${phases} logs (${countLabel(matches.length, "line")})` };
   }
   if (f.readiness.state === "exited") {
+    const missing = missingWorkerClass(f.logs);
+    if (missing) return { outcome: "boot-failure", reason: missing };
     return { outcome: "boot-failure", reason: `exited with code ${f.readiness.exit.exitCode} before answering HTTP${lastError(f.logs)}` };
   }
   if (f.readiness.state === "crash-loop") {
@@ -72,6 +74,26 @@ const countLabel = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s
 function firstException(logs: LogSummary): string {
   const last = logs.firstOtherTraceback?.at(-1)?.trim();
   return last ? `: ${last.slice(0, 160)}` : "";
+}
+
+/**
+ * A -k naming a class the env lacks, in either of Gunicorn's two ways: a module it cannot import
+ * ("class uri … invalid or not found", before any worker starts), or a module without that
+ * attribute (load_class hands back the string, and spawning a worker calls it: "'str' object is
+ * not callable" from `self.worker_class(`). Either way it is a fact about the env, not the bug.
+ */
+function missingWorkerClass(logs: LogSummary): string | undefined {
+  const lines = [...logs.head, ...logs.tail].map((l) => l.text.trim());
+  const uri = lines.map((t) => /class uri '([^']+)' invalid or not found/.exec(t)?.[1]).find(Boolean);
+  if (uri) {
+    const cause = lines.find((t) => /^(ModuleNotFoundError|ImportError|AttributeError|RuntimeError): /.test(t));
+    return `worker class ${uri} not found in this env${cause ? ` (${cause.slice(0, 120)})` : ""}`;
+  }
+  const used = lines.map((t) => /Using worker: (\S+)/.exec(t)?.[1]).find(Boolean);
+  const calledString =
+    lines.some((t) => t.includes("self.worker_class(")) && lines.some((t) => t === "TypeError: 'str' object is not callable");
+  if (used && calledString) return `worker class ${used} not found in this env (its module has no such attribute)`;
+  return undefined;
 }
 
 function lastError(logs: LogSummary): string {

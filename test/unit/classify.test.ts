@@ -66,6 +66,40 @@ describe("classify", () => {
     expect(r).toEqual({ outcome: "boot-failure", reason: "exited with code 3 before answering HTTP: ImportError: nope" });
   });
 
+  it("is boot-failure naming the worker class when the env lacks it", () => {
+    const r = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "exited", afterMs: 300, exit: { exitCode: 1, killed: false } },
+      logs: logsOf(
+        "\nError: class uri 'uvicorn_worker.UvicornWorker' invalid or not found: \n\n[Traceback (most recent call last):\n" +
+          '  File "/opt/venv/lib/python3.9/site-packages/gunicorn/util.py", line 99, in load_class\n' +
+          "ModuleNotFoundError: No module named 'uvicorn_worker'\n]\n",
+      ),
+    });
+    expect(r).toEqual({
+      outcome: "boot-failure",
+      reason: "worker class uvicorn_worker.UvicornWorker not found in this env (ModuleNotFoundError: No module named 'uvicorn_worker')",
+    });
+  });
+
+  it("is boot-failure naming the worker class when its module lacks it", () => {
+    const r = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "exited", afterMs: 300, exit: { exitCode: 255, killed: false } },
+      logs: logsOf(
+        "[INFO] Using worker: uvicorn.workers.NoSuchWorker\n[ERROR] Unhandled exception in main loop\nTraceback (most recent call last):\n" +
+          '  File "/opt/venv/lib/python3.9/site-packages/gunicorn/arbiter.py", line 588, in spawn_worker\n' +
+          "    worker = self.worker_class(self.worker_age, self.pid, self.LISTENERS,\nTypeError: 'str' object is not callable\n",
+      ),
+    });
+    expect(r).toEqual({
+      outcome: "boot-failure",
+      reason: "worker class uvicorn.workers.NoSuchWorker not found in this env (its module has no such attribute)",
+    });
+  });
+
   it("is boot-failure when workers crash in a loop, naming the exception", () => {
     const r = classify({
       ...healthy,
