@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -24,10 +25,14 @@ export function parseScenario(text: string, file = "matrix.yaml"): Scenario {
     throw new ConfigError(`${file}:${line}: YAML syntax error: ${firstLine(syntaxError.message)}`);
   }
   const result = Scenario.safeParse(doc.toJS());
-  if (result.success) return result.data;
+  if (result.success) {
+    // Wheel folders are written relative to matrix.yaml, wherever the harness runs from.
+    const findLinks = result.data.index.findLinks.map((f) => resolve(dirname(file), f));
+    return { ...result.data, index: { ...result.data.index, findLinks } };
+  }
   // A misspelt key is the root cause of the "missing field" issue it also causes: report it first.
   const issues = [...result.error.issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));
-  const missing = issues.filter((i) => getIn(doc.toJS(), i.path) === undefined).map((i) => i.path.map(String).join("."));
+  const missing = issues.filter((i) => isMissing(doc.toJS(), i.path)).map((i) => i.path.map(String).join("."));
   throw new ConfigError(describeIssue(issues[0] as z.core.$ZodIssue, file, doc, lineCounter, missing));
 }
 
@@ -73,6 +78,13 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: st
     }
   }
   return undefined;
+}
+
+/** A key absent from a map that exists (not a field of a value the schema merely reshaped, like a string). */
+function isMissing(root: unknown, path: PropertyKey[]): boolean {
+  if (path.length === 0) return root === undefined;
+  const parent = getIn(root, path.slice(0, -1));
+  return parent !== null && typeof parent === "object" && !Array.isArray(parent) && !(String(path.at(-1)) in parent);
 }
 
 function getIn(value: unknown, path: PropertyKey[]): unknown {

@@ -1,4 +1,4 @@
-import { valid as isPep440 } from "@renovatebot/pep440";
+import { valid as isPep440, validRange } from "@renovatebot/pep440";
 import { z } from "zod";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
@@ -11,9 +11,69 @@ const regex = z.string().superRefine((source, ctx) => {
   }
 });
 
-/** A single value or a list, so `gunicorn: 23.0.0` and `gunicorn: [22.0.0, 23.0.0]` both read. */
+/**
+ * A single value or a list, so `gunicorn: 23.0.0` and `gunicorn: [22.0.0, 23.0.0]` both read.
+ * Wrapping first (rather than a union) keeps each item's own error message and index.
+ */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+  z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(item).min(1));
+
+/** PEP 503 project names as written; compared normalized (lowercase, runs of -_. as one dash). */
+const packageName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, "a package name such as uvicorn");
+
+/** A requirement: a name, optionally with version bounds (`uvicorn-worker`, `uvicorn-worker==0.3.0`). */
+const requirement = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?(\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*)?$/,
+    "a requirement such as uvicorn-worker or uvicorn-worker==0.3.0",
+  );
+
+/**
+ * A package axis: exact versions (`0.11.4` or a list), every release (`all`), or a PEP 440
+ * range (`">=0.2,<0.12"`) expanded from the index's release list before the run.
+ */
+const RANGE_START = /^\s*(===|==|!=|~=|<=|>=|<|>)/;
+const CLAUSE = /^\s*(===|==|!=|~=|<=|>=|<|>)\s*([^\s,]+)\s*$/;
+/** Each comma-separated clause is an operator and a PEP 440 version (== and != may end in .*). */
+const isVersionRange = (spec: string) =>
+  spec.split(",").every((clause) => {
+    const m = clause.match(CLAUSE);
+    if (!m) return false;
+    const version = m[1] === "==" || m[1] === "!=" ? (m[2] as string).replace(/\.\*$/, "") : (m[2] as string);
+    return isPep440(version) !== null;
+  }) && validRange(spec) !== null;
+const versionAxis = z
+  .union([z.string(), z.array(z.string()).min(1)], {
+    error: 'versions as strings: "0.11.4", a list of them, "all", or a range such as ">=0.2,<0.12" (quote numbers like 0.11)',
+  })
+  .transform((v, ctx) => {
+    if (v === "all") return { select: "all" as const };
+    if (typeof v === "string" && RANGE_START.test(v)) {
+      if (!isVersionRange(v)) ctx.addIssue({ code: "custom", message: `"${v}" is not a PEP 440 version range` });
+      return { select: v.trim() };
+    }
+    const versions = Array.isArray(v) ? v : [v];
+    versions.forEach((version, i) => {
+      if (isPep440(version) === null)
+        ctx.addIssue({ code: "custom", message: `"${version}" is not a PEP 440 version`, ...(Array.isArray(v) ? { path: [i] } : {}) });
+    });
+    return { versions };
+  });
+export type VersionAxis = z.output<typeof versionAxis>;
+
+/** A worker class: a dotted path, or one that its own package brings into the env. */
+const dottedPath = z.string().regex(/^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$/, "a dotted path such as uvicorn.workers.UvicornWorker");
+const workerClass = z.preprocess(
+  (v) => (typeof v === "string" ? { class: v } : v),
+  z
+    .strictObject(
+      { class: dottedPath, package: requirement.optional() },
+      { error: "a dotted path, or { class: <dotted path>, package: <requirement> }" },
+    )
+    .transform((w) => (w.package ? { path: w.class, package: w.package } : { path: w.class })),
+);
+export type WorkerClass = z.output<typeof workerClass>;
 
 /** YAML reads `3.10` as the number 3.1, so Python versions must be quoted; say so rather than guess. */
 const pythonVersion = z.string().regex(/^3\.\d+$/, 'Python version as a quoted string such as "3.9"');
@@ -24,6 +84,39 @@ export const PythonSettings = z.strictObject({
    * (no registry needed); anything else is a registry image name such as `python:3.9-slim`.
    */
   base: z.string().min(1),
+  /** For the local runtime: the interpreter to use instead of python<version> from PATH. */
+  hostPython: z.string().min(1).optional(),
+});
+
+export const Resolution = z.strictObject({
+  /**
+   * latest: the newest dependencies that install on that Python, as of the run's day.
+   * as-of-release: nothing uploaded after the anchor package's release (uv --exclude-newer);
+   * the other axis packages and the installer (pip, setuptools, wheel) are pinned or exempt.
+   */
+  strategy: z.enum(["latest", "as-of-release"]).default("as-of-release"),
+  /** Whose release date is the cut-off. */
+  anchor: packageName.default("uvicorn"),
+  /**
+   * Packages that may be lifted past the cut-off (to the newest allowed by constraints) when the
+   * env cannot be resolved or built otherwise; every lift is recorded in the lock.
+   */
+  allowNewer: z.array(packageName).default([]),
+});
+
+export const Index = z.strictObject({
+  /** A PEP 503/691 simple index. */
+  url: z.url().default("https://pypi.org/simple"),
+  /** Further indexes, searched before `url` (as uv does), e.g. a company's private index. */
+  extraUrls: z.array(z.url()).default([]),
+  /** Local folders of wheels/sdists, relative to matrix.yaml. */
+  findLinks: z.array(z.string().min(1)).default([]),
+});
+
+export const Releases = z.strictObject({
+  /** Whether `all` and ranges include pre-releases and yanked releases. */
+  prereleases: z.boolean().default(false),
+  yanked: z.boolean().default(false),
 });
 
 export const Probes = z.strictObject({
@@ -54,10 +147,14 @@ export const Scenario = z.strictObject({
   /** Names the report folder: reports/<scenario>/. */
   scenario: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
   description: z.string().optional(),
-  packages: z.strictObject({
-    uvicorn: oneOrMany(pep440Version),
-    gunicorn: oneOrMany(pep440Version),
+  /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
+  packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
+    for (const name of ["uvicorn", "gunicorn"])
+      if (!(name in p)) ctx.addIssue({ code: "custom", path: [name], message: "required field is missing" });
   }),
+  releases: Releases.default(Releases.parse({})),
+  resolution: Resolution.default(Resolution.parse({})),
+  index: Index.default(Index.parse({})),
   python: z.record(pythonVersion, PythonSettings).refine((r) => Object.keys(r).length > 0, "at least one Python version"),
   /**
    * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
@@ -75,7 +172,7 @@ export const Scenario = z.strictObject({
     .default([]),
   /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
   onlyBinary: z.array(z.string()).default([]),
-  workerClasses: oneOrMany(z.string().regex(/^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$/, "a dotted path such as uvicorn.workers.UvicornWorker")),
+  workerClasses: oneOrMany(workerClass),
   preload: oneOrMany(z.boolean()).default([false, true]),
   workers: oneOrMany(z.number().int().min(1).max(64)).default([8]),
   /** Fixture apps by name: a module in images/apps (dashes become underscores). */

@@ -1,6 +1,6 @@
 import type { Scenario } from "../config/schema.js";
 
-/** One experiment: one container running one Gunicorn command. */
+/** One experiment: one server running one Gunicorn command. */
 export interface Cell {
   python: string;
   gunicorn: string;
@@ -9,49 +9,92 @@ export interface Cell {
   preload: boolean;
   app: string;
   workers: number;
+  /** Further package axes (name -> version), present only when the scenario has them. */
+  extras?: Record<string, string>;
 }
 
-/** The packages an image must hold; many cells share one. */
+/** Concrete versions per package axis, after `all` and ranges were expanded from the index. */
+export type AxisVersions = Record<string, string[]>;
+
+/** The packages an env must hold; many cells share one. */
 export interface EnvSpec {
   python: string;
   base: string;
+  hostPython?: string;
+  /** Exact pins of the axis packages, anchor first. */
   packages: { name: string; version: string }[];
+  /** Requirements beyond the axes, e.g. the package a worker class comes from. */
+  requirements: string[];
   onlyBinary: string[];
   constraints: string[];
+  resolution: Scenario["resolution"];
+  index: Scenario["index"];
 }
 
-/** Every combination of the scenario's axes, in a stable order (python, gunicorn, uvicorn, ...). */
-export function expandCells(s: Scenario): Cell[] {
+/** Packages the harness itself treats as named axes; the rest are extras. */
+const CORE = ["uvicorn", "gunicorn"];
+
+/** Every combination of the scenario's axes, in a stable order (python, gunicorn, uvicorn, extras, ...). */
+export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
+  const extraNames = Object.keys(versions).filter((n) => !CORE.includes(n));
+  let extraCombos: Record<string, string>[] = [{}];
+  for (const name of extraNames) extraCombos = extraCombos.flatMap((combo) => (versions[name] ?? []).map((v) => ({ ...combo, [name]: v })));
   const cells: Cell[] = [];
   for (const python of Object.keys(s.python))
-    for (const gunicorn of s.packages.gunicorn)
-      for (const uvicorn of s.packages.uvicorn)
-        for (const workerClass of s.workerClasses)
-          for (const preload of s.preload)
-            for (const app of s.apps)
-              for (const workers of s.workers) cells.push({ python, gunicorn, uvicorn, workerClass, preload, app, workers });
+    for (const gunicorn of versions.gunicorn ?? [])
+      for (const uvicorn of versions.uvicorn ?? [])
+        for (const extras of extraCombos)
+          for (const workerClass of s.workerClasses)
+            for (const preload of s.preload)
+              for (const app of s.apps)
+                for (const workers of s.workers)
+                  cells.push({
+                    python,
+                    gunicorn,
+                    uvicorn,
+                    workerClass: workerClass.path,
+                    preload,
+                    app,
+                    workers,
+                    ...(extraNames.length > 0 ? { extras } : {}),
+                  });
   return cells;
 }
 
 export function envOf(cell: Cell, s: Scenario): EnvSpec {
   const settings = s.python[cell.python];
   if (!settings) throw new Error(`no settings for Python ${cell.python}`);
+  const pins = [
+    { name: "uvicorn", version: cell.uvicorn },
+    { name: "gunicorn", version: cell.gunicorn },
+    ...Object.entries(cell.extras ?? {}).map(([name, version]) => ({ name, version })),
+  ];
+  const anchor = s.resolution.anchor;
+  pins.sort((a, b) => Number(b.name === anchor) - Number(a.name === anchor));
+  const workerPackage = s.workerClasses.find((w) => w.path === cell.workerClass && "package" in w);
   return {
     python: cell.python,
     base: settings.base,
-    packages: [
-      { name: "gunicorn", version: cell.gunicorn },
-      { name: "uvicorn", version: cell.uvicorn },
-    ],
+    ...(settings.hostPython ? { hostPython: settings.hostPython } : {}),
+    packages: pins,
+    requirements: workerPackage && "package" in workerPackage ? [workerPackage.package as string] : [],
     onlyBinary: s.onlyBinary,
     constraints: s.constraints,
+    resolution: s.resolution,
+    index: s.index,
   };
 }
 
-export const envKey = (e: EnvSpec) => `py${e.python}-${e.packages.map((p) => `${p.name}${p.version}`).join("-")}`;
+export const envKey = (e: EnvSpec) =>
+  [`py${e.python}`, ...e.packages.map((p) => `${p.name}${p.version}`), ...e.requirements.map((r) => r.replace(/[^\w.-]+/g, ""))].join("-");
 
 /** Short worker class name for tables: uvicorn.workers.UvicornH11Worker -> UvicornH11Worker. */
 export const shortClass = (workerClass: string) => workerClass.split(".").at(-1) ?? workerClass;
 
+const extrasLabel = (extras?: Record<string, string>) =>
+  Object.entries(extras ?? {})
+    .map(([n, v]) => ` ${n} ${v}`)
+    .join("");
+
 export const cellLabel = (c: Cell) =>
-  `py${c.python} gunicorn ${c.gunicorn} uvicorn ${c.uvicorn} ${shortClass(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app} -w ${c.workers}`;
+  `py${c.python} gunicorn ${c.gunicorn} uvicorn ${c.uvicorn}${extrasLabel(c.extras)} ${shortClass(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app} -w ${c.workers}`;

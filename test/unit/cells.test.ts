@@ -7,9 +7,10 @@ import { MINIMAL } from "../helpers/scenarios.js";
 
 describe("expandCells", () => {
   const s = parseScenario(MINIMAL.replace("apps: [plain]", "apps: [plain, lifespan]"));
+  const versions = { uvicorn: ["0.11.3", "0.11.4"], gunicorn: ["23.0.0"] };
 
   it("is the full product of the axes", () => {
-    const cells = expandCells(s);
+    const cells = expandCells(s, versions);
     expect(cells).toHaveLength(2 /* uvicorn */ * 1 * 2 /* preload */ * 2 /* apps */);
     expect(cells[0]).toEqual({
       python: "3.9",
@@ -23,13 +24,30 @@ describe("expandCells", () => {
   });
 
   it("groups cells into one env per (python, gunicorn, uvicorn)", () => {
-    const keys = new Set(expandCells(s).map((c) => envKey(envOf(c, s))));
-    expect([...keys]).toEqual(["py3.9-gunicorn23.0.0-uvicorn0.11.3", "py3.9-gunicorn23.0.0-uvicorn0.11.4"]);
+    const keys = new Set(expandCells(s, versions).map((c) => envKey(envOf(c, s))));
+    expect([...keys]).toEqual(["py3.9-uvicorn0.11.3-gunicorn23.0.0", "py3.9-uvicorn0.11.4-gunicorn23.0.0"]);
+  });
+
+  it("makes any further package an axis, and a worker class's package part of its env", () => {
+    const t = parseScenario(
+      MINIMAL.replace("gunicorn: 23.0.0", 'gunicorn: 23.0.0\n  asyncpg: ["0.29.0", "0.30.0"]').replace(
+        "workerClasses: [uvicorn.workers.UvicornWorker]",
+        "workerClasses:\n  - uvicorn.workers.UvicornWorker\n  - { class: uvicorn_worker.UvicornWorker, package: uvicorn-worker==0.3.0 }",
+      ),
+    );
+    const cells = expandCells(t, { ...versions, asyncpg: ["0.29.0", "0.30.0"] });
+    expect(cells).toHaveLength(2 * 2 /* asyncpg */ * 2 /* classes */ * 2 /* preload */);
+    expect(cells[0]?.extras).toEqual({ asyncpg: "0.29.0" });
+    const external = cells.find((c) => c.workerClass === "uvicorn_worker.UvicornWorker") as (typeof cells)[number];
+    const env = envOf(external, t);
+    expect(env.packages.map((p) => p.name)).toEqual(["uvicorn", "gunicorn", "asyncpg"]);
+    expect(env.requirements).toEqual(["uvicorn-worker==0.3.0"]);
+    expect(envKey(env)).toBe("py3.9-uvicorn0.11.3-gunicorn23.0.0-asyncpg0.29.0-uvicorn-worker0.3.0");
   });
 
   it("filters with --only terms, short worker class names included", () => {
     const only = parseOnly("uvicorn=0.11.4,preload=true workerClass=UvicornWorker");
-    const kept = expandCells(s).filter(only);
+    const kept = expandCells(s, versions).filter(only);
     expect(kept).toHaveLength(2);
     expect(kept.every((c) => c.uvicorn === "0.11.4" && c.preload)).toBe(true);
   });

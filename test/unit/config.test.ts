@@ -16,7 +16,9 @@ const errorOf = (text: string) => {
 describe("parseScenario", () => {
   it("fills defaults: preload both ways, 8 workers, probes and timeouts", () => {
     const s = parseScenario(MINIMAL);
-    expect(s.packages.gunicorn).toEqual(["23.0.0"]);
+    expect(s.packages.gunicorn).toEqual({ versions: ["23.0.0"] });
+    expect(s.resolution).toEqual({ strategy: "as-of-release", anchor: "uvicorn", allowNewer: [] });
+    expect(s.index).toEqual({ url: "https://pypi.org/simple", extraUrls: [], findLinks: [] });
     expect(s.preload).toEqual([false, true]);
     expect(s.workers).toEqual([8]);
     expect(s.probes).toMatchObject({ path: "/", count: 64, concurrency: 8, expectedStatus: 200 });
@@ -33,7 +35,53 @@ describe("parseScenario", () => {
   });
 
   it("rejects a version that is not PEP 440, at its line", () => {
-    expect(errorOf(MINIMAL.replace("0.11.4]", "zero.eleven]"))).toMatch(/^matrix\.yaml:3: packages\.uvicorn\.1: not a PEP 440 version/);
+    expect(errorOf(MINIMAL.replace("0.11.4]", "zero.eleven]"))).toBe(
+      'matrix.yaml:3: packages.uvicorn.1: "zero.eleven" is not a PEP 440 version',
+    );
+  });
+
+  it("reads `all` and PEP 440 ranges as release selections, and refuses a bad range", () => {
+    const s = parseScenario(
+      MINIMAL.replace("uvicorn: [0.11.3, 0.11.4]", 'uvicorn: ">=0.2,<0.12"').replace("gunicorn: 23.0.0", "gunicorn: all"),
+    );
+    expect(s.packages.uvicorn).toEqual({ select: ">=0.2,<0.12" });
+    expect(s.packages.gunicorn).toEqual({ select: "all" });
+    expect(errorOf(MINIMAL.replace("uvicorn: [0.11.3, 0.11.4]", 'uvicorn: ">=0.2,<<0.12"'))).toBe(
+      'matrix.yaml:3: packages.uvicorn: ">=0.2,<<0.12" is not a PEP 440 version range',
+    );
+  });
+
+  it("asks for versions as strings, not YAML numbers", () => {
+    expect(errorOf(MINIMAL.replace("uvicorn: [0.11.3, 0.11.4]", "uvicorn: 0.11"))).toMatch(
+      /^matrix\.yaml:3: packages\.uvicorn: versions as strings/,
+    );
+  });
+
+  it("takes any further package as an axis, and needs uvicorn and gunicorn", () => {
+    expect(parseScenario(MINIMAL.replace("gunicorn: 23.0.0", 'gunicorn: 23.0.0\n  asyncpg: "0.30.0"')).packages.asyncpg).toEqual({
+      versions: ["0.30.0"],
+    });
+    expect(errorOf(MINIMAL.replace("  gunicorn: 23.0.0\n", ""))).toMatch(
+      /^matrix\.yaml:\d: packages\.gunicorn: required field is missing$/,
+    );
+  });
+
+  it("reads a worker class that brings its own package", () => {
+    const s = parseScenario(
+      MINIMAL.replace(
+        "workerClasses: [uvicorn.workers.UvicornWorker]",
+        "workerClasses: [{ class: uvicorn_worker.UvicornWorker, package: uvicorn-worker }]",
+      ),
+    );
+    expect(s.workerClasses).toEqual([{ path: "uvicorn_worker.UvicornWorker", package: "uvicorn-worker" }]);
+    expect(errorOf(MINIMAL.replace("workerClasses: [uvicorn.workers.UvicornWorker]", "workerClasses: [UvicornWorker]"))).toMatch(
+      /^matrix\.yaml:7: workerClasses\.0\.class: a dotted path such as uvicorn\.workers\.UvicornWorker$/,
+    );
+  });
+
+  it("resolves find-links folders relative to matrix.yaml", () => {
+    const s = parseScenario(`${MINIMAL}index: { findLinks: [wheels] }\n`, "/srv/claims/matrix.yaml");
+    expect(s.index.findLinks).toEqual(["/srv/claims/wheels"]);
   });
 
   it("asks for Python versions as quoted strings", () => {
