@@ -5,9 +5,10 @@ import { ConfigError, HarnessError } from "../errors.js";
 import { terminalReporter } from "../report/terminal.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
+import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
 
@@ -19,6 +20,7 @@ function parseOptions(args: string[]) {
       out: { type: "string", default: "reports" },
       only: { type: "string" },
       concurrency: { type: "string", default: "2" },
+      runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
     },
     strict: true,
@@ -46,13 +48,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigError(`--concurrency: "${values.concurrency}" is not a positive integer`);
 
+  const runtime = values.runtime as RuntimeChoice;
+  if (!RUNTIME_CHOICES.includes(runtime))
+    throw new ConfigError(`--runtime: "${values.runtime}" is not one of ${RUNTIME_CHOICES.join(", ")}`);
+
   const scenario = await loadScenario(values.config);
   if (command === "report") {
     const file = await rerenderReport(join(values.out, scenario.scenario));
     process.stderr.write(`report ${file}\n`);
     return 0;
   }
-  const docker = await connectDocker();
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -67,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await runMatrix({
       scenario,
-      docker,
+      runtime,
+      configFile: values.config,
       outDir: values.out,
       cacheDir: values["cache-dir"],
       ...(values.only ? { only: values.only } : {}),

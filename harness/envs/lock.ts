@@ -10,15 +10,25 @@ import { lastLine } from "./uv.js";
 import { isNetworkFailure, summarizeUvFailure } from "./uv-errors.js";
 
 /** Bumped when what a cached lock result holds changes, so old entries are not reused. */
-const LOCK_FORMAT = 2;
+const LOCK_FORMAT = 3;
 
 /** Installed inside the image first, so sdists build offline with a known toolchain. */
 export const BUILD_TOOLS = ["pip", "setuptools", "wheel"];
 
 export const Lock = z.strictObject({
-  strategy: z.literal("latest"),
+  strategy: z.enum(["latest", "as-of-release"]),
   /** UTC day of the resolution: "latest" means latest as of this day. */
   resolvedOn: z.string(),
+  /** as-of-release: nothing uploaded after this moment, the anchor release's upload time. */
+  cutoff: z.string().optional(),
+  /** The release whose upload time is the cut-off, e.g. uvicorn==0.2.5. */
+  anchor: z.string().optional(),
+  /** Not held to the cut-off: pinned axis packages and the installer itself. */
+  exempt: z.array(z.string()).optional(),
+  /** Packages lifted past the cut-off because the env could not exist otherwise (allowNewer). */
+  fallback: z.strictObject({ packages: z.array(z.string()), because: z.string() }).optional(),
+  /** Indexes and folders beyond PyPI that the resolution could use. */
+  sources: z.strictObject({ indexUrl: z.string(), extraIndexUrls: z.array(z.string()), findLinks: z.array(z.string()) }).optional(),
   python: z.string(),
   platform: z.string(),
   onlyBinary: z.array(z.string()),
@@ -38,14 +48,36 @@ export type LockResult = z.infer<typeof LockResult>;
  * Cached per UTC day: a re-run the same day reuses the lock, and so the image.
  * An unsatisfiable request (no such version) is a result; a network failure is the harness's.
  */
-export async function resolveLock(
-  env: EnvSpec,
-  facts: BaseFacts,
-  opts: { uv: string; cacheDir: string; signal?: AbortSignal; today?: string },
-): Promise<LockResult> {
+export interface LockOptions {
+  uv: string;
+  cacheDir: string;
+  signal?: AbortSignal;
+  today?: string;
+  /** as-of-release: the anchor release and its upload time; absent for latest. */
+  cutoff?: { at: string; anchor: string };
+  /** Packages allowed past the cut-off for this attempt, and the failure that made it necessary. */
+  fallback?: { packages: string[]; because: string };
+}
+
+/**
+ * Packages not held to an as-of-release cut-off: every exactly pinned requirement (the matrix
+ * chose its version) and the installer, which must run on today's Python whatever the app's age.
+ */
+export function exemptFromCutoff(env: EnvSpec): string[] {
+  const pinned = env.requirements.filter((r) => /==\s*[^\s,]+$/.test(r)).map((r) => (r.split(/[=<>!~\s[]/)[0] as string).toLowerCase());
+  return [...new Set([...env.packages.map((p) => p.name.toLowerCase()), ...pinned, ...BUILD_TOOLS])];
+}
+
+export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOptions): Promise<LockResult> {
   const resolvedOn = opts.today ?? new Date().toISOString().slice(0, 10);
   const platform = `${facts.arch}-manylinux_${facts.glibc.replace(".", "_")}`;
-  const requirements = [...env.packages.map((p) => `${p.name}==${p.version}`), ...BUILD_TOOLS];
+  const requirements = [...env.packages.map((p) => `${p.name}==${p.version}`), ...env.requirements, ...BUILD_TOOLS];
+  const exempt = opts.cutoff ? [...exemptFromCutoff(env), ...(opts.fallback?.packages ?? [])] : [];
+  const sources = {
+    indexUrl: env.index.url,
+    extraIndexUrls: env.index.extraUrls,
+    findLinks: env.index.findLinks,
+  };
   const key = contentHash({
     format: LOCK_FORMAT,
     requirements,
@@ -54,6 +86,9 @@ export async function resolveLock(
     python: facts.python,
     platform,
     resolvedOn,
+    cutoff: opts.cutoff ?? null,
+    exempt,
+    sources,
   });
   const dir = join(opts.cacheDir, "locks");
   const file = join(dir, `${key}.json`);
@@ -66,6 +101,15 @@ export async function resolveLock(
   const args = ["pip", "compile", "-", "--quiet", "--no-header", "--no-annotate", "--python-version", facts.python];
   args.push("--python-platform", platform);
   for (const name of env.onlyBinary) args.push("--only-binary", name);
+  args.push("--index-url", sources.indexUrl);
+  for (const url of sources.extraIndexUrls) args.push("--extra-index-url", url);
+  for (const folder of sources.findLinks) args.push("--find-links", folder);
+  if (opts.cutoff) {
+    args.push("--exclude-newer", opts.cutoff.at);
+    // Exempt packages get "newer than the end of today" as their limit: no limit, but still
+    // a fixed day, so the cached lock means the same thing as a fresh resolution that day.
+    for (const name of exempt) args.push("--exclude-newer-package", `${name}=${resolvedOn}T23:59:59Z`);
+  }
   await mkdir(dir, { recursive: true });
   if (env.constraints.length > 0) {
     const constraintsFile = join(dir, `${key}.constraints.txt`);
@@ -76,7 +120,8 @@ export async function resolveLock(
     input: `${requirements.join("\n")}\n`,
     reject: false,
     cancelSignal: opts.signal,
-    env: { UV_NO_CONFIG: "1" },
+    // No managed-Python downloads: the target interpreter is the image's, named by version only.
+    env: { UV_NO_CONFIG: "1", UV_PYTHON_DOWNLOADS: "never" },
   });
   let result: LockResult;
   if (r.exitCode === 0) {
@@ -88,8 +133,11 @@ export async function resolveLock(
     result = {
       ok: true,
       lock: {
-        strategy: "latest",
+        strategy: opts.cutoff ? "as-of-release" : "latest",
         resolvedOn,
+        ...(opts.cutoff ? { cutoff: opts.cutoff.at, anchor: opts.cutoff.anchor, exempt } : {}),
+        ...(opts.fallback ? { fallback: opts.fallback } : {}),
+        ...(sources.indexUrl !== PYPI_SIMPLE || sources.extraIndexUrls.length > 0 || sources.findLinks.length > 0 ? { sources } : {}),
         python: facts.python,
         platform,
         onlyBinary: env.onlyBinary,
@@ -106,5 +154,7 @@ export async function resolveLock(
   await writeFile(file, JSON.stringify(result, null, 2));
   return result;
 }
+
+const PYPI_SIMPLE = "https://pypi.org/simple";
 
 export const lockText = (lock: Lock) => `${lock.packages.map((p) => `${p.name}==${p.version}`).join("\n")}\n`;

@@ -1,71 +1,131 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type Docker from "dockerode";
 import pLimit from "p-limit";
-import { type BaseFacts, readBaseFacts } from "../images/base-facts.js";
-import { baseImageProvider } from "../images/base-image.js";
-import { ensureEnvImage, VENV } from "../images/env-image.js";
+import type { BaseFacts } from "../images/base-facts.js";
 import type { EnvSpec } from "../plan/cells.js";
 import { envKey } from "../plan/cells.js";
+import { listReleases, releaseOf, uploadCutoff } from "../releases/releases.js";
 import type { Runtime } from "../runtimes/runtime.js";
-import { type Lock, resolveLock } from "./lock.js";
-import { downloadDistFile, PackageFileError, pickDistFile } from "./pypi-files.js";
+import { type Lock, type LockOptions, resolveLock } from "./lock.js";
+import { downloadDistFile, PackageFileError, type PackageSources, pickDistFile } from "./pypi-files.js";
 
-export type PreparedEnv =
-  | { ok: true; key: string; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean }
-  | { ok: false; key: string; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
+type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean };
+type EnvFailure = { ok: false; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
+export type PreparedEnv = (EnvReady | EnvFailure) & { key: string };
+
+export type Interpreter = { ok: true; ref: string; facts: BaseFacts } | { ok: false; reason: string };
+export type Installed = { ok: true; location: string; built: boolean; freeze: string[] } | { ok: false; reason: string; log: string };
+
+/**
+ * Where an env's packages get installed: an image (docker) or a virtualenv on the host (local).
+ * Everything before that, the lock, the files and the fallbacks, is the same for both.
+ */
+export interface EnvBackend {
+  readonly runtime: Runtime;
+  /** The Python the env runs on, or why there is none (a missing host Python is data, not a crash). */
+  interpreter(spec: EnvSpec): Promise<Interpreter>;
+  install(interpreter: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed>;
+}
+
+export interface DownloadedFile {
+  path: string;
+  sha256: string;
+}
 
 export interface EnvContext {
-  docker: Docker;
-  runtime: Runtime;
+  backend: EnvBackend;
   cacheDir: string;
   uv: string;
   signal: AbortSignal;
 }
 
-/** Base images and their facts are shared by many envs: build each once per run. */
-const baseMemo = new WeakMap<EnvContext, Map<string, Promise<{ ref: string; built: boolean; facts: BaseFacts }>>>();
-
-function ensureBase(ctx: EnvContext, base: string) {
-  let memo = baseMemo.get(ctx);
-  if (!memo) {
-    memo = new Map();
-    baseMemo.set(ctx, memo);
-  }
-  let p = memo.get(base);
-  if (!p) {
-    p = (async () => {
-      await mkdir(ctx.cacheDir, { recursive: true });
-      const { ref, built } = await baseImageProvider(base, ctx.cacheDir).ensure(ctx.docker, ctx.signal);
-      return { ref, built, facts: await readBaseFacts(ctx.runtime, ref, ctx.signal) };
-    })();
-    memo.set(base, p);
-  }
-  return p;
-}
+export const sourcesOf = (spec: EnvSpec): PackageSources => ({
+  indexUrl: spec.index.url,
+  extraIndexUrls: spec.index.extraUrls,
+  findLinks: spec.index.findLinks,
+});
 
 /**
- * env spec → base image → lock → files from PyPI → env image → pip freeze checked against the lock.
+ * env spec → interpreter → lock → files → installed env → pip freeze checked against the lock.
  * Every way an env can fail to exist (no such version, no wheel, build error, drift from the
- * lock) is returned as data, so its cells become install-failed with the evidence.
+ * lock, no host Python) is returned as data, so its cells become install-failed with evidence.
+ * Under as-of-release, a failure may lift `allowNewer` packages past the cut-off, one retry per
+ * lift, and the lock records what was lifted and why.
  */
 export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<PreparedEnv> {
   const key = envKey(spec);
-  const base = await ensureBase(ctx, spec.base);
-  const { facts } = base;
-  const locked = await resolveLock(spec, facts, { uv: ctx.uv, cacheDir: ctx.cacheDir, signal: ctx.signal });
-  if (!locked.ok) return { ok: false, key, reason: locked.reason, log: locked.log, facts, imageBuilt: false };
+  const interp = await ctx.backend.interpreter(spec);
+  if (!interp.ok) return { ok: false, key, reason: interp.reason, log: "", imageBuilt: false };
+  const { facts } = interp;
+
+  let cutoff: LockOptions["cutoff"];
+  if (spec.resolution.strategy === "as-of-release") {
+    const found = await anchorCutoff(spec, ctx.signal);
+    if ("reason" in found) return { ok: false, key, reason: found.reason, log: "", facts, imageBuilt: false };
+    cutoff = found;
+  }
+
+  let fallback: LockOptions["fallback"];
+  for (;;) {
+    const attempt = await attemptEnv(spec, interp, ctx, cutoff, fallback);
+    if (attempt.ok || !cutoff) return { ...attempt, key };
+    const lift = nextLift(spec.resolution.allowNewer, fallback?.packages ?? [], `${attempt.reason}\n${attempt.log}`);
+    if (lift.length === 0) return { ...attempt, key };
+    fallback = {
+      packages: [...(fallback?.packages ?? []), ...lift],
+      because: fallback ? `${fallback.because}; then ${attempt.reason}` : attempt.reason,
+    };
+  }
+}
+
+/** The anchor's upload time on the index: the moment the env's dependencies are frozen at. */
+async function anchorCutoff(spec: EnvSpec, signal: AbortSignal): Promise<{ at: string; anchor: string } | { reason: string }> {
+  const anchor = spec.packages[0];
+  if (!anchor) return { reason: "as-of-release needs an anchor package" };
+  const pin = `${anchor.name}==${anchor.version}`;
+  const releases = await listReleases(anchor.name, { sources: sourcesOf(spec), signal });
+  const release = releaseOf(releases, anchor.version);
+  const at = release ? uploadCutoff(release) : undefined;
+  if (!at) return { reason: `as-of-release: ${pin} has no upload time on the index (use resolution.strategy: latest)` };
+  return { at, anchor: pin };
+}
+
+/** allowNewer packages the failure names; if it names none of them, all that are left. */
+export function nextLift(allowNewer: string[], lifted: string[], failure: string): string[] {
+  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+  const left = allowNewer.filter((p) => !lifted.map(norm).includes(norm(p)));
+  const text = failure.toLowerCase().replace(/[-_.]+/g, "-");
+  const named = left.filter((p) => new RegExp(`(^|[^a-z0-9-])${norm(p)}([^a-z0-9-]|$)`).test(text));
+  return named.length > 0 ? named : left;
+}
+
+async function attemptEnv(
+  spec: EnvSpec,
+  interp: Extract<Interpreter, { ok: true }>,
+  ctx: EnvContext,
+  cutoff: LockOptions["cutoff"],
+  fallback: LockOptions["fallback"],
+): Promise<EnvReady | EnvFailure> {
+  const { facts } = interp;
+  const locked = await resolveLock(spec, facts, {
+    uv: ctx.uv,
+    cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
+    ...(cutoff ? { cutoff } : {}),
+    ...(fallback ? { fallback } : {}),
+  });
+  if (!locked.ok) return { ok: false, reason: locked.reason, log: locked.log, facts, imageBuilt: false };
   const { lock } = locked;
 
   const target = { python: facts.python, glibc: facts.glibc, arch: facts.arch };
   const limit = pLimit(4);
-  let files: { path: string; sha256: string }[];
+  let files: DownloadedFile[];
   try {
     files = await Promise.all(
       lock.packages.map((p) =>
         limit(async () => {
           const file = await pickDistFile(p.name, p.version, {
             target,
+            sources: sourcesOf(spec),
             onlyBinary: spec.onlyBinary.includes(p.name),
             signal: ctx.signal,
           });
@@ -75,26 +135,23 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
     );
   } catch (err) {
     if (!(err instanceof PackageFileError)) throw err;
-    return { ok: false, key, reason: err.message, log: "", lock, facts, imageBuilt: false };
+    return { ok: false, reason: err.message, log: "", lock, facts, imageBuilt: false };
   }
 
-  const image = await ensureEnvImage(ctx.docker, base.ref, lock, files, ctx.signal);
-  if (!image.ok) return { ok: false, key, reason: image.reason, log: image.log, lock, facts, imageBuilt: false };
-  const freezeRun = await ctx.runtime.exec(image.tag, ["cat", `${VENV}/freeze.txt`], ctx.signal);
-  const freeze = freezeRun.stdout.trim().split("\n").filter(Boolean);
-  const drift = lockDrift(lock, freeze);
+  const installed = await ctx.backend.install(interp, lock, files);
+  if (!installed.ok) return { ok: false, reason: installed.reason, log: installed.log, lock, facts, imageBuilt: false };
+  const drift = lockDrift(lock, installed.freeze);
   if (drift.length > 0) {
     return {
       ok: false,
-      key,
       reason: `installed packages differ from the lock: ${drift.join(", ")}`,
-      log: freeze.join("\n"),
+      log: installed.freeze.join("\n"),
       lock,
       facts,
-      imageBuilt: image.built,
+      imageBuilt: installed.built,
     };
   }
-  return { ok: true, key, image: image.tag, lock, freeze, facts, imageBuilt: image.built };
+  return { ok: true, image: installed.location, lock, freeze: installed.freeze, facts, imageBuilt: installed.built };
 }
 
 const normalize = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");

@@ -29,10 +29,11 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
     switch (e.type) {
       case "run-started":
         total = e.total;
-        print(`run ${e.runId}: ${e.total} cells in ${e.envs} environments`);
+        if (e.note) print(e.note);
+        print(`run ${e.runId}: ${e.total} cells in ${e.envs} environments on the ${e.runtime} runtime`);
         break;
       case "env-ready":
-        print(`env ${e.key}: ${e.ok ? (e.imageBuilt ? "image built" : "image reused") : `install-failed: ${e.reason}`}`);
+        print(`env ${e.key}: ${e.ok ? (e.imageBuilt ? "built" : "reused") : `install-failed: ${e.reason}`}`);
         break;
       case "cell-started":
         current = cellLabel(e.cell);
@@ -52,7 +53,7 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
           .map(([o, n]) => `${n} ${o}`)
           .join(", ");
         print(
-          `${e.info.completed ? "done" : "interrupted"}: ${e.info.cells} cells (${counts || "none"}) in ${seconds(e.info.wallMs)}; images built ${e.info.imagesBuilt}, reused ${e.info.imagesReused}; report ${e.reportDir}/README.md`,
+          `${e.info.completed ? "done" : "interrupted"}: ${e.info.cells} cells (${counts || "none"}) in ${seconds(e.info.wallMs)}; ${e.info.runtime} envs built ${e.info.imagesBuilt}, reused ${e.info.imagesReused}; report ${e.reportDir}/README.md`,
         );
         break;
       }

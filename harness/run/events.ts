@@ -4,7 +4,7 @@ import type { RunInfo } from "../store/results-file.js";
 
 /** What a run tells its reporters; reporters never reach into the runner. */
 export type RunEvent =
-  | { type: "run-started"; total: number; envs: number; runId: string }
+  | { type: "run-started"; total: number; envs: number; runId: string; runtime: "docker" | "local"; note?: string }
   | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
   | { type: "cell-started"; cell: Cell }
   | { type: "cell-finished"; record: CellRecord; done: number; total: number }

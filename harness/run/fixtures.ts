@@ -5,7 +5,7 @@ import type { PlacedFile } from "../runtimes/runtime.js";
 
 export const APPS_DIR = fileURLToPath(new URL("../../images/apps/", import.meta.url));
 
-/** All fixture modules go into /app of every server; the command picks one by name. */
+/** All fixture modules go into the app folder of every server; the command picks one by name. */
 export async function loadFixtureApps(wanted: string[], dir = APPS_DIR): Promise<PlacedFile[]> {
   const names = (await readdir(dir)).filter((f) => f.endsWith(".py"));
   wanted.forEach((app, i) => {
@@ -14,5 +14,5 @@ export async function loadFixtureApps(wanted: string[], dir = APPS_DIR): Promise
       throw new ConfigError(`apps[${i}]: no fixture app "${app}" in images/apps (known: ${known.join(", ")})`);
     }
   });
-  return Promise.all(names.map(async (n) => ({ path: `/app/${n}`, content: await readFile(`${dir}/${n}`) })));
+  return Promise.all(names.map(async (n) => ({ path: n, content: await readFile(`${dir}/${n}`) })));
 }

@@ -3,23 +3,23 @@ import type { Scenario } from "../config/schema.js";
 import type { Lock } from "../envs/lock.js";
 import type { PreparedEnv } from "../envs/prepare-env.js";
 import { LogCollector } from "../evidence/log-collector.js";
-import { VENV } from "../images/env-image.js";
 import type { Cell } from "../plan/cells.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type Readiness, waitForReady } from "../probe/readiness.js";
-import type { PlacedFile, Runtime, ServerExit } from "../runtimes/runtime.js";
+import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { CellRecord, Evidence } from "../store/record.js";
-
-const PORT = 8000;
 
 /** The module Gunicorn loads for a fixture: import-time-loop -> import_time_loop:app. */
 export const appTarget = (app: string) => `${app.replaceAll("-", "_")}:app`;
 
-export function gunicornCommand(cell: Cell, s: Scenario): string[] {
+/** The container's places: how a cell's command reads in records and reports when no run says otherwise. */
+export const CONTAINER_PLACE: ServerPlace = { venv: "/opt/venv", appDir: "/app", bind: "0.0.0.0:8000" };
+
+export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = CONTAINER_PLACE): string[] {
   return [
-    `${VENV}/bin/gunicorn`,
+    `${place.venv}/bin/gunicorn`,
     ...["--workers", String(cell.workers), "--worker-class", cell.workerClass],
-    ...["--bind", `0.0.0.0:${PORT}`, "--chdir", "/app", "--worker-tmp-dir", "/tmp"],
+    ...["--bind", place.bind, "--chdir", place.appDir, "--worker-tmp-dir", "/tmp"],
     ...["--graceful-timeout", String(s.timeouts.stopSeconds), "--timeout", "30"],
     ...(cell.preload ? ["--preload"] : []),
     appTarget(cell.app),
@@ -34,13 +34,8 @@ const baseRecord = (cell: Cell, s: Scenario, startedAt: Date, start: number) => 
   durationMs: Math.round(performance.now() - start),
 });
 
-const resolutionOf = (lock: Lock) => ({
-  strategy: lock.strategy,
-  resolvedOn: lock.resolvedOn,
-  platform: lock.platform,
-  constraints: lock.constraints,
-  onlyBinary: lock.onlyBinary,
-});
+/** The lock minus its package list (the packages are recorded separately, as installed). */
+const resolutionOf = ({ packages: _, python: __, ...how }: Lock) => how;
 
 const emptyEvidence = (cell: Cell): Evidence => ({
   signatureMatches: [],
@@ -100,11 +95,13 @@ export async function runCell(
   let readiness: Readiness = { state: "timeout", afterMs: 0 };
   let probes: ProbeSummary | undefined;
   let exit: ServerExit | undefined;
+  let command = gunicornCommand(cell, s);
   try {
     await using server = await runtime.start(
-      { image: env.image, command: gunicornCommand(cell, s), files: apps, port: PORT, logs, labels: {} },
+      { image: env.image, command: (place) => gunicornCommand(cell, s, place), files: apps, logs, labels: {} },
       signal,
     );
+    command = server.command;
     // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
     // many tracebacks as workers before any answer means they will not come up.
     const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
@@ -142,6 +139,7 @@ export async function runCell(
   });
   return {
     ...baseRecord(cell, s, startedAt, start),
+    command,
     outcome,
     reason,
     runtime: runtime.name,

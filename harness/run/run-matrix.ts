@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type Docker from "dockerode";
 import pLimit from "p-limit";
 import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
@@ -8,10 +7,9 @@ import { ensureUv } from "../envs/uv.js";
 import { ConfigError } from "../errors.js";
 import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
 import { parseOnly } from "../plan/filter.js";
+import { resolveVersions } from "../plan/versions.js";
 import { renderMarkdown } from "../report/markdown.js";
-import { DockerRuntime } from "../runtimes/docker-runtime.js";
-import { ownerLabels } from "../runtimes/labels.js";
-import { reapOrphans, removeRun } from "../runtimes/reaper.js";
+import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
 import type { CellRecord } from "../store/record.js";
 import { mergeCells, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
@@ -22,7 +20,10 @@ import { installFailedRecord, runCell } from "./run-cell.js";
 
 export interface RunOptions {
   scenario: Scenario;
-  docker: Docker;
+  /** Where cells run: docker, local, or auto (docker when an engine answers). */
+  runtime: RuntimeChoice;
+  /** matrix.yaml's path, for error messages. */
+  configFile?: string;
   /** Reports go to <outDir>/<scenario>/. */
   outDir: string;
   cacheDir: string;
@@ -43,7 +44,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const t0 = performance.now();
   const runId = randomUUID().slice(0, 8);
   const filter = o.only ? parseOnly(o.only) : () => true;
-  const cells = expandCells(s).filter(filter);
+  const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
+  const cells = expandCells(s, versions).filter(filter);
   if (cells.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
   const apps = await loadFixtureApps(s.apps);
   const reportDir = join(o.outDir, s.scenario);
@@ -57,17 +59,25 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     g.cells.push(cell);
     groups.set(key, g);
   }
-  o.onEvent({ type: "run-started", total: cells.length, envs: groups.size, runId });
+  const session = await openRuntime(o.runtime, { runId, cacheDir: o.cacheDir, signal: o.signal });
+  const runtime = session.backend.runtime;
+  o.onEvent({
+    type: "run-started",
+    total: cells.length,
+    envs: groups.size,
+    runId,
+    runtime: runtime.name,
+    ...(session.note ? { note: session.note } : {}),
+  });
 
-  await reapOrphans(o.docker);
-  const runtime = new DockerRuntime(o.docker, ownerLabels(runId));
+  await session.reapOrphans();
   const records: CellRecord[] = [];
   let imagesBuilt = 0;
   let imagesReused = 0;
   let completed = false;
   try {
     const uv = await ensureUv(o.cacheDir, o.signal);
-    const ctx = { docker: o.docker, runtime, cacheDir: o.cacheDir, uv, signal: o.signal };
+    const ctx = { backend: session.backend, cacheDir: o.cacheDir, uv, signal: o.signal };
     // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
     const envLimit = pLimit(2);
     const cellLimit = pLimit(o.concurrency);
@@ -97,7 +107,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     );
     completed = true;
   } finally {
-    await removeRun(o.docker, runId);
+    await session.removeRun();
     // Whatever finished is kept, even when the run was interrupted or failed.
     if (records.length > 0 || completed) {
       const info = {

@@ -1,12 +1,16 @@
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
+import { VENV } from "../images/env-image.js";
 import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells. */
 const LIMITS = { memoryBytes: 1024 * 1024 * 1024, pids: 512 };
 /** nobody:nogroup: the app under test never runs as root. */
 const USER = "65534:65534";
+/** Inside the container every cell looks the same; the engine maps the port to a free one on loopback. */
+const PLACE = { venv: VENV, appDir: "/app", bind: "0.0.0.0:8000" } as const;
+const PORT_KEY = "8000/tcp";
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
@@ -18,12 +22,13 @@ export class DockerRuntime implements Runtime {
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     signal.throwIfAborted();
-    const portKey = `${spec.port}/tcp`;
+    const portKey = PORT_KEY;
+    const command = spec.command(PLACE);
     const container = await this.docker.createContainer({
       Image: spec.image,
-      Cmd: spec.command,
+      Cmd: command,
       User: USER,
-      WorkingDir: "/app",
+      WorkingDir: PLACE.appDir,
       // A minimal environment: nothing of the host's leaks into the experiment.
       Env: ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"],
       ExposedPorts: { [portKey]: {} },
@@ -39,9 +44,9 @@ export class DockerRuntime implements Runtime {
         LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
       },
     });
-    const started = new DockerServer(container);
+    const started = new DockerServer(container, command);
     try {
-      await container.putArchive(await tarOf(spec.files), { path: "/" });
+      await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${PLACE.appDir}/${f.path}` }))), { path: "/" });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
       started.follow(stream, this.docker, spec);
       await container.start();
@@ -90,7 +95,10 @@ class DockerServer implements StartedServer {
   exited: Promise<ServerExit> = new Promise(() => {});
   private streamEnded: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly container: Docker.Container) {}
+  constructor(
+    private readonly container: Docker.Container,
+    readonly command: string[],
+  ) {}
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
     const out = new PassThrough();

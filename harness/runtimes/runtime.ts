@@ -2,18 +2,27 @@ import type { LogCollector } from "../evidence/log-collector.js";
 
 /** A file placed into the server's filesystem before it starts (the fixture apps). */
 export interface PlacedFile {
-  /** Absolute path inside the server, e.g. /app/plain.py. */
+  /** Path relative to the app folder, e.g. plain.py. */
   path: string;
   content: Buffer | string;
 }
 
+/** Where a runtime puts things; the command is written against these, not fixed paths. */
+export interface ServerPlace {
+  /** The env's virtualenv: /opt/venv in an image, a cache folder for the local runtime. */
+  venv: string;
+  /** The folder holding the placed files (the fixture apps). */
+  appDir: string;
+  /** host:port to listen on: 0.0.0.0:8000 inside a container, 127.0.0.1:<free port> locally. */
+  bind: string;
+}
+
 export interface ServerSpec {
-  /** Image (or, for a local runtime, environment) that holds Python and the locked packages. */
+  /** Image (or, for the local runtime, the virtualenv folder) that holds Python and the locked packages. */
   image: string;
-  command: string[];
+  command: (place: ServerPlace) => string[];
+  /** Files by name, placed into appDir before the server starts. */
   files: PlacedFile[];
-  /** The port the command listens on inside; the runtime publishes it on 127.0.0.1 only. */
-  port: number;
   /** Output is fed here as it arrives. */
   logs: LogCollector;
   /** Labels that let a later run find and reap what a crashed run left behind. */
@@ -30,6 +39,8 @@ export interface ServerExit {
 export interface StartedServer extends AsyncDisposable {
   /** http://127.0.0.1:<published port> */
   readonly baseUrl: string;
+  /** The command as it ran, for the record and for rerunning the cell by hand. */
+  readonly command: string[];
   /** Settles when the server process ends, on its own or by stop(). */
   readonly exited: Promise<ServerExit>;
   /** Graceful stop (SIGTERM, then kill after the grace period); waits for the exit. */
@@ -40,6 +51,6 @@ export interface StartedServer extends AsyncDisposable {
 export interface Runtime {
   readonly name: "docker" | "local";
   start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer>;
-  /** Run a short command to completion and return its stdout (image facts, pip freeze). */
+  /** Run a short command to completion in an image (docker) or on the host (local), e.g. image facts. */
   exec(image: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }

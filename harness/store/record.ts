@@ -27,11 +27,16 @@ export const Evidence = z.strictObject({
   totalLogLines: z.number(),
   /** name==version of everything installed in the image (pip freeze), or the lock that failed. */
   packages: z.array(z.string()),
-  /** How the env's lock was resolved: strategy, day, target platform, constraints. */
+  /** How the env's lock was resolved: strategy, day, cut-off, lifts past it, target platform, constraints. */
   resolution: z
     .strictObject({
       strategy: z.string(),
       resolvedOn: z.string(),
+      cutoff: z.string().optional(),
+      anchor: z.string().optional(),
+      exempt: z.array(z.string()).optional(),
+      fallback: z.strictObject({ packages: z.array(z.string()), because: z.string() }).optional(),
+      sources: z.strictObject({ indexUrl: z.string(), extraIndexUrls: z.array(z.string()), findLinks: z.array(z.string()) }).optional(),
       platform: z.string(),
       constraints: z.array(z.string()),
       onlyBinary: z.array(z.string()),
@@ -51,6 +56,8 @@ export const CellRecord = z.strictObject({
   preload: z.boolean(),
   app: z.string(),
   workers: z.number(),
+  /** Further package axes, name -> version. */
+  extras: z.record(z.string(), z.string()).optional(),
   outcome: z.enum(OUTCOMES),
   reason: z.string(),
   runtime: z.enum(["docker", "local"]),
@@ -64,6 +71,25 @@ export const CellRecord = z.strictObject({
 });
 export type CellRecord = z.infer<typeof CellRecord>;
 
-/** The axes that name a cell: records with equal identity replace each other in results.json. */
-export const cellIdentity = (r: Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers">) =>
-  [r.python, r.gunicorn, r.uvicorn, r.workerClass, r.preload, r.app, r.workers].join("|");
+type CellAxes = Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers" | "extras">;
+
+/** The axes that name a cell, whichever runtime ran it. */
+export const cellAxesKey = (r: CellAxes) =>
+  [
+    r.python,
+    r.gunicorn,
+    r.uvicorn,
+    ...Object.entries(r.extras ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, v]) => `${n}=${v}`),
+    r.workerClass,
+    r.preload,
+    r.app,
+    r.workers,
+  ].join("|");
+
+/**
+ * Records with equal identity replace each other in results.json. The runtime is part of it, so
+ * a docker and a local result of one cell live side by side and can be compared.
+ */
+export const cellIdentity = (r: CellAxes & Pick<CellRecord, "runtime">) => `${cellAxesKey(r)}|${r.runtime}`;

@@ -5,6 +5,7 @@ import { parseScenario } from "../../harness/config/load.js";
 import type { RunEvent } from "../../harness/run/events.js";
 import { runMatrix } from "../../harness/run/run-matrix.js";
 import { connectDocker } from "../../harness/runtimes/docker-engine.js";
+import type { RuntimeChoice } from "../../harness/runtimes/open-runtime.js";
 
 /** Shared with `npm run matrix`, so base images and downloads are reused across tests. */
 export const CACHE_DIR = process.env.REPRO_MATRIX_CACHE ?? join(process.cwd(), ".cache");
@@ -30,13 +31,17 @@ export async function writeConfig(dir: string, text: string): Promise<string> {
   return file;
 }
 
-/** Run a scenario in-process against the real engine, collecting the events. */
-export async function runScenario(text: string, outDir: string, opts: { only?: string; signal?: AbortSignal } = {}) {
+/** Run a scenario in-process on a real runtime (the engine by default), collecting the events. */
+export async function runScenario(
+  text: string,
+  outDir: string,
+  opts: { only?: string; signal?: AbortSignal; runtime?: RuntimeChoice; file?: string } = {},
+) {
   const events: RunEvent[] = [];
-  const docker = await connectDocker();
+  const docker = opts.runtime === "local" ? undefined : await connectDocker();
   const result = await runMatrix({
-    scenario: parseScenario(text),
-    docker,
+    scenario: parseScenario(text, opts.file),
+    runtime: opts.runtime ?? "docker",
     outDir,
     cacheDir: CACHE_DIR,
     concurrency: 2,

@@ -22,14 +22,33 @@ describe("repro-matrix CLI", () => {
     expect(r.stderr).toMatch(/matrix\.yaml:7: workerClass: unknown field; did you mean workerClasses\?$/m);
   });
 
-  it("exits 2 naming the fix when no Docker engine answers", async () => {
+  it("exits 2 naming the fix when --runtime docker finds no engine", async () => {
     const dir = await tempDir("cli-noengine");
     const config = await writeConfig(dir, MINIMAL);
-    const r = await cli(["run", "--config", config, "--out", dir], { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
+    const r = await cli(["run", "--runtime", "docker", "--config", config, "--out", dir], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe(
       "repro-matrix: no Docker engine answers at unix:///nonexistent/docker.sock: start one (e.g. `sudo dockerd`; see README) or set DOCKER_HOST",
     );
+  });
+
+  it("--runtime auto with no engine runs the cells on the local runtime and says so", async () => {
+    const dir = await tempDir("cli-auto");
+    const config = await writeConfig(
+      dir,
+      itScenario(
+        "cli-auto",
+        "packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }\nworkerClasses: [uvicorn.workers.UvicornWorker]\npreload: [false]\nworkers: 2\napps: [plain]\n",
+      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+    );
+    const r = await cli(["run", "--runtime", "auto", "--config", config, "--out", dir], { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("no Docker engine answers at unix:///nonexistent/docker.sock: running on the local runtime");
+    const results = JSON.parse(await readFile(join(dir, "cli-auto", "results.json"), "utf8"));
+    expect(results.cells.map((c: { runtime: string; outcome: string }) => [c.runtime, c.outcome])).toEqual([["local", "clean"]]);
+    expect(results.runs.at(-1).runtime).toBe("local");
   });
 
   it("report: re-renders README.md from results.json, or exits 2 when there is none", async () => {

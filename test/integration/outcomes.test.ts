@@ -6,12 +6,12 @@ import type { CellRecord } from "../../harness/store/record.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 // Real engine, real PyPI packages, real HTTP. The fixtures decide the outcome, not uvicorn's
-// history: a fixture that prints the signature, a plain app, a version that does not exist,
-// an app that cannot be imported.
+// history: a fixture that prints the signature, a plain app, a release that cannot install on
+// this Python (uvicorn 0.54.0 needs Python >= 3.10), an app that cannot be imported.
 const SCENARIO = itScenario(
   "it-outcomes",
   `packages:
-  uvicorn: [0.39.0, 9999.0.0]
+  uvicorn: [0.39.0, 0.54.0]
   gunicorn: 23.0.0
 workerClasses: [uvicorn.workers.UvicornWorker]
 preload: [false]
@@ -54,10 +54,11 @@ describe("a real run of four kinds of cell", () => {
     expect(r.evidence.exit?.exitCode).not.toBe(0);
   });
 
-  it("a version that does not exist → install-failed for every app, with the resolver's reason", () => {
-    const failed = run.records.filter((r) => r.uvicorn === "9999.0.0");
+  it("a release that cannot install on the Python → install-failed for every app, with the resolver's reason", () => {
+    const failed = run.records.filter((r) => r.uvicorn === "0.54.0");
     expect(failed.map((r) => r.outcome)).toEqual(["install-failed", "install-failed", "install-failed"]);
-    expect(failed[0]?.reason).toMatch(/uvicorn==9999\.0\.0/);
+    expect(failed[0]?.reason).toMatch(/uvicorn==0\.54\.0/);
+    expect(failed[0]?.reason).toMatch(/Python/);
   });
 
   it("writes results.jsonl, results.json and the report", async () => {
@@ -84,12 +85,15 @@ describe("a real run of four kinds of cell", () => {
       }
     }
     const md = await readFile(join(dir, "README.md"), "utf8");
-    expect(md).toContain("| 9999.0.0 | Not testable (3/3 cells install-failed) |");
+    expect(md).toContain("| 0.54.0 | Not testable (3/3 cells install-failed) |");
   });
 
   it("leaves no container of the run behind", async () => {
     const runId = run.events.find((e) => e.type === "run-started")?.runId;
-    const left = await run.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    const left = await (run.docker as NonNullable<typeof run.docker>).listContainers({
+      all: true,
+      filters: { label: [`${RUN_LABEL}=${runId}`] },
+    });
     expect(left).toEqual([]);
   });
 
@@ -97,7 +101,7 @@ describe("a real run of four kinds of cell", () => {
     const again = await runScenario(SCENARIO, out, { only: "app=plain" });
     const info = again.results.runs.at(-1);
     expect(info?.imagesBuilt).toBe(0);
-    expect(info?.imagesReused).toBe(1); // 9999.0.0 has no image to reuse
+    expect(info?.imagesReused).toBe(1); // 0.54.0 has no image to reuse
     // The filtered run replaced its own cells and kept the others.
     expect(again.results.cells).toHaveLength(6);
     expect(again.results.runs).toHaveLength(2);

@@ -104,7 +104,7 @@ describe("markdown", () => {
     expect(md).toContain("Last verified: 2026-11-25");
     expect(md).toContain(
       [
-        "| Version | Status |",
+        "| Version | Python 3.9 |",
         "| --- | --- |",
         "| 0.11.3 | Affected (1/1 cells reproduced) |",
         "| 0.11.4 | Fixed (1/1 cells clean) |",

@@ -1,0 +1,42 @@
+import { mkdir } from "node:fs/promises";
+import type Docker from "dockerode";
+import { readBaseFacts } from "../images/base-facts.js";
+import { baseImageProvider } from "../images/base-image.js";
+import { ensureEnvImage, VENV } from "../images/env-image.js";
+import type { EnvSpec } from "../plan/cells.js";
+import type { DockerRuntime } from "../runtimes/docker-runtime.js";
+import type { Lock } from "./lock.js";
+import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "./prepare-env.js";
+
+/** Envs as images: a base image per Python (built once per run), an env image per lock. */
+export class DockerEnvBackend implements EnvBackend {
+  /** Base images and their facts are shared by many envs: build and read each once. */
+  private readonly bases = new Map<string, Promise<Interpreter>>();
+
+  constructor(
+    private readonly docker: Docker,
+    readonly runtime: DockerRuntime,
+    private readonly cacheDir: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  interpreter(spec: EnvSpec): Promise<Interpreter> {
+    let p = this.bases.get(spec.base);
+    if (!p) {
+      p = (async () => {
+        await mkdir(this.cacheDir, { recursive: true });
+        const { ref } = await baseImageProvider(spec.base, this.cacheDir).ensure(this.docker, this.signal);
+        return { ok: true as const, ref, facts: await readBaseFacts(this.runtime, ref, this.signal) };
+      })();
+      this.bases.set(spec.base, p);
+    }
+    return p;
+  }
+
+  async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
+    const image = await ensureEnvImage(this.docker, interp.ref, lock, files, this.signal);
+    if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
+    const freeze = await this.runtime.exec(image.tag, ["cat", `${VENV}/freeze.txt`], this.signal);
+    return { ok: true, location: image.tag, built: image.built, freeze: freeze.stdout.trim().split("\n").filter(Boolean) };
+  }
+}

@@ -1,0 +1,48 @@
+import type { EnvSpec } from "../plan/cells.js";
+import type { LocalRuntime } from "../runtimes/local-runtime.js";
+import { findHostPython, readHostFacts } from "./host-python.js";
+import { ensureLocalVenv } from "./local-venv.js";
+import type { Lock } from "./lock.js";
+import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "./prepare-env.js";
+
+/** Envs as virtualenvs on the host, made with a host Python of the asked version. */
+export class LocalEnvBackend implements EnvBackend {
+  private readonly pythons = new Map<string, Promise<Interpreter>>();
+
+  constructor(
+    readonly runtime: LocalRuntime,
+    private readonly cacheDir: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  interpreter(spec: EnvSpec): Promise<Interpreter> {
+    const key = `${spec.python}|${spec.hostPython ?? ""}`;
+    let p = this.pythons.get(key);
+    if (!p) {
+      p = (async (): Promise<Interpreter> => {
+        const python = await findHostPython(spec.python, spec.hostPython);
+        if (!python) {
+          const asked = spec.hostPython ? `${spec.hostPython} (python.${spec.python}.hostPython)` : `python${spec.python}`;
+          // Data, not a crash: the cells of this Python become install-failed with this reason.
+          return { ok: false, reason: `no host Python ${spec.python} for the local runtime: ${asked} not found or not runnable` };
+        }
+        return { ok: true, ref: python, facts: await readHostFacts(python, this.signal) };
+      })();
+      this.pythons.set(key, p);
+    }
+    return p;
+  }
+
+  async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
+    const venv = await ensureLocalVenv({
+      python: interp.ref,
+      facts: interp.facts,
+      lock,
+      files,
+      cacheDir: this.cacheDir,
+      signal: this.signal,
+    });
+    if (!venv.ok) return venv;
+    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze };
+  }
+}

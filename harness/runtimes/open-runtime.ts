@@ -1,0 +1,58 @@
+import { DockerEnvBackend } from "../envs/docker-backend.js";
+import { LocalEnvBackend } from "../envs/local-backend.js";
+import type { EnvBackend } from "../envs/prepare-env.js";
+import { PrerequisiteError } from "../errors.js";
+import { connectDocker } from "./docker-engine.js";
+import { DockerRuntime } from "./docker-runtime.js";
+import { ownerLabels } from "./labels.js";
+import { LocalRuntime, reapLocalOrphans } from "./local-runtime.js";
+import { reapOrphans, removeRun } from "./reaper.js";
+
+export const RUNTIME_CHOICES = ["auto", "docker", "local"] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+/** A runtime with its env backend and its cleanup: what a run needs, whichever runtime it is. */
+export interface RuntimeSession {
+  backend: EnvBackend;
+  /** Why auto chose what it chose, for the run's summary. */
+  note?: string;
+  /** Remove what crashed runs left behind. */
+  reapOrphans(): Promise<void>;
+  /** Remove everything this run started; called on every way out. */
+  removeRun(): Promise<void>;
+}
+
+/**
+ * docker: an engine must answer (else a one-line error, exit 2). local: never touches Docker.
+ * auto: Docker when an engine answers, else local, and the run says so.
+ */
+export async function openRuntime(
+  choice: RuntimeChoice,
+  o: { runId: string; cacheDir: string; signal: AbortSignal },
+): Promise<RuntimeSession> {
+  if (choice !== "local") {
+    try {
+      const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
+      const runtime = new DockerRuntime(docker, ownerLabels(o.runId));
+      return {
+        backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal),
+        reapOrphans: async () => void (await reapOrphans(docker)),
+        removeRun: async () => void (await removeRun(docker, o.runId)),
+      };
+    } catch (err) {
+      if (choice === "docker" || !(err instanceof PrerequisiteError)) throw err;
+      return { ...localSession(o), note: `${err.message.split(": ")[0]}: running on the local runtime` };
+    }
+  }
+  return localSession(o);
+}
+
+function localSession(o: { runId: string; cacheDir: string; signal: AbortSignal }): RuntimeSession {
+  const runtime = new LocalRuntime({ runId: o.runId, stateDir: o.cacheDir });
+  return {
+    backend: new LocalEnvBackend(runtime, o.cacheDir, o.signal),
+    reapOrphans: async () => void (await reapLocalOrphans(o.cacheDir)),
+    // Each local server kills its process group when disposed; nothing run-wide is left.
+    removeRun: async () => undefined,
+  };
+}

@@ -1,0 +1,138 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runScenario, tempDir } from "../helpers/harness.js";
+import { makeBrokenSdist, makeWheel } from "../helpers/local-wheel.js";
+
+const cellSettings = `onlyBinary: [uvloop]
+constraints: ["uvloop<0.22"]
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false]
+workers: 2
+apps: [plain]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
+timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+`;
+
+/** The earliest upload time of each version of a project, straight from PyPI (PEP 691 JSON). */
+async function pypiUploadTimes(project: string): Promise<Map<string, string>> {
+  const res = await fetch(`https://pypi.org/simple/${project}/`, { headers: { Accept: "application/vnd.pypi.simple.v1+json" } });
+  expect(res.status, project).toBe(200);
+  const page = (await res.json()) as { files: { filename: string; "upload-time": string }[] };
+  const times = new Map<string, string>();
+  const prefix = new RegExp(`^${project.replace(/[-_.]+/g, "[-_.]")}-`, "i");
+  for (const f of page.files) {
+    const version = f.filename
+      .replace(prefix, "")
+      .replace(/(-py\d.*\.whl|-cp\d.*\.whl|\.tar\.gz|\.zip|\.tar\.bz2)$/, "")
+      .split("-")[0] as string;
+    const seen = times.get(version);
+    if (!seen || f["upload-time"] < seen) times.set(version, f["upload-time"]);
+  }
+  return times;
+}
+
+describe("as-of-release locks", () => {
+  it("hold no package uploaded after the anchor release, by PyPI's own dates", async () => {
+    const out = await tempDir("as-of-release");
+    const run = await runScenario(
+      `scenario: it-as-of-release
+packages:
+  uvicorn: [0.2.5]
+  gunicorn: 23.0.0
+python:
+  "3.9": { base: "debian:bullseye" }
+resolution: { strategy: as-of-release, allowNewer: [uvloop, httptools] }
+${cellSettings}`,
+      out,
+      { runtime: "local" },
+    );
+    const r = run.records[0];
+    const resolution = r?.evidence.resolution;
+    expect(resolution?.strategy).toBe("as-of-release");
+    expect(resolution?.anchor).toBe("uvicorn==0.2.5");
+    const uvicornTimes = await pypiUploadTimes("uvicorn");
+    expect(Date.parse(resolution?.cutoff ?? "")).toBe(Date.parse(uvicornTimes.get("0.2.5") ?? "missing"));
+
+    // Exempt: the axis packages, the installer, and only what a recorded fallback lifted (a 2018
+    // uvloop has no wheel for Python 3.9, so uvloop may be lifted, and the lock must say so).
+    const exempt = new Set(resolution?.exempt ?? []);
+    const lifted = resolution?.fallback?.packages ?? [];
+    expect([...exempt].sort()).toEqual(["gunicorn", "pip", "setuptools", "uvicorn", "wheel", ...lifted].sort());
+    for (const name of lifted) expect(["uvloop", "httptools"]).toContain(name);
+    if (lifted.length > 0) expect(resolution?.fallback?.because).toBeTruthy();
+    const held = (r?.evidence.packages ?? []).map((p) => p.split("==") as [string, string]).filter(([n]) => !exempt.has(n));
+    // uvicorn 0.2.5 pulls in its protocol packages: every one not exempt is checked.
+    expect(held.map(([n]) => n)).toEqual(expect.arrayContaining(["click", "h11", "websockets"]));
+    for (const [name, version] of held) {
+      const uploaded = (await pypiUploadTimes(name)).get(version);
+      expect(uploaded, `${name}==${version} on PyPI`).toBeDefined();
+      expect(Date.parse(uploaded as string), `${name}==${version} uploaded ${uploaded}`).toBeLessThanOrEqual(
+        Date.parse(resolution?.cutoff as string),
+      );
+    }
+    // And the env is real: the server ran on it.
+    expect(["clean", "reproduced", "other-failure"]).toContain(r?.outcome);
+  }, 600_000);
+});
+
+describe("a package axis from a local wheel folder (find-links)", () => {
+  it("makes one env per version of a package no index has, and records the folder in the lock", async () => {
+    const out = await tempDir("find-links");
+    const wheels = join(out, "wheels");
+    await mkdir(wheels);
+    await makeWheel(wheels, "rmprobe", "1.0.0");
+    await makeWheel(wheels, "rmprobe", "1.1.0");
+    const run = await runScenario(
+      `scenario: it-find-links
+packages:
+  uvicorn: [0.39.0]
+  gunicorn: 23.0.0
+  rmprobe: all
+index: { findLinks: [wheels] }
+python:
+  "3.11": { base: "debian:bookworm" }
+${cellSettings}`,
+      out,
+      { runtime: "local", file: join(out, "matrix.yaml") },
+    );
+    expect(run.records.map((r) => [r.extras?.rmprobe, r.outcome]).sort()).toEqual([
+      ["1.0.0", "clean"],
+      ["1.1.0", "clean"],
+    ]);
+    for (const r of run.records) {
+      expect(r.evidence.packages).toContain(`rmprobe==${r.extras?.rmprobe}`);
+      expect(r.evidence.resolution?.sources?.findLinks).toEqual([wheels]);
+    }
+  }, 600_000);
+});
+
+describe("an env that cannot build", () => {
+  it("is install-failed with the compiler's error, the build log's tail and the lock it tried", async () => {
+    const out = await tempDir("cannot-build");
+    const folder = join(out, "dists");
+    await mkdir(folder);
+    await makeBrokenSdist(folder, "brokenext", "1.0");
+    const run = await runScenario(
+      `scenario: it-cannot-build
+packages:
+  uvicorn: [0.39.0]
+  gunicorn: 23.0.0
+  brokenext: ["1.0"]
+index: { findLinks: [dists] }
+python:
+  "3.9": { base: "debian:bullseye" }
+${cellSettings}`,
+      out,
+      { runtime: "docker", file: join(out, "matrix.yaml") },
+    );
+    const r = run.records[0];
+    expect(r?.outcome).toBe("install-failed");
+    expect(r?.reason).toMatch(/brokenext/);
+    expect(r?.reason).toMatch(/error/);
+    expect(r?.evidence.installLog).toMatch(/broken\.c.*error/);
+    expect(r?.evidence.packages).toEqual(expect.arrayContaining(["brokenext==1.0", "uvicorn==0.39.0", "gunicorn==23.0.0"]));
+    expect(r?.evidence.resolution?.strategy).toBe("as-of-release");
+  }, 600_000);
+});
