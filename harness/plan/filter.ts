@@ -6,21 +6,24 @@ const FIELDS = ["python", "gunicorn", "uvicorn", "workerClass", "preload", "app"
 /**
  * `--only uvicorn=0.11.4,preload=true app=plain`: comma or space separated `field=value` terms,
  * all of which must hold; a term repeated for one field means "any of". Worker classes match by
- * their short name too (`workerClass=UvicornWorker`).
+ * their short name too (`workerClass=UvicornWorker`); further package axes by their name
+ * (`asyncpg=0.29.0`).
  */
-export function parseOnly(expr: string): (c: Cell) => boolean {
-  const wanted = new Map<(typeof FIELDS)[number], Set<string>>();
+export function parseOnly(expr: string, packageAxes: string[] = []): (c: Cell) => boolean {
+  const fields: string[] = [...new Set([...FIELDS, ...packageAxes])];
+  const wanted = new Map<string, Set<string>>();
   for (const term of expr.split(/[,\s]+/).filter(Boolean)) {
     const [field, value] = term.split("=", 2);
-    if (!field || value === undefined || !FIELDS.includes(field as (typeof FIELDS)[number])) {
-      throw new ConfigError(`--only: "${term}" is not field=value with field one of ${FIELDS.join(", ")}`);
+    if (!field || value === undefined || !fields.includes(field)) {
+      throw new ConfigError(`--only: "${term}" is not field=value with field one of ${fields.join(", ")}`);
     }
-    const key = field as (typeof FIELDS)[number];
-    wanted.set(key, (wanted.get(key) ?? new Set()).add(value));
+    wanted.set(field, (wanted.get(field) ?? new Set()).add(value));
   }
   return (c) =>
     [...wanted].every(([field, values]) => {
-      const actual = String(c[field]);
+      const actual = (FIELDS as readonly string[]).includes(field)
+        ? String(c[field as (typeof FIELDS)[number]])
+        : String(c.extras?.[field]);
       return values.has(actual) || (field === "workerClass" && values.has(actual.split(".").at(-1) ?? ""));
     });
 }

@@ -52,6 +52,15 @@ describe("expandCells", () => {
     expect(kept.every((c) => c.uvicorn === "0.11.4" && c.preload)).toBe(true);
   });
 
+  it("filters by a further package axis by its name", () => {
+    const extra = { ...versions, asyncpg: ["0.28.0", "0.29.0"] };
+    const only = parseOnly("asyncpg=0.29.0 uvicorn=0.11.4", Object.keys(extra));
+    const kept = expandCells(s, extra).filter(only);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((c) => c.extras?.asyncpg === "0.29.0" && c.uvicorn === "0.11.4")).toBe(true);
+    expect(() => parseOnly("asyncpg=0.29.0")).toThrow(/field one of python, gunicorn, uvicorn, workerClass, preload, app, workers$/);
+  });
+
   it("rejects an unknown --only field with a one-line error", () => {
     expect(() => parseOnly("version=1")).toThrow(ConfigError);
     expect(() => parseOnly("version=1")).toThrow(/--only: "version=1" is not field=value/);
