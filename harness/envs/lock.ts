@@ -10,7 +10,7 @@ import { lastLine } from "./uv.js";
 import { isNetworkFailure, summarizeUvFailure } from "./uv-errors.js";
 
 /** Bumped when what a cached lock result holds changes, so old entries are not reused. */
-const LOCK_FORMAT = 3;
+const LOCK_FORMAT = 4;
 
 /** Installed inside the image first, so sdists build offline with a known toolchain. */
 export const BUILD_TOOLS = ["pip", "setuptools", "wheel"];
@@ -106,9 +106,11 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
   for (const folder of sources.findLinks) args.push("--find-links", folder);
   if (opts.cutoff) {
     args.push("--exclude-newer", opts.cutoff.at);
-    // Exempt packages get "newer than the end of today" as their limit: no limit, but still
-    // a fixed day, so the cached lock means the same thing as a fresh resolution that day.
-    for (const name of exempt) args.push("--exclude-newer-package", `${name}=${resolvedOn}T23:59:59Z`);
+    // Exempt packages get no limit at all ("false"), not "before the end of today": a date
+    // drops every file without an upload time, which is every file of a PEP 503 HTML index
+    // (a private index), so a pinned package from one could never resolve. The lock cache is
+    // per day anyway, so a cached lock still means what a fresh resolution that day would.
+    for (const name of exempt) args.push("--exclude-newer-package", `${name}=false`);
   }
   await mkdir(dir, { recursive: true });
   if (env.constraints.length > 0) {

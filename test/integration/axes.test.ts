@@ -1,5 +1,8 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runScenario, tempDir } from "../helpers/harness.js";
 import { makeBrokenSdist, makeWheel } from "../helpers/local-wheel.js";
@@ -104,6 +107,50 @@ ${cellSettings}`,
     for (const r of run.records) {
       expect(r.evidence.packages).toContain(`rmprobe==${r.extras?.rmprobe}`);
       expect(r.evidence.resolution?.sources?.findLinks).toEqual([wheels]);
+    }
+  }, 600_000);
+});
+
+describe("a package axis from a private index (extraUrls)", () => {
+  it("resolves and installs a package only that index has, served on loopback", async () => {
+    const out = await tempDir("extra-index");
+    const wheel = await makeWheel(out, "rmprivate", "2.0.0");
+    const bytes = await readFile(wheel);
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    const name = basename(wheel);
+    // A PEP 503 index of one project; every other project is a 404, so it comes from PyPI.
+    const server = createServer((req, res) => {
+      if (req.url === "/simple/rmprivate/") {
+        res.setHeader("content-type", "text/html");
+        res.end(`<html><body><a href="/files/${name}#sha256=${sha}">${name}</a></body></html>`);
+      } else if (req.url === `/files/${name}`) {
+        res.end(bytes);
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple`;
+    try {
+      const run = await runScenario(
+        `scenario: it-extra-index
+packages:
+  uvicorn: [0.39.0]
+  gunicorn: 23.0.0
+  rmprivate: all
+index: { extraUrls: ["${url}"] }
+python:
+  "3.11": { base: "debian:bookworm" }
+${cellSettings}`,
+        out,
+        { runtime: "local" },
+      );
+      expect(run.records.map((r) => [r.extras?.rmprivate, r.outcome])).toEqual([["2.0.0", "clean"]]);
+      expect(run.records[0]?.evidence.packages).toContain("rmprivate==2.0.0");
+      expect(run.records[0]?.evidence.resolution?.sources?.extraIndexUrls).toEqual([url]);
+    } finally {
+      server.close();
     }
   }, 600_000);
 });
