@@ -5,7 +5,8 @@ import { PrerequisiteError } from "../errors.js";
 import { connectDocker } from "./docker-engine.js";
 import { DockerRuntime } from "./docker-runtime.js";
 import { ownerLabels } from "./labels.js";
-import { LocalRuntime, reapLocalOrphans } from "./local-runtime.js";
+import { reapLocalOrphans } from "./local-pid-files.js";
+import { LocalRuntime } from "./local-runtime.js";
 import { reapOrphans, removeRun } from "./reaper.js";
 
 export const RUNTIME_CHOICES = ["auto", "docker", "local"] as const;
