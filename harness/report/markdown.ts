@@ -113,7 +113,7 @@ export function renderMarkdown(r: ResultsFile): string {
     const differ = parity.filter((p) => !p.same);
     parts.push("## Runtime parity", "");
     parts.push(
-      `${parity.length} cells ran on both the docker and the local runtime: ${parity.length - differ.length} gave the same outcome, ${differ.length} differed. The tables above use the docker result.`,
+      `${parity.length} cell${parity.length === 1 ? "" : "s"} ran on both the docker and the local runtime: ${parity.length - differ.length} gave the same outcome, ${differ.length} differed. The tables above use the docker result.`,
       "",
     );
     if (differ.length > 0)
@@ -192,7 +192,9 @@ export function renderGrid(cells: CellRecord[]): string {
     v,
     ...columns.map(({ key }) => {
       const c = byKey.get(`${v}|${key}`);
-      return c ? `${ICON[c.outcome]} ${c.outcome}<br><sub>${esc(short(c.reason))}</sub>` : "";
+      // Docker is the default; a cell only the local runtime ran says so where it is read.
+      const where = c?.runtime === "local" ? " (local)" : "";
+      return c ? `${ICON[c.outcome]} ${c.outcome}${where}<br><sub>${esc(short(c.reason))}</sub>` : "";
     }),
   ]);
   return table(["uvicorn", ...columns.map((c) => c.label)], rows);

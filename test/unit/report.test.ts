@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { claimSentence, compatRows, compatStatus } from "../../harness/report/compat.js";
 import { renderGrid, renderMarkdown } from "../../harness/report/markdown.js";
+import type { CellRecord } from "../../harness/store/record.js";
 import { record } from "../helpers/records.js";
 
 describe("compatStatus", () => {
@@ -79,6 +80,27 @@ describe("markdown", () => {
         "| 0.2.5 | 🔴 reproduced<br><sub>signature in probe logs (3 lines)</sub> |  |",
         "| 0.11.4 | 🟢 clean<br><sub>48/48 × 200 from 8/8 workers</sub> | 🟠 other-failure<br><sub>only 7/8 workers \\| served</sub> |",
       ].join("\n"),
+    );
+  });
+
+  it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
+    const local = (over: Partial<CellRecord>) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
+    const md = renderMarkdown({
+      scenario: "demo",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: [
+        record({ uvicorn: "0.11.4" }),
+        local({ uvicorn: "0.11.4", outcome: "other-failure", reason: "only 7/8 workers served" }),
+        local({ uvicorn: "0.11.5" }),
+      ],
+      runs: [],
+    });
+    expect(md).toContain("| 0.11.4 | 🟢 clean<br><sub>48/48 × 200 from 8/8 workers</sub> |");
+    expect(md).toContain("| 0.11.5 | 🟢 clean (local)<br><sub>48/48 × 200 from 8/8 workers</sub> |");
+    expect(md).toContain("1 cell ran on both the docker and the local runtime: 0 gave the same outcome, 1 differed.");
+    expect(md).toContain(
+      "| py3.9 gunicorn 23.0.0 uvicorn 0.11.4 UvicornWorker --preload plain -w 8 | clean | other-failure | docker: 48/48 × 200 from 8/8 workers / local: only 7/8 workers served; envs differ: Python 3.9.2 vs 3.9.18 |",
     );
   });
 
