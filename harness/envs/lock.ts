@@ -7,7 +7,7 @@ import { contentHash } from "../hash.js";
 import type { BaseFacts } from "../images/base-facts.js";
 import type { EnvSpec } from "../plan/cells.js";
 import { lastLine } from "./uv.js";
-import { isNetworkFailure, summarizeUvFailure } from "./uv-errors.js";
+import { isNetworkFailure, isUsageError, summarizeUvFailure } from "./uv-errors.js";
 
 /** Bumped when what a cached lock result holds changes, so old entries are not reused. */
 const LOCK_FORMAT = 4;
@@ -70,7 +70,7 @@ export function exemptFromCutoff(env: EnvSpec): string[] {
 
 export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOptions): Promise<LockResult> {
   const resolvedOn = opts.today ?? new Date().toISOString().slice(0, 10);
-  const platform = `${facts.arch}-manylinux_${facts.glibc.replace(".", "_")}`;
+  const platform = uvPlatform(facts);
   const requirements = [...env.packages.map((p) => `${p.name}==${p.version}`), ...env.requirements, ...BUILD_TOOLS];
   const exempt = opts.cutoff ? [...exemptFromCutoff(env), ...(opts.fallback?.packages ?? [])] : [];
   const sources = {
@@ -147,6 +147,9 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
         packages,
       },
     };
+  } else if (isUsageError(r.stderr)) {
+    // uv refused its own arguments: a fault of the harness, never a fact about the env.
+    throw new Error(`uv rejected the harness's arguments: ${r.stderr.trim().split("\n").slice(0, 3).join(" ")}`);
   } else if (isNetworkFailure(r.stderr)) {
     throw new PrerequisiteError(`uv could not reach the package index for ${requirements.join(" ")}: ${lastLine(r.stderr)}`);
   } else {
@@ -158,5 +161,20 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
 }
 
 const PYPI_SIMPLE = "https://pypi.org/simple";
+
+/** The newest manylinux glibc the pinned uv can target (its --python-platform list ends there). */
+const UV_NEWEST_MANYLINUX = [2, 40] as const;
+
+/**
+ * uv's target platform for the image's glibc. A newer glibc (trixie has 2.41) is clamped to the
+ * newest uv knows: a manylinux_2_40 wheel runs on glibc 2.41, and the file picked for the image
+ * is still chosen by the image's real glibc (pickDistFile), so nothing installable is lost.
+ */
+export function uvPlatform(facts: Pick<BaseFacts, "arch" | "glibc">): string {
+  const [major, minor] = facts.glibc.split(".").map(Number) as [number, number];
+  const [maxMajor, maxMinor] = UV_NEWEST_MANYLINUX;
+  const clamped = major > maxMajor || (major === maxMajor && minor > maxMinor) ? [maxMajor, maxMinor] : [major, minor];
+  return `${facts.arch}-manylinux_${clamped.join("_")}`;
+}
 
 export const lockText = (lock: Lock) => `${lock.packages.map((p) => `${p.name}==${p.version}`).join("\n")}\n`;

@@ -3,6 +3,11 @@ export function isNetworkFailure(stderr: string): boolean {
   return /Failed to fetch|error sending request|Request failed after|dns error|tcp connect error|timed out/i.test(stderr);
 }
 
+/** uv's command-line parser (clap) refusing an argument, e.g. a platform it does not know. */
+export function isUsageError(stderr: string): boolean {
+  return /^error: (invalid value|unexpected argument|the argument)/m.test(stderr) && /For more information, try '--help'/.test(stderr);
+}
+
 /**
  * One short sentence from uv's explanation of why an env cannot exist, for a table cell.
  * The full text stays in the evidence; this picks the fact a reader needs first.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isNetworkFailure, summarizeUvFailure } from "../../harness/envs/uv-errors.js";
+import { isNetworkFailure, isUsageError, summarizeUvFailure } from "../../harness/envs/uv-errors.js";
 
 // Texts as uv 0.13.9 printed them for this project's real cases.
 const NO_VERSION = `error: No solution found when resolving dependencies
@@ -21,7 +21,17 @@ const OFFLINE = `error: Request failed after 3 retries in 11.4s
   cause: Failed to fetch: http://127.0.0.1:9/simple/uvicorn/
   cause: error sending request for url (http://127.0.0.1:9/simple/uvicorn/)`;
 
+const BAD_PLATFORM = `error: invalid value 'x86_64-manylinux_2_41' for '--python-platform <PYTHON_PLATFORM>'
+  [possible values: windows, linux, x86_64-manylinux_2_40]
+
+For more information, try '--help'.`;
+
 describe("uv failures", () => {
+  it("tells uv refusing the harness's own arguments from an env that cannot exist", () => {
+    expect(isUsageError(BAD_PLATFORM)).toBe(true);
+    for (const t of [NO_VERSION, NEEDS_PYTHON, NO_WHEEL, BROKEN_SDIST, OFFLINE]) expect(isUsageError(t)).toBe(false);
+  });
+
   it("tells an unreachable index from a request that cannot be met", () => {
     expect(isNetworkFailure(OFFLINE)).toBe(true);
     for (const t of [NO_VERSION, NEEDS_PYTHON, NO_WHEEL, BROKEN_SDIST]) expect(isNetworkFailure(t)).toBe(false);

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { parseScenario } from "../../harness/config/load.js";
+import { resolveLock, uvPlatform } from "../../harness/envs/lock.js";
+import { ensureUv } from "../../harness/envs/uv.js";
+import { envOf, expandCells } from "../../harness/plan/cells.js";
+import { CACHE_DIR, tempDir } from "../helpers/harness.js";
+import { MINIMAL } from "../helpers/scenarios.js";
+
+describe("uv's target platform", () => {
+  it("is the image's glibc, clamped to the newest manylinux uv knows", () => {
+    expect(uvPlatform({ arch: "x86_64", glibc: "2.31" })).toBe("x86_64-manylinux_2_31");
+    expect(uvPlatform({ arch: "x86_64", glibc: "2.40" })).toBe("x86_64-manylinux_2_40");
+    expect(uvPlatform({ arch: "aarch64", glibc: "2.41" })).toBe("aarch64-manylinux_2_40");
+    expect(uvPlatform({ arch: "x86_64", glibc: "3.1" })).toBe("x86_64-manylinux_2_40");
+  });
+
+  it("resolves a real lock for Debian trixie's Python 3.13 and glibc 2.41", async () => {
+    const s = parseScenario(MINIMAL.replace('"3.9": { base: "debian:bullseye" }', '"3.13": { base: "debian:trixie" }'));
+    const [cell] = expandCells(s, { uvicorn: ["0.39.0"], gunicorn: ["23.0.0"] });
+    const signal = new AbortController().signal;
+    const uv = await ensureUv(CACHE_DIR, signal);
+    const result = await resolveLock(
+      envOf(cell as NonNullable<typeof cell>, s),
+      { python: "3.13.5", glibc: "2.41", arch: "x86_64" },
+      {
+        uv,
+        cacheDir: await tempDir("lock"),
+        signal,
+      },
+    );
+    expect(result.ok, result.ok ? "" : result.reason).toBe(true);
+    if (result.ok) {
+      expect(result.lock.platform).toBe("x86_64-manylinux_2_40");
+      expect(result.lock.packages).toContainEqual({ name: "uvicorn", version: "0.39.0" });
+    }
+  }, 60_000);
+});
