@@ -68,7 +68,7 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
   for (;;) {
     const attempt = await attemptEnv(spec, interp, ctx, cutoff, fallback);
     if (attempt.ok || !cutoff) return { ...attempt, key };
-    const lift = nextLift(spec.resolution.allowNewer, fallback?.packages ?? [], `${attempt.reason}\n${attempt.log}`);
+    const lift = nextLift(spec.resolution.allowNewer, fallback?.packages ?? [], attempt);
     if (lift.length === 0) return { ...attempt, key };
     fallback = {
       packages: [...(fallback?.packages ?? []), ...lift],
@@ -89,13 +89,23 @@ async function anchorCutoff(spec: EnvSpec, signal: AbortSignal): Promise<{ at: s
   return { at, anchor: pin };
 }
 
-/** allowNewer packages the failure names; if it names none of them, all that are left. */
-export function nextLift(allowNewer: string[], lifted: string[], failure: string): string[] {
+/**
+ * The allowNewer packages to lift after a failure: those its one-line reason names (the package
+ * that failed to build), else those its log names, else all that are left. Lifting only what
+ * failed keeps every other package as it stood at the cut-off.
+ */
+export function nextLift(allowNewer: string[], lifted: string[], failure: { reason: string; log: string }): string[] {
   const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
   const left = allowNewer.filter((p) => !lifted.map(norm).includes(norm(p)));
-  const text = failure.toLowerCase().replace(/[-_.]+/g, "-");
-  const named = left.filter((p) => new RegExp(`(^|[^a-z0-9-])${norm(p)}([^a-z0-9-]|$)`).test(text));
-  return named.length > 0 ? named : left;
+  const named = (text: string) => {
+    const t = text.toLowerCase().replace(/[-_.]+/g, "-");
+    return left.filter((p) => new RegExp(`(^|[^a-z0-9-])${norm(p)}([^a-z0-9-]|$)`).test(t));
+  };
+  for (const text of [failure.reason, failure.log]) {
+    const found = named(text);
+    if (found.length > 0) return found;
+  }
+  return left;
 }
 
 async function attemptEnv(
