@@ -86,8 +86,12 @@ function missingWorkerClass(logs: LogSummary): string | undefined {
   const lines = [...logs.head, ...logs.tail].map((l) => l.text.trim());
   const uri = lines.map((t) => /class uri '([^']+)' invalid or not found/.exec(t)?.[1]).find(Boolean);
   if (uri) {
-    const cause = lines.find((t) => /^(ModuleNotFoundError|ImportError|AttributeError|RuntimeError): /.test(t));
-    return `worker class ${uri} not found in this env${cause ? ` (${cause.slice(0, 120)})` : ""}`;
+    const cause = lines.find((t) => /^\w+(Error|Exception): /.test(t) && !t.includes("class uri"));
+    // Its module is missing: the env lacks it. Anything else: the module is there but breaks on import.
+    const missingModule = /No module named '([^']+)'/.exec(cause ?? "")?.[1];
+    if (!cause || (missingModule && uri.startsWith(missingModule)))
+      return `worker class ${uri} not found in this env${cause ? ` (${cause.slice(0, 120)})` : ""}`;
+    return `worker class ${uri} failed to load: ${cause.slice(0, 160)}`;
   }
   const used = lines.map((t) => /Using worker: (\S+)/.exec(t)?.[1]).find(Boolean);
   const calledString =

@@ -83,6 +83,21 @@ describe("classify", () => {
     });
   });
 
+  it("is boot-failure saying the worker class failed to load when its module breaks on import", () => {
+    const r = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "exited", afterMs: 300, exit: { exitCode: 1, killed: false } },
+      logs: logsOf(
+        "Error: class uri 'uvicorn.workers.UvicornWorker' invalid or not found: \n\n[Traceback (most recent call last):\n" +
+          "AttributeError: module 'asyncio' has no attribute 'coroutine'. Did you mean: 'coroutines'?\n]\n",
+      ),
+    });
+    expect(r.reason).toBe(
+      "worker class uvicorn.workers.UvicornWorker failed to load: AttributeError: module 'asyncio' has no attribute 'coroutine'. Did you mean: 'coroutines'?",
+    );
+  });
+
   it("is boot-failure naming the worker class when its module lacks it", () => {
     const r = classify({
       ...healthy,
