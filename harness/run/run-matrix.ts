@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
@@ -59,7 +59,10 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     g.cells.push(cell);
     groups.set(key, g);
   }
-  const session = await openRuntime(o.runtime, { runId, cacheDir: o.cacheDir, signal: o.signal });
+  // Absolute once, here: local servers run with their own working folder, where a relative
+  // venv path (the default --cache-dir is .cache) would point nowhere.
+  const cacheDir = resolve(o.cacheDir);
+  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal });
   const runtime = session.backend.runtime;
   o.onEvent({
     type: "run-started",
@@ -76,8 +79,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   let imagesReused = 0;
   let completed = false;
   try {
-    const uv = await ensureUv(o.cacheDir, o.signal);
-    const ctx = { backend: session.backend, cacheDir: o.cacheDir, uv, signal: o.signal };
+    const uv = await ensureUv(cacheDir, o.signal);
+    const ctx = { backend: session.backend, cacheDir, uv, signal: o.signal };
     // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
     const envLimit = pLimit(2);
     const cellLimit = pLimit(o.concurrency);

@@ -65,6 +65,12 @@ export class LocalRuntime implements Runtime {
         buffer: false,
         reject: false,
       });
+      if (child.pid === undefined) {
+        // Not a fact about the env (its packages were checked against the lock): the harness
+        // asked for a program that is not there, e.g. a venv path that points nowhere.
+        const failed = await child;
+        throw new Error(`local runtime: cannot start ${file}: ${failed.shortMessage}`);
+      }
       const reserved = port;
       server = new LocalServer(child, command, `http://127.0.0.1:${port}`, appDir, spec.logs, signal, () => reservedPorts.delete(reserved));
       if (child.pid !== undefined) {

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { baseImageProvider } from "../../harness/images/base-image.js";
@@ -43,7 +43,10 @@ describe("repro-matrix CLI", () => {
         "packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }\nworkerClasses: [uvicorn.workers.UvicornWorker]\npreload: [false]\nworkers: 2\napps: [plain]\n",
       ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
     );
-    const r = await cli(["run", "--runtime", "auto", "--config", config, "--out", dir], { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
+    // A relative --cache-dir, as `npm run matrix` uses by default: local servers run elsewhere.
+    const r = await cli(["run", "--runtime", "auto", "--config", config, "--out", dir, "--cache-dir", relative(process.cwd(), CACHE_DIR)], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain("no Docker engine answers at unix:///nonexistent/docker.sock: running on the local runtime");
     const results = JSON.parse(await readFile(join(dir, "cli-auto", "results.json"), "utf8"));

@@ -130,21 +130,16 @@ describe("LocalRuntime", () => {
     expect(await eventuallyGone(child)).toBe(true);
   });
 
-  it("reports a command that cannot start as an exit, with the reason in the log", async () => {
+  it("refuses a command that cannot start as a harness fault, leaving no app folder behind", async () => {
     const logs = new LogCollector([]);
     const runtime = new LocalRuntime({ runId: "missing", stateDir });
-    await using server = await runtime.start(
-      { ...spec(logs), command: (place) => [`${place.venv}/bin/gunicorn`, "--bind", place.bind] },
-      AbortSignal.timeout(30_000),
-    );
-    expect(await server.exited).toEqual({ exitCode: 127, killed: false });
-    expect(await server.stop(1)).toEqual({ exitCode: 127, killed: false });
-    expect(
-      logs
-        .finish()
-        .head.map((l) => l.text)
-        .join("\n"),
-    ).toMatch(/ENOENT/);
+    await expect(
+      runtime.start(
+        { ...spec(logs), command: (place) => [`${place.venv}/bin/gunicorn`, "--bind", place.bind] },
+        AbortSignal.timeout(30_000),
+      ),
+    ).rejects.toThrow(/^local runtime: cannot start .*\/bin\/gunicorn: .*ENOENT/);
+    expect(await readdir(join(stateDir, "local", "missing")).catch(() => [])).toEqual([]);
   });
 
   it("runs short commands on the host, a venv's bin first on PATH", async () => {
