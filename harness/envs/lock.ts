@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
@@ -6,6 +6,7 @@ import { PrerequisiteError } from "../errors.js";
 import { contentHash } from "../hash.js";
 import type { BaseFacts } from "../images/base-facts.js";
 import type { EnvSpec } from "../plan/cells.js";
+import { readJsonFile, writeAtomic } from "../store/json-file.js";
 import { lastLine } from "./uv.js";
 import { isNetworkFailure, isUsageError, summarizeUvFailure } from "./uv-errors.js";
 
@@ -92,11 +93,8 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
   });
   const dir = join(opts.cacheDir, "locks");
   const file = join(dir, `${key}.json`);
-  const cached = await readFile(file, "utf8").then(
-    (t) => LockResult.safeParse(JSON.parse(t)),
-    () => undefined,
-  );
-  if (cached?.success) return cached.data;
+  const cached = await readJsonFile(file, LockResult);
+  if (cached) return cached;
 
   const args = ["pip", "compile", "-", "--quiet", "--no-header", "--no-annotate", "--python-version", facts.python];
   args.push("--python-platform", platform);
@@ -125,6 +123,9 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
     // No managed-Python downloads: the target interpreter is the image's, named by version only.
     env: { UV_NO_CONFIG: "1", UV_PYTHON_DOWNLOADS: "never" },
   });
+  // Interrupted or killed: no answer about the env, and nothing to cache for the rest of the day.
+  opts.signal?.throwIfAborted();
+  if (typeof r.exitCode !== "number") throw new Error(`uv did not finish: ${r.shortMessage}`);
   let result: LockResult;
   if (r.exitCode === 0) {
     const packages = r.stdout
@@ -156,7 +157,7 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
     // No such version, no usable file, an sdist whose metadata cannot be built: the env cannot exist.
     result = { ok: false, reason: summarizeUvFailure(r.stderr), log: r.stderr.slice(-4000) };
   }
-  await writeFile(file, JSON.stringify(result, null, 2));
+  await writeAtomic(file, JSON.stringify(result, null, 2));
   return result;
 }
 

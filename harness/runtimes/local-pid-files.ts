@@ -2,6 +2,7 @@
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
+import { readJsonFile } from "../store/json-file.js";
 
 /** What a crashed harness leaves behind for the next run to find: one file per server. */
 export const PidRecord = z.strictObject({
@@ -30,13 +31,9 @@ export async function reapLocalOrphans(stateDir: string): Promise<number> {
   let killed = 0;
   for (const name of names.filter((n) => n.endsWith(".json"))) {
     const file = join(dir, name);
-    const parsed = await readFile(file, "utf8").then(
-      (t) => PidRecord.safeParse(JSON.parse(t)),
-      () => undefined,
-    );
-    // Unreadable: not ours to judge (pid files are written whole, by rename).
-    if (!parsed?.success) continue;
-    const record = parsed.data;
+    // Unreadable or truncated (a host crash): not ours to judge; pid files are written whole, by rename.
+    const record = await readJsonFile(file, PidRecord);
+    if (!record) continue;
     if (isAlive(record.harnessPid)) continue;
     if ((await isOurGroup(record)) && signalProcess(-record.pgid, "SIGKILL")) killed++;
     if (isInside(join(stateDir, "local"), record.appDir)) {

@@ -1,6 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { z } from "zod";
+import { readJsonFile } from "./json-file.js";
 import { CellRecord, cellIdentity } from "./record.js";
 
 export const RunInfo = z.strictObject({
@@ -32,15 +31,8 @@ export const ResultsFile = z.strictObject({
 export type ResultsFile = z.infer<typeof ResultsFile>;
 
 export async function readResultsFile(file: string): Promise<ResultsFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  const parsed = ResultsFile.safeParse(JSON.parse(text));
-  // An older or hand-edited file is not merged into; the new run replaces it.
-  return parsed.success ? parsed.data : undefined;
+  // An older, hand-edited or truncated file is not merged into; the new run replaces it.
+  return readJsonFile(file, ResultsFile);
 }
 
 /** New cells replace earlier ones with the same axes; cells a filtered run did not touch stay. */
@@ -50,10 +42,4 @@ export function mergeCells(previous: CellRecord[], fresh: CellRecord[]): CellRec
   return [...byId.values()];
 }
 
-/** Write via a temp file and rename, so a crash never leaves half a results.json. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
+export { writeAtomic } from "./json-file.js";

@@ -1,3 +1,5 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
 import { resolveLock, uvPlatform } from "../../harness/envs/lock.js";
@@ -33,5 +35,25 @@ describe("uv's target platform", () => {
       expect(result.lock.platform).toBe("x86_64-manylinux_2_40");
       expect(result.lock.packages).toContainEqual({ name: "uvicorn", version: "0.39.0" });
     }
+  }, 60_000);
+
+  it("caches nothing when the resolution is interrupted", async () => {
+    const s = parseScenario(MINIMAL);
+    const [cell] = expandCells(s, { uvicorn: ["0.39.0"], gunicorn: ["23.0.0"] });
+    const uv = await ensureUv(CACHE_DIR, new AbortController().signal);
+    const cacheDir = await tempDir("lock-abort");
+    const abort = new AbortController();
+    const pending = resolveLock(
+      envOf(cell as NonNullable<typeof cell>, s),
+      { python: "3.9.2", glibc: "2.31", arch: "x86_64" },
+      {
+        uv,
+        cacheDir,
+        signal: abort.signal,
+      },
+    );
+    setTimeout(() => abort.abort(new Error("interrupted")), 5);
+    await expect(pending).rejects.toThrow("interrupted");
+    expect((await readdir(join(cacheDir, "locks"))).filter((f) => f.endsWith(".json"))).toEqual([]);
   }, 60_000);
 });
