@@ -99,11 +99,14 @@ export async function listProjectFiles(
     Promise.all(indexes.map((url) => fetchSimplePage(url, label, opts))),
     Promise.all(sources.findLinks.map((loc) => listFindLinks(loc, (f) => fileVersion(f, project) !== undefined, opts))),
   ]);
-  const files = [...pages.flatMap((p) => ofProject(p?.files ?? [])), ...linked.flatMap(ofProject)];
+  // As uv's default (first-index) strategy: the first index that has the project is the only
+  // one asked, so a same-named package on a later index (PyPI) never replaces a private one.
+  const first = pages.find((p) => p !== undefined);
+  const files = [...ofProject(first?.files ?? []), ...linked.flatMap(ofProject)];
   return {
-    found: pages.some((p) => p !== undefined) || linked.some((l) => l.length > 0),
+    found: first !== undefined || linked.some((l) => l.length > 0),
     files,
-    versions: pages.flatMap((p) => p?.versions ?? []),
+    versions: first?.versions ?? [],
     searched: [...indexes, ...sources.findLinks],
   };
 }

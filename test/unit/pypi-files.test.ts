@@ -356,6 +356,30 @@ describe("pickDistFile across sources", () => {
     expect(calls.sort()).toEqual(["https://private.example/simple/mypkg/", "https://pypi.org/simple/mypkg/"]);
   });
 
+  it("never takes a file from a later index when an earlier one has the project (no dependency confusion)", async () => {
+    const fetch = (async (input: string | URL | Request) => {
+      const url = String(input);
+      if (url === "https://private.example/simple/corp-lib/") {
+        const html = `<a href="/files/corp-lib-1.0.tar.gz#sha256=${sha("private sdist")}">sdist</a>`;
+        return new Response(html, { headers: { "content-type": "text/html" } });
+      }
+      // A same-named wheel someone published on PyPI: it would outrank an sdist if it were considered.
+      const page = {
+        files: [
+          {
+            filename: "corp_lib-1.0-py3-none-any.whl",
+            url: "https://files.example/corp_lib-1.0-py3-none-any.whl",
+            hashes: { sha256: sha("pypi wheel") },
+          },
+        ],
+      };
+      return new Response(JSON.stringify(page), { headers: { "content-type": "application/vnd.pypi.simple.v1+json" } });
+    }) as typeof globalThis.fetch;
+    const sources = { ...PYPI_ONLY, extraIndexUrls: ["https://private.example/simple"] };
+    const file = await pickDistFile("corp-lib", "1.0", { target: CP39, fetch, sources });
+    expect(file.url).toBe("https://private.example/files/corp-lib-1.0.tar.gz");
+  });
+
   it("names every source when no source has the project or the version", async () => {
     const { fetch } = fakeIndex({ x: [{ filename: "x-1.0.tar.gz" }] });
     const sources = { ...PYPI_ONLY, extraIndexUrls: ["https://private.example/simple"], findLinks: [dir] };

@@ -103,7 +103,7 @@ describe("listReleases", () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it("merges all three sources", async () => {
+    it("merges the first index that has the project with the find-links folders, as uv does", async () => {
       await writeFile(join(dir, "mypkg-1.0.0-py3-none-any.whl"), "wheel");
       await writeFile(join(dir, "mypkg-0.9.0.tar.gz"), "sdist");
       await writeFile(join(dir, "unrelated-3.0.tar.gz"), "other");
@@ -116,8 +116,8 @@ describe("listReleases", () => {
       }) as typeof globalThis.fetch;
       const sources = { ...PYPI_ONLY, extraIndexUrls: ["https://private.example/simple"], findLinks: [dir] };
       const releases = await listReleases("mypkg", { sources, fetch });
+      // PyPI's 0.8.0 is not offered: the private index has mypkg, so a same-named PyPI project never counts.
       expect(releases).toEqual([
-        { version: "0.8.0", yanked: false, prerelease: false, uploadedAt: "2019-01-01T00:00:00Z" },
         { version: "0.9.0", yanked: false, prerelease: false },
         // "1.0" from the extra index and "1.0.0" from the folder are one release; extra indexes come first.
         { version: "1.0", yanked: false, prerelease: false },
