@@ -143,52 +143,66 @@ export const Timeouts = z.strictObject({
   stopSeconds: z.number().positive().default(10),
 });
 
-export const Scenario = z.strictObject({
-  /** Names the report folder: reports/<scenario>/. */
-  scenario: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
-  description: z.string().optional(),
-  /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
-  packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
-    for (const name of ["uvicorn", "gunicorn"])
-      if (!(name in p)) ctx.addIssue({ code: "custom", path: [name], message: "required field is missing" });
-  }),
-  releases: Releases.default(Releases.parse({})),
-  resolution: Resolution.default(Resolution.parse({})),
-  index: Index.default(Index.parse({})),
-  python: z.record(pythonVersion, PythonSettings).refine((r) => Object.keys(r).length > 0, "at least one Python version"),
-  /**
-   * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
-   * dependency differs from the newest one, and it is recorded in each lock.
-   */
-  constraints: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*$/,
-          "a requirement with a version bound, such as uvloop<0.22",
-        ),
-    )
-    .default([]),
-  /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
-  onlyBinary: z.array(z.string()).default([]),
-  workerClasses: oneOrMany(workerClass),
-  preload: oneOrMany(z.boolean()).default([false, true]),
-  workers: oneOrMany(z.number().int().min(1).max(64)).default([8]),
-  /** Fixture apps by name: a module in images/apps (dashes become underscores). */
-  apps: oneOrMany(z.string().regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop")),
-  probes: Probes.default(Probes.parse({})),
-  signatures: oneOrMany(regex),
-  timeouts: Timeouts.default(Timeouts.parse({})),
-  /** The published claim the run checks, e.g. a fix page's "first fixed release". */
-  claim: z
-    .strictObject({
-      text: z.string(),
-      firstFixed: pep440Version,
-      /** Only cells with these settings count for the claim (e.g. preload: true). */
-      when: z.strictObject({ preload: z.boolean().optional(), app: z.string().optional(), workerClass: z.string().optional() }).default({}),
-    })
-    .optional(),
-});
+export const Scenario = z
+  .strictObject({
+    /** Names the report folder: reports/<scenario>/. */
+    scenario: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
+    description: z.string().optional(),
+    /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
+    packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
+      for (const name of ["uvicorn", "gunicorn"])
+        if (!(name in p)) ctx.addIssue({ code: "custom", path: [name], message: "required field is missing" });
+    }),
+    releases: Releases.default(Releases.parse({})),
+    resolution: Resolution.default(Resolution.parse({})),
+    index: Index.default(Index.parse({})),
+    python: z.record(pythonVersion, PythonSettings).refine((r) => Object.keys(r).length > 0, "at least one Python version"),
+    /**
+     * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
+     * dependency differs from the newest one, and it is recorded in each lock.
+     */
+    constraints: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*$/,
+            "a requirement with a version bound, such as uvloop<0.22",
+          ),
+      )
+      .default([]),
+    /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
+    onlyBinary: z.array(z.string()).default([]),
+    workerClasses: oneOrMany(workerClass),
+    preload: oneOrMany(z.boolean()).default([false, true]),
+    workers: oneOrMany(z.number().int().min(1).max(64)).default([8]),
+    /** Fixture apps by name: a module in images/apps (dashes become underscores). */
+    apps: oneOrMany(z.string().regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop")),
+    probes: Probes.default(Probes.parse({})),
+    signatures: oneOrMany(regex),
+    timeouts: Timeouts.default(Timeouts.parse({})),
+    /** The published claim the run checks, e.g. a fix page's "first fixed release". */
+    claim: z
+      .strictObject({
+        text: z.string(),
+        firstFixed: pep440Version,
+        /** Only cells with these settings count for the claim (e.g. preload: true). */
+        when: z
+          .strictObject({ preload: z.boolean().optional(), app: z.string().optional(), workerClass: z.string().optional() })
+          .default({}),
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    // The cut-off is the anchor's release date, so the anchor must be a package the matrix pins.
+    const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+    const axes = Object.keys(s.packages);
+    if (!axes.some((n) => norm(n) === norm(s.resolution.anchor)))
+      ctx.addIssue({
+        code: "custom",
+        path: ["resolution", "anchor"],
+        message: `"${s.resolution.anchor}" is not one of the package axes (${axes.join(", ")})`,
+      });
+  });
 
 export type Scenario = z.output<typeof Scenario>;

@@ -37,6 +37,8 @@ export class DockerEnvBackend implements EnvBackend {
     const image = await ensureEnvImage(this.docker, interp.ref, lock, files, this.signal);
     if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
     const freeze = await this.runtime.exec(image.tag, ["cat", `${VENV}/freeze.txt`], this.signal);
+    // A freeze that cannot be read says nothing about the env; reporting drift from it would.
+    if (freeze.exitCode !== 0) throw new Error(`${image.tag}: cannot read ${VENV}/freeze.txt (${freeze.stderr.trim()})`);
     return { ok: true, location: image.tag, built: image.built, freeze: freeze.stdout.trim().split("\n").filter(Boolean) };
   }
 }

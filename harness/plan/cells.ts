@@ -69,8 +69,9 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
     { name: "gunicorn", version: cell.gunicorn },
     ...Object.entries(cell.extras ?? {}).map(([name, version]) => ({ name, version })),
   ];
-  const anchor = s.resolution.anchor;
-  pins.sort((a, b) => Number(b.name === anchor) - Number(a.name === anchor));
+  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+  const isAnchor = (name: string) => norm(name) === norm(s.resolution.anchor);
+  pins.sort((a, b) => Number(isAnchor(b.name)) - Number(isAnchor(a.name)));
   const workerPackage = s.workerClasses.find((w) => w.path === cell.workerClass && "package" in w);
   return {
     python: cell.python,
@@ -86,7 +87,7 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
 }
 
 export const envKey = (e: EnvSpec) =>
-  [`py${e.python}`, ...e.packages.map((p) => `${p.name}${p.version}`), ...e.requirements.map((r) => r.replace(/[^\w.-]+/g, ""))].join("-");
+  [`py${e.python}`, ...e.packages.map((p) => `${p.name}${p.version}`), ...e.requirements.map((r) => r.replace(/\s+/g, ""))].join("-");
 
 /** Short worker class name for tables: uvicorn.workers.UvicornH11Worker -> UvicornH11Worker. */
 export const shortClass = (workerClass: string) => workerClass.split(".").at(-1) ?? workerClass;

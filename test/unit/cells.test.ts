@@ -42,7 +42,7 @@ describe("expandCells", () => {
     const env = envOf(external, t);
     expect(env.packages.map((p) => p.name)).toEqual(["uvicorn", "gunicorn", "asyncpg"]);
     expect(env.requirements).toEqual(["uvicorn-worker==0.3.0"]);
-    expect(envKey(env)).toBe("py3.9-uvicorn0.11.3-gunicorn23.0.0-asyncpg0.29.0-uvicorn-worker0.3.0");
+    expect(envKey(env)).toBe("py3.9-uvicorn0.11.3-gunicorn23.0.0-asyncpg0.29.0-uvicorn-worker==0.3.0");
   });
 
   it("filters with --only terms, short worker class names included", () => {

@@ -79,6 +79,13 @@ describe("parseScenario", () => {
     );
   });
 
+  it("needs the as-of-release anchor to be one of the package axes", () => {
+    expect(errorOf(`${MINIMAL}resolution: { anchor: starlette }\n`)).toMatch(
+      /^matrix\.yaml:\d+: resolution\.anchor: "starlette" is not one of the package axes \(uvicorn, gunicorn\)$/,
+    );
+    expect(parseScenario(`${MINIMAL}resolution: { anchor: Gunicorn }\n`).resolution.anchor).toBe("Gunicorn");
+  });
+
   it("resolves find-links folders relative to matrix.yaml", () => {
     const s = parseScenario(`${MINIMAL}index: { findLinks: [wheels] }\n`, "/srv/claims/matrix.yaml");
     expect(s.index.findLinks).toEqual(["/srv/claims/wheels"]);
