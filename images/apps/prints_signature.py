@@ -15,7 +15,9 @@ class App:
     async def __call__(self, receive, send):
         if self.scope["type"] == "lifespan":
             return await run_lifespan(receive, send)
-        print("RuntimeError: Event loop is closed", file=sys.stderr, flush=True)
+        # One write, so the line reaches the pipe whole: print() writes the text and the newline
+        # separately, and another worker's log line can land in between.
+        sys.stderr.write("RuntimeError: Event loop is closed\n")
         await respond(send, "prints-signature", status=500)
 
 

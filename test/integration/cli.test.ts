@@ -48,7 +48,7 @@ describe("repro-matrix CLI", () => {
       DOCKER_HOST: "unix:///nonexistent/docker.sock",
     });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain("no Docker engine answers at unix:///nonexistent/docker.sock: running on the local runtime");
+    expect(r.stderr).toContain("no Docker engine answers at unix:///nonexistent/docker.sock: running on the local runtime");
     const results = JSON.parse(await readFile(join(dir, "cli-auto", "results.json"), "utf8"));
     expect(results.cells.map((c: { runtime: string; outcome: string }) => [c.runtime, c.outcome])).toEqual([["local", "clean"]]);
     expect(results.runs.at(-1).runtime).toBe("local");
