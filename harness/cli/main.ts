@@ -8,7 +8,7 @@ import { connectDocker } from "../runtimes/docker-engine.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
 
@@ -19,6 +19,7 @@ function parseOptions(args: string[]) {
       config: { type: "string", default: "matrix.yaml" },
       out: { type: "string", default: "reports" },
       only: { type: "string" },
+      force: { type: "boolean", default: false },
       concurrency: { type: "string", default: "2" },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       outDir: values.out,
       cacheDir: values["cache-dir"],
       ...(values.only ? { only: values.only } : {}),
+      force: Boolean(values.force),
       concurrency,
       signal: controller.signal,
       onEvent: terminalReporter(process.stderr),

@@ -5,6 +5,7 @@ import { baseImageProvider } from "../images/base-image.js";
 import { ensureEnvImage, VENV } from "../images/env-image.js";
 import type { EnvSpec } from "../plan/cells.js";
 import type { DockerRuntime } from "../runtimes/docker-runtime.js";
+import type { BuildFailures } from "./build-failures.js";
 import type { Lock } from "./lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "./prepare-env.js";
 
@@ -18,6 +19,7 @@ export class DockerEnvBackend implements EnvBackend {
     readonly runtime: DockerRuntime,
     private readonly cacheDir: string,
     private readonly signal: AbortSignal,
+    private readonly failures?: BuildFailures,
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
@@ -34,7 +36,7 @@ export class DockerEnvBackend implements EnvBackend {
   }
 
   async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
-    const image = await ensureEnvImage(this.docker, interp.ref, lock, files, this.signal);
+    const image = await ensureEnvImage(this.docker, interp.ref, lock, files, this.signal, this.failures);
     if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
     const freeze = await this.runtime.exec(image.tag, ["cat", `${VENV}/freeze.txt`], this.signal);
     // A freeze that cannot be read says nothing about the env; reporting drift from it would.

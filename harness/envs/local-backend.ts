@@ -1,5 +1,6 @@
 import type { EnvSpec } from "../plan/cells.js";
 import type { LocalRuntime } from "../runtimes/local-runtime.js";
+import type { BuildFailures } from "./build-failures.js";
 import { findHostPython, readHostFacts } from "./host-python.js";
 import { ensureLocalVenv } from "./local-venv.js";
 import type { Lock } from "./lock.js";
@@ -13,6 +14,7 @@ export class LocalEnvBackend implements EnvBackend {
     readonly runtime: LocalRuntime,
     private readonly cacheDir: string,
     private readonly signal: AbortSignal,
+    private readonly failures?: BuildFailures,
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
@@ -41,6 +43,7 @@ export class LocalEnvBackend implements EnvBackend {
       files,
       cacheDir: this.cacheDir,
       signal: this.signal,
+      ...(this.failures ? { failures: this.failures } : {}),
     });
     if (!venv.ok) return venv;
     return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze };

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { contentHash } from "../hash.js";
 import type { BaseFacts } from "../images/base-facts.js";
 import { buildFailureCause } from "../images/env-image.js";
+import type { BuildFailures } from "./build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "./lock.js";
 import type { DownloadedFile } from "./prepare-env.js";
 import { lastLine } from "./uv.js";
@@ -27,6 +28,8 @@ export interface LocalVenvOptions {
   files: DownloadedFile[];
   cacheDir: string;
   signal: AbortSignal;
+  /** Failed builds by venv key, so the same inputs are not compiled again to fail again. */
+  failures?: BuildFailures;
 }
 
 /** Builds in progress in this process, by venv path: envs that share a lock share one build. */
@@ -61,7 +64,13 @@ async function reuseOrBuild(venv: string, o: LocalVenvOptions): Promise<LocalVen
     const freeze = await readFile(join(venv, FREEZE), "utf8").catch(() => undefined);
     if (freeze !== undefined) return { ok: true, venv, built: false, freeze: freezeLines(freeze) };
   }
-  return build(venv, o);
+  const key = basename(venv);
+  const failedBefore = await o.failures?.recall(`venv-${key}`);
+  if (failedBefore) return { ok: false, reason: failedBefore.reason, log: failedBefore.log };
+  const built = await build(venv, o);
+  // build() throws when aborted, so a failure here is the recipe's own.
+  if (!built.ok) await o.failures?.remember(`venv-${key}`, built);
+  return built;
 }
 
 async function build(venv: string, o: LocalVenvOptions): Promise<LocalVenv> {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
+import type { BuildFailures } from "../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
 import { contentHash } from "../hash.js";
 import { imageExists } from "./base-image.js";
@@ -51,11 +52,14 @@ export async function ensureEnvImage(
   lock: Lock,
   files: { path: string; sha256: string }[],
   signal: AbortSignal,
+  failures?: BuildFailures,
 ): Promise<EnvImageResult> {
   const baseId = (await docker.getImage(baseRef).inspect()).Id;
   const recipe = dockerfile(baseId, lock);
   const tag = `repro-matrix-env:${contentHash({ recipe, files: files.map((f) => [basename(f.path), f.sha256]) })}`;
   if (await imageExists(docker, tag)) return { ok: true, tag, built: false };
+  const failedBefore = await failures?.recall(tag);
+  if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
   signal.throwIfAborted();
 
   const tar = pack();
@@ -92,7 +96,10 @@ export async function ensureEnvImage(
   if (error) {
     const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
     const cause = buildFailureCause(lines);
-    return { ok: false, tag, reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
+    const failure = { reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
+    // An interrupted build says nothing about the recipe; only a real failure is remembered.
+    if (!signal.aborted) await failures?.remember(tag, failure);
+    return { ok: false, tag, ...failure };
   }
   return { ok: true, tag, built: true };
 }

@@ -129,13 +129,14 @@ export function renderMarkdown(r: ResultsFile): string {
   parts.push("## Runs", "");
   parts.push(
     table(
-      ["Started (UTC)", "Wall time", "Cells", "Envs built", "Envs reused", "Runtime", "Filter", "Completed"],
+      ["Started (UTC)", "Wall time", "Cells", "Cells reused", "Envs built", "Envs reused", "Runtime", "Filter", "Completed"],
       r.runs
         .slice(-10)
         .map((run) => [
           run.startedAt.replace("T", " ").slice(0, 19),
           minutes(run.wallMs),
           String(run.cells),
+          String(run.cellsReused ?? 0),
           String(run.imagesBuilt),
           String(run.imagesReused),
           run.runtime,

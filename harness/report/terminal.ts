@@ -43,7 +43,7 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
         done = e.done;
         if (!tty || e.record.outcome !== "clean") {
           print(
-            `[${e.done}/${e.total}] ${e.record.outcome.padEnd(14)} ${cellLabel(e.record)} (${seconds(e.record.durationMs)}): ${e.record.reason}`,
+            `[${e.done}/${e.total}] ${e.record.outcome.padEnd(14)} ${cellLabel(e.record)} (${e.reused ? `reused from ${e.record.startedAt.slice(0, 10)}` : seconds(e.record.durationMs)}): ${e.record.reason}`,
           );
         } else status();
         break;
@@ -53,7 +53,7 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
           .map(([o, n]) => `${n} ${o}`)
           .join(", ");
         print(
-          `${e.info.completed ? "done" : "interrupted"}: ${e.info.cells} cells (${counts || "none"}) in ${seconds(e.info.wallMs)}; ${e.info.runtime} envs built ${e.info.imagesBuilt}, reused ${e.info.imagesReused}; report ${e.reportDir}/README.md`,
+          `${e.info.completed ? "done" : "interrupted"}: ${e.info.cells} cells (${counts || "none"}${e.info.cellsReused ? `; ${e.info.cellsReused} reused, no server started` : ""}) in ${seconds(e.info.wallMs)}; ${e.info.runtime} envs built ${e.info.imagesBuilt}, reused ${e.info.imagesReused}; report ${e.reportDir}/README.md`,
         );
         break;
       }

@@ -7,7 +7,7 @@ export type RunEvent =
   | { type: "run-started"; total: number; envs: number; runId: string; runtime: "docker" | "local"; note?: string }
   | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
   | { type: "cell-started"; cell: Cell }
-  | { type: "cell-finished"; record: CellRecord; done: number; total: number }
+  | { type: "cell-finished"; record: CellRecord; done: number; total: number; reused?: boolean }
   | { type: "run-finished"; info: RunInfo; counts: Record<string, number>; reportDir: string };
 
 export type RunListener = (event: RunEvent) => void;

@@ -11,9 +11,10 @@ import { resolveVersions } from "../plan/versions.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
-import type { CellRecord } from "../store/record.js";
+import { type CellRecord, cellIdentity } from "../store/record.js";
 import { mergeCells, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
 import { HARNESS_VERSION } from "../version.js";
+import { cellKey } from "./cell-key.js";
 import type { RunListener } from "./events.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
@@ -28,6 +29,8 @@ export interface RunOptions {
   outDir: string;
   cacheDir: string;
   only?: string;
+  /** Run every cell, even those whose recorded result has the same cell key. */
+  force?: boolean;
   concurrency: number;
   signal: AbortSignal;
   onEvent: RunListener;
@@ -62,7 +65,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   // Absolute once, here: local servers run with their own working folder, where a relative
   // venv path (the default --cache-dir is .cache) would point nowhere.
   const cacheDir = resolve(o.cacheDir);
-  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal });
+  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal, retryFailedBuilds: Boolean(o.force) });
   const runtime = session.backend.runtime;
   o.onEvent({
     type: "run-started",
@@ -74,7 +77,9 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   });
 
   await session.reapOrphans();
+  const reusable = o.force ? new Map<string, CellRecord>() : await reusableRecords(join(reportDir, "results.json"));
   const records: CellRecord[] = [];
+  let cellsReused = 0;
   let imagesBuilt = 0;
   let imagesReused = 0;
   let completed = false;
@@ -84,10 +89,11 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
     const envLimit = pLimit(2);
     const cellLimit = pLimit(o.concurrency);
-    const record = async (r: CellRecord) => {
+    const record = async (r: CellRecord, reused = false) => {
       records.push(r);
-      await appendRecord(jsonl, r);
-      o.onEvent({ type: "cell-finished", record: r, done: records.length, total: cells.length });
+      if (reused) cellsReused++;
+      else await appendRecord(jsonl, r);
+      o.onEvent({ type: "cell-finished", record: r, done: records.length, total: cells.length, ...(reused ? { reused } : {}) });
     };
     await settleAll(
       [...groups.values()].map((g) =>
@@ -100,8 +106,11 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
               cellLimit(async () => {
                 o.signal.throwIfAborted();
                 if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
+                const cacheKey = cellKey(cell, s, env, runtime.name, apps);
+                const earlier = reusable.get(`${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`);
+                if (earlier) return record(earlier, true);
                 o.onEvent({ type: "cell-started", cell });
-                return record(await runCell(cell, s, env, runtime, apps, o.signal));
+                return record({ ...(await runCell(cell, s, env, runtime, apps, o.signal)), cacheKey });
               }),
             ),
           );
@@ -117,6 +126,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         startedAt: started.toISOString(),
         wallMs: Math.round(performance.now() - t0),
         cells: records.length,
+        cellsReused,
         imagesBuilt,
         imagesReused,
         runtime: runtime.name,
@@ -131,6 +141,16 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   }
   const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
   return { results, records };
+}
+
+/**
+ * Earlier results that may stand in for a new run of the same experiment, by identity and cell
+ * key. Timeouts are not reused: they say more about the machine's load then than about the cell.
+ */
+async function reusableRecords(file: string): Promise<Map<string, CellRecord>> {
+  const previous = await readResultsFile(file);
+  const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout");
+  return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
 }
 
 /** Render README.md again from results.json, e.g. after the report format changed. */

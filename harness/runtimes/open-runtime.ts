@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { BuildFailures } from "../envs/build-failures.js";
 import { DockerEnvBackend } from "../envs/docker-backend.js";
 import { LocalEnvBackend } from "../envs/local-backend.js";
 import type { EnvBackend } from "../envs/prepare-env.js";
@@ -27,16 +29,13 @@ export interface RuntimeSession {
  * docker: an engine must answer (else a one-line error, exit 2). local: never touches Docker.
  * auto: Docker when an engine answers, else local, and the run says so.
  */
-export async function openRuntime(
-  choice: RuntimeChoice,
-  o: { runId: string; cacheDir: string; signal: AbortSignal },
-): Promise<RuntimeSession> {
+export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Promise<RuntimeSession> {
   if (choice !== "local") {
     try {
       const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
       const runtime = new DockerRuntime(docker, ownerLabels(o.runId));
       return {
-        backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal),
+        backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal, buildFailures(o)),
         reapOrphans: async () => void (await reapOrphans(docker)),
         removeRun: async () => void (await removeRun(docker, o.runId)),
       };
@@ -48,10 +47,20 @@ export async function openRuntime(
   return localSession(o);
 }
 
-function localSession(o: { runId: string; cacheDir: string; signal: AbortSignal }): RuntimeSession {
+interface SessionOptions {
+  runId: string;
+  cacheDir: string;
+  signal: AbortSignal;
+  /** Build again what failed before (--force) instead of reporting the recorded failure. */
+  retryFailedBuilds?: boolean;
+}
+
+const buildFailures = (o: SessionOptions) => new BuildFailures(join(o.cacheDir, "build-failures"), o.retryFailedBuilds);
+
+function localSession(o: SessionOptions): RuntimeSession {
   const runtime = new LocalRuntime({ runId: o.runId, stateDir: o.cacheDir });
   return {
-    backend: new LocalEnvBackend(runtime, o.cacheDir, o.signal),
+    backend: new LocalEnvBackend(runtime, o.cacheDir, o.signal, buildFailures(o)),
     reapOrphans: async () => void (await reapLocalOrphans(o.cacheDir)),
     // Each local server kills its process group when disposed; nothing run-wide is left.
     removeRun: async () => undefined,

@@ -67,6 +67,8 @@ export const CellRecord = z.strictObject({
   command: z.array(z.string()),
   startedAt: z.string(),
   durationMs: z.number(),
+  /** Hash of everything that decided this result (cell-key.ts); a re-run with the same key reuses it. */
+  cacheKey: z.string().optional(),
   evidence: Evidence,
 });
 export type CellRecord = z.infer<typeof CellRecord>;

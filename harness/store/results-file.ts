@@ -6,6 +6,8 @@ export const RunInfo = z.strictObject({
   startedAt: z.string(),
   wallMs: z.number(),
   cells: z.number(),
+  /** Of those, how many were reused from an earlier run (same cell key), starting no server. */
+  cellsReused: z.number().optional(),
   imagesBuilt: z.number(),
   imagesReused: z.number(),
   runtime: z.string(),

@@ -35,7 +35,7 @@ export async function writeConfig(dir: string, text: string): Promise<string> {
 export async function runScenario(
   text: string,
   outDir: string,
-  opts: { only?: string; signal?: AbortSignal; runtime?: RuntimeChoice; file?: string } = {},
+  opts: { only?: string; signal?: AbortSignal; runtime?: RuntimeChoice; file?: string; force?: boolean } = {},
 ) {
   const events: RunEvent[] = [];
   const docker = opts.runtime === "local" ? undefined : await connectDocker();
@@ -48,6 +48,7 @@ export async function runScenario(
     signal: opts.signal ?? new AbortController().signal,
     onEvent: (e) => events.push(e),
     ...(opts.only ? { only: opts.only } : {}),
+    ...(opts.force ? { force: true } : {}),
   });
   return { ...result, events, docker };
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runScenario, tempDir } from "../helpers/harness.js";
+import { CACHE_DIR, runScenario, tempDir } from "../helpers/harness.js";
 import { makeBrokenSdist, makeWheel } from "../helpers/local-wheel.js";
 
 const cellSettings = `onlyBinary: [uvloop]
@@ -161,8 +161,7 @@ describe("an env that cannot build", () => {
     const folder = join(out, "dists");
     await mkdir(folder);
     await makeBrokenSdist(folder, "brokenext", "1.0");
-    const run = await runScenario(
-      `scenario: it-cannot-build
+    const scenario = `scenario: it-cannot-build
 packages:
   uvicorn: [0.39.0]
   gunicorn: 23.0.0
@@ -170,10 +169,8 @@ packages:
 index: { findLinks: [dists] }
 python:
   "3.9": { base: "debian:bullseye" }
-${cellSettings}`,
-      out,
-      { runtime: "docker", file: join(out, "matrix.yaml") },
-    );
+${cellSettings}`;
+    const run = await runScenario(scenario, out, { runtime: "docker", file: join(out, "matrix.yaml") });
     const r = run.records[0];
     expect(r?.outcome).toBe("install-failed");
     expect(r?.reason).toMatch(/brokenext/);
@@ -181,5 +178,17 @@ ${cellSettings}`,
     expect(r?.evidence.installLog).toMatch(/broken\.c.*error/);
     expect(r?.evidence.packages).toEqual(expect.arrayContaining(["brokenext==1.0", "uvicorn==0.39.0", "gunicorn==23.0.0"]));
     expect(r?.evidence.resolution?.strategy).toBe("as-of-release");
+
+    // The same recipe and files fail the same way: a second run reports the recorded failure
+    // (kept under the cache's build-failures/) instead of compiling again.
+    const failures = join(CACHE_DIR, "build-failures");
+    const snapshot = async () => Promise.all((await readdir(failures)).sort().map((f) => readFile(join(failures, f), "utf8")));
+    const recorded = await snapshot();
+    expect(recorded.some((text) => text.includes("brokenext"))).toBe(true);
+    const again = await runScenario(scenario, out, { runtime: "docker", file: join(out, "matrix.yaml") });
+    expect(again.records[0]?.reason).toBe(r?.reason);
+    expect(again.records[0]?.evidence.installLog).toBe(r?.evidence.installLog);
+    // Not rebuilt: a rebuild would have written its failure again, with a new time.
+    expect(await snapshot()).toEqual(recorded);
   }, 600_000);
 });

@@ -97,13 +97,26 @@ describe("a real run of four kinds of cell", () => {
     expect(left).toEqual([]);
   });
 
-  it("a second run rebuilds no image and says so", async () => {
+  it("a second run rebuilds no image, starts no server for an unchanged cell, and says so", async () => {
     const again = await runScenario(SCENARIO, out, { only: "app=plain" });
     const info = again.results.runs.at(-1);
     expect(info?.imagesBuilt).toBe(0);
     expect(info?.imagesReused).toBe(1); // 0.54.0 has no image to reuse
+    // Same image, command, fixture, probes and harness: the recorded result stands.
+    expect(info?.cellsReused).toBe(1);
+    expect(again.events.filter((e) => e.type === "cell-started")).toEqual([]);
+    const plain = again.records.find((r) => r.uvicorn === "0.39.0");
+    expect(plain).toEqual(cell("0.39.0", "plain"));
     // The filtered run replaced its own cells and kept the others.
     expect(again.results.cells).toHaveLength(6);
     expect(again.results.runs).toHaveLength(2);
+  });
+
+  it("--force runs the cell again", async () => {
+    const forced = await runScenario(SCENARIO, out, { only: "app=plain,uvicorn=0.39.0", force: true });
+    expect(forced.results.runs.at(-1)?.cellsReused).toBe(0);
+    expect(forced.events.filter((e) => e.type === "cell-started")).toHaveLength(1);
+    expect(forced.records[0]?.startedAt).not.toBe(cell("0.39.0", "plain").startedAt);
+    expect(forced.records[0]?.cacheKey).toBe(cell("0.39.0", "plain").cacheKey);
   });
 });

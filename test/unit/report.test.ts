@@ -133,6 +133,6 @@ describe("markdown", () => {
       ].join("\n"),
     );
     expect(md).toContain('**Claim:** The claim "first fixed release: 0.11.4" is confirmed');
-    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 2 | 0 | docker |  | yes |");
+    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
   });
 });
