@@ -2,14 +2,17 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadScenario } from "../config/load.js";
 import { ConfigError, HarnessError } from "../errors.js";
+import { parseShard } from "../plan/shard.js";
 import { terminalReporter } from "../report/terminal.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
+import { mergeDirs } from "../store/merge.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
+       repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
 
 function parseOptions(args: string[]) {
@@ -20,6 +23,7 @@ function parseOptions(args: string[]) {
       out: { type: "string", default: "reports" },
       only: { type: "string" },
       force: { type: "boolean", default: false },
+      shard: { type: "string" },
       concurrency: { type: "string", default: "2" },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
@@ -37,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === "clean") return clean(rest);
+  if (command === "merge") return merge(rest);
   if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
@@ -79,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       cacheDir: values["cache-dir"],
       ...(values.only ? { only: values.only } : {}),
       force: Boolean(values.force),
+      ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
       signal: controller.signal,
       onEvent: terminalReporter(process.stderr),
@@ -91,6 +97,18 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+async function merge(args: string[]): Promise<number> {
+  let parsed: { values: { out?: string }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options: { out: { type: "string", default: "reports" } }, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; ${USAGE}`);
+  }
+  if (parsed.positionals.length === 0) throw new ConfigError(`merge: name the shard folders to merge; ${USAGE}`);
+  for (const dir of await mergeDirs(parsed.positionals, parsed.values.out ?? "reports")) process.stderr.write(`merged ${dir}/README.md\n`);
+  return 0;
 }
 
 async function clean(args: string[]): Promise<number> {

@@ -140,7 +140,7 @@ export function renderMarkdown(r: ResultsFile): string {
           String(run.imagesBuilt),
           String(run.imagesReused),
           run.runtime,
-          run.filter ? `\`${esc(run.filter)}\`` : "",
+          [run.filter ? `\`${esc(run.filter)}\`` : "", run.shard ? `shard ${run.shard}` : ""].filter(Boolean).join(" "),
           run.completed ? "yes" : "interrupted",
         ]),
     ),

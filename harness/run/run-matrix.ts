@@ -7,6 +7,7 @@ import { ensureUv } from "../envs/uv.js";
 import { ConfigError } from "../errors.js";
 import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
 import { parseOnly } from "../plan/filter.js";
+import { type Shard, shardCells } from "../plan/shard.js";
 import { resolveVersions } from "../plan/versions.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
@@ -31,6 +32,8 @@ export interface RunOptions {
   only?: string;
   /** Run every cell, even those whose recorded result has the same cell key. */
   force?: boolean;
+  /** Run only this slice of the cells (whole envs), for a matrix spread over machines. */
+  shard?: Shard;
   concurrency: number;
   signal: AbortSignal;
   onEvent: RunListener;
@@ -48,8 +51,10 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const runId = randomUUID().slice(0, 8);
   const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
-  const cells = expandCells(s, versions).filter(filter);
-  if (cells.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
+  const selected = expandCells(s, versions).filter(filter);
+  if (selected.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
+  // A shard may be empty (more shards than envs): it then records a run of no cells.
+  const cells = o.shard ? shardCells(selected, (c) => envKey(envOf(c, s)), o.shard) : selected;
   const apps = await loadFixtureApps(s.apps);
   const reportDir = join(o.outDir, s.scenario);
   const jsonl = join(reportDir, "results.jsonl");
@@ -131,6 +136,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         imagesReused,
         runtime: runtime.name,
         ...(o.only ? { filter: o.only } : {}),
+        ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
         completed,
       };
       await writeResults(o, reportDir, records, info);

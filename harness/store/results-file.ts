@@ -12,6 +12,8 @@ export const RunInfo = z.strictObject({
   imagesReused: z.number(),
   runtime: z.string(),
   filter: z.string().optional(),
+  /** "i/n" when the run was one shard of a matrix spread over machines. */
+  shard: z.string().optional(),
   /** false when the run was interrupted: its cells are kept, the rest are from earlier runs. */
   completed: z.boolean(),
 });

@@ -1,0 +1,90 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfigError } from "../errors.js";
+import { stableJson } from "../hash.js";
+import { renderMarkdown } from "../report/markdown.js";
+import { writeAtomic } from "./json-file.js";
+import { type CellRecord, cellIdentity } from "./record.js";
+import { type ResultsFile, readResultsFile } from "./results-file.js";
+
+/**
+ * One results file from the results of several shards (or machines) of one scenario: every
+ * cell (its newest verification), every run listed once, in time order. The report
+ * rendered from it is the one an unsharded run would write.
+ */
+export function mergeResults(parts: { file: string; results: ResultsFile }[]): ResultsFile {
+  const [first] = parts;
+  if (!first) throw new ConfigError("merge: no results to merge");
+  for (const p of parts) {
+    if (p.results.scenario !== first.results.scenario) {
+      throw new ConfigError(`merge: ${p.file} is scenario "${p.results.scenario}", ${first.file} is "${first.results.scenario}"`);
+    }
+  }
+  const byTime = [...parts].sort((a, b) => newestRun(a.results).localeCompare(newestRun(b.results)));
+  const newest = byTime.at(-1)?.results ?? first.results;
+  // Shards often start from the same earlier results (the committed report), so a cell may be
+  // in several files: the newest verification of it wins, whichever shard finished last.
+  const cells = new Map<string, CellRecord>();
+  for (const c of byTime.flatMap((p) => p.results.cells)) {
+    const id = cellIdentity(c);
+    const seen = cells.get(id);
+    if (!seen || c.startedAt >= seen.startedAt) cells.set(id, c);
+  }
+  const runs = new Map(parts.flatMap((p) => p.results.runs).map((r) => [stableJson(r), r]));
+  const verified = parts.map((p) => p.results.lastVerified).sort();
+  return {
+    ...newest,
+    cells: [...cells.values()],
+    lastVerified: verified.at(-1) ?? newest.lastVerified,
+    runs: [...runs.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
+  };
+}
+
+const newestRun = (r: ResultsFile) =>
+  r.runs
+    .map((x) => x.startedAt)
+    .sort()
+    .at(-1) ?? "";
+
+/**
+ * The results.json files under each folder: the folder's own, or those of its scenario folders
+ * (a shard's --out). Shards of CI jobs arrive as one folder each.
+ */
+export async function findResultsFiles(dir: string): Promise<string[]> {
+  const own = join(dir, "results.json");
+  if (await exists(own)) return [own];
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+    throw new ConfigError(`merge: ${dir}: no such folder`);
+  });
+  const found: string[] = [];
+  for (const e of entries)
+    if (e.isDirectory() && (await exists(join(dir, e.name, "results.json")))) found.push(join(dir, e.name, "results.json"));
+  if (found.length === 0) throw new ConfigError(`merge: ${dir}: no results.json in it or in its scenario folders`);
+  return found.sort();
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+/** Merge the shards in `dirs` into <outDir>/<scenario>/results.json and README.md, one per scenario. */
+export async function mergeDirs(dirs: string[], outDir: string): Promise<string[]> {
+  const files = (await Promise.all(dirs.map(findResultsFiles))).flat();
+  const byScenario = new Map<string, { file: string; results: ResultsFile }[]>();
+  for (const file of files) {
+    const results = await readResultsFile(file);
+    if (!results) throw new ConfigError(`merge: ${file}: not a results file of this harness`);
+    byScenario.set(results.scenario, [...(byScenario.get(results.scenario) ?? []), { file, results }]);
+  }
+  const written: string[] = [];
+  for (const [scenario, parts] of byScenario) {
+    const merged = mergeResults(parts);
+    const dir = join(outDir, scenario);
+    await writeAtomic(join(dir, "results.json"), `${JSON.stringify(merged, null, 2)}\n`);
+    await writeAtomic(join(dir, "README.md"), renderMarkdown(merged));
+    written.push(dir);
+  }
+  return written;
+}
