@@ -15,12 +15,17 @@ describe("cell keys", () => {
     expect(cellKey(cell, parseScenario(MINIMAL), { ...env }, "docker", [{ ...apps[0] } as (typeof apps)[number]])).toBe(key);
   });
 
+  it("ignore fixtures the cell's server does not load", () => {
+    expect(cellKey(cell, s, env, "docker", [...apps, { path: "lifespan.py", content: "other\n" }])).toBe(key);
+  });
+
   it("change with anything that decides the outcome", () => {
     const variants = [
       cellKey(cell, s, { image: "repro-matrix-env:def" }, "docker", apps),
       cellKey(cell, s, env, "local", apps),
       cellKey({ ...cell, preload: !cell.preload }, s, env, "docker", apps),
       cellKey(cell, s, env, "docker", [{ path: "plain.py", content: "app = 2\n" }]),
+      cellKey(cell, s, env, "docker", [...apps, { path: "_asgi.py", content: "helpers\n" }]),
       cellKey(cell, parseScenario(`${MINIMAL}probes: { count: 7 }\n`), env, "docker", apps),
       cellKey(cell, parseScenario(MINIMAL.replace("Event loop is closed", "Event loop is shut")), env, "docker", apps),
       cellKey(cell, parseScenario(`${MINIMAL}timeouts: { bootSeconds: 5 }\n`), env, "docker", apps),
