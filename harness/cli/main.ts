@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runBisect } from "../bisect/run-bisect.js";
 import { loadScenario } from "../config/load.js";
+import type { Scenario } from "../config/schema.js";
 import { ConfigError, HarnessError } from "../errors.js";
 import { parseShard } from "../plan/shard.js";
 import { terminalReporter } from "../report/terminal.js";
@@ -10,9 +12,10 @@ import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 import { mergeDirs } from "../store/merge.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--set package=version,...] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
+       repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
 
 function parseOptions(args: string[]) {
@@ -24,6 +27,7 @@ function parseOptions(args: string[]) {
       only: { type: "string" },
       force: { type: "boolean", default: false },
       shard: { type: "string" },
+      set: { type: "string", multiple: true },
       concurrency: { type: "string", default: "2" },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
@@ -42,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === "clean") return clean(rest);
   if (command === "merge") return merge(rest);
+  if (command === "bisect") return bisectCommand(rest);
   if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
@@ -58,24 +63,13 @@ export async function main(argv: string[]): Promise<number> {
   if (!RUNTIME_CHOICES.includes(runtime))
     throw new ConfigError(`--runtime: "${values.runtime}" is not one of ${RUNTIME_CHOICES.join(", ")}`);
 
-  const scenario = await loadScenario(values.config);
+  const scenario = withVersions(await loadScenario(values.config), values.set ?? [], values.config);
   if (command === "report") {
     const file = await rerenderReport(join(values.out, scenario.scenario));
     process.stderr.write(`report ${file}\n`);
     return 0;
   }
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    // First Ctrl-C: stop cleanly (containers removed, finished cells kept). Second: leave now;
-    // the next run reaps what is left.
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write("\ninterrupted: stopping containers and saving finished cells (Ctrl-C again to force)\n");
-    controller.abort(new Error("interrupted"));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+  return interruptible(async (signal) => {
     await runMatrix({
       scenario,
       runtime,
@@ -86,9 +80,28 @@ export async function main(argv: string[]): Promise<number> {
       force: Boolean(values.force),
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
-      signal: controller.signal,
+      signal,
       onEvent: terminalReporter(process.stderr),
     });
+  });
+}
+
+/**
+ * Runs work that starts servers. First Ctrl-C: stop cleanly (servers removed, finished cells
+ * kept), exit 130. Second: leave now; the next run reaps what is left.
+ */
+async function interruptible(work: (signal: AbortSignal) => Promise<void>): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write("\ninterrupted: stopping servers and saving finished cells (Ctrl-C again to force)\n");
+    controller.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await work(controller.signal);
     return 0;
   } catch (err) {
     if (controller.signal.aborted) return 130;
@@ -97,6 +110,62 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/**
+ * `--set uvicorn=0.29.0,0.30.0`: run these versions of a package axis instead of the file's, e.g.
+ * to rerun one side of a bisect boundary; they are checked against the index like any other.
+ */
+function withVersions(s: Scenario, sets: string[], file: string): Scenario {
+  const packages = { ...s.packages };
+  for (const set of sets) {
+    const [name, list] = set.split("=", 2);
+    if (!name || !list) throw new ConfigError(`--set: "${set}" is not package=version[,version...]`);
+    if (!(name in packages)) throw new ConfigError(`--set: ${name} is not a package axis of ${file} (${Object.keys(packages).join(", ")})`);
+    packages[name] = { versions: list.split(",").filter(Boolean) };
+  }
+  return { ...s, packages };
+}
+
+async function bisectCommand(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        config: { type: "string", default: "matrix.yaml" },
+        where: { type: "string" },
+        package: { type: "string", default: "uvicorn" },
+        versions: { type: "string" },
+        runtime: { type: "string", default: "auto" },
+        "cross-check": { type: "boolean", default: false },
+        "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; ${USAGE}`);
+  }
+  const runtime = values.runtime as RuntimeChoice;
+  if (!RUNTIME_CHOICES.includes(runtime))
+    throw new ConfigError(`--runtime: "${values.runtime}" is not one of ${RUNTIME_CHOICES.join(", ")}`);
+  if (!values.where) throw new ConfigError(`bisect: --where is required (the one configuration to search, in --only syntax); ${USAGE}`);
+  const configFile = String(values.config);
+  const scenario = await loadScenario(configFile);
+  return interruptible(async (signal) => {
+    await runBisect({
+      scenario,
+      configFile,
+      where: String(values.where),
+      package: String(values.package),
+      ...(values.versions ? { versions: String(values.versions) } : {}),
+      runtime,
+      cacheDir: String(values["cache-dir"]),
+      crossCheck: Boolean(values["cross-check"]),
+      signal,
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+  });
 }
 
 async function merge(args: string[]): Promise<number> {

@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import type { Outcome } from "../classify/outcome.js";
+import type { Scenario } from "../config/schema.js";
+import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
+import { ensureUv } from "../envs/uv.js";
+import { ConfigError } from "../errors.js";
+import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
+import { parseOnly } from "../plan/filter.js";
+import { resolveVersions } from "../plan/versions.js";
+import { listReleases, selectReleases } from "../releases/releases.js";
+import { loadFixtureApps } from "../run/fixtures.js";
+import { installFailedRecord, runCell } from "../run/run-cell.js";
+import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
+import type { CellRecord } from "../store/record.js";
+import { type BisectResult, bisect, formatTrail, type Verdict } from "./search.js";
+
+export interface BisectRunOptions {
+  scenario: Scenario;
+  configFile: string;
+  /** --only syntax; must leave exactly one cell per version of the bisected package. */
+  where: string;
+  /** The package whose versions are searched (default uvicorn). */
+  package: string;
+  /** A PEP 440 range or "all"; default: the scenario's own versions of the package. */
+  versions?: string;
+  runtime: RuntimeChoice;
+  cacheDir: string;
+  crossCheck: boolean;
+  signal: AbortSignal;
+  /** Progress and the final summary, a line at a time. */
+  say: (line: string) => void;
+}
+
+/**
+ * The claim's question, "does the signature appear?", as a search verdict. A server that booted
+ * and was probed without the signature counts as clean even when it failed otherwise: the
+ * signature is what the claim is about, and the transition lines say each side's real outcome.
+ * A cell that could not be tested (no env, no boot, timeout) is skipped like `git bisect skip`.
+ */
+export function verdictOf(outcome: Outcome): Verdict {
+  if (outcome === "reproduced") return "affected";
+  if (outcome === "clean" || outcome === "other-failure") return "clean";
+  return "untestable";
+}
+
+/**
+ * Find, for one configuration, the versions where the outcome changes, testing O(log n)
+ * versions: endpoints, midpoints (whose next envs are prepared while the current one runs),
+ * and both sides of each boundary again. Ends with the commands that reproduce each side.
+ */
+export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectResult<string>; records: Map<string, CellRecord> }> {
+  const s = o.scenario;
+  const pkg = o.package;
+  if (!(pkg in s.packages)) throw new ConfigError(`bisect: --package ${pkg} is not a package axis of ${o.configFile}`);
+  const versions = await resolveVersions(s, { file: o.configFile, signal: o.signal });
+  if (o.versions) {
+    const sources = { indexUrl: s.index.url, extraIndexUrls: s.index.extraUrls, findLinks: s.index.findLinks };
+    let picked: string[];
+    try {
+      picked = selectReleases(await listReleases(pkg, { sources, signal: o.signal }), o.versions, s.releases).map((r) => r.version);
+    } catch (err) {
+      throw new ConfigError(`bisect: --versions: ${(err as Error).message}`);
+    }
+    versions[pkg] = picked;
+  }
+  const candidates = versions[pkg] ?? [];
+  if (candidates.length < 2)
+    throw new ConfigError(`bisect: ${pkg} has ${candidates.length} version(s) to search; give --versions a wider range`);
+
+  const cells = expandCells(s, versions).filter(parseOnly(o.where, Object.keys(versions)));
+  const byVersion = new Map<string, Cell>();
+  for (const c of cells) {
+    const v = versionOf(c, pkg);
+    if (byVersion.has(v))
+      throw new ConfigError(`bisect: --where "${o.where}" leaves several cells per version; pin ${varyingAxes(cells, pkg)}`);
+    byVersion.set(v, c);
+  }
+  const ordered = candidates.filter((v) => byVersion.has(v));
+  if (ordered.length < 2) throw new ConfigError(`bisect: --where "${o.where}" matches no configuration of ${o.configFile}`);
+
+  const runId = randomUUID().slice(0, 8);
+  const cacheDir = resolve(o.cacheDir);
+  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal });
+  const runtime = session.backend.runtime;
+  o.say(
+    `bisect ${pkg} over ${ordered.length} versions (${ordered[0]} to ${ordered.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
+  );
+  await session.reapOrphans();
+  const records = new Map<string, CellRecord>();
+  try {
+    const apps = await loadFixtureApps(s.apps);
+    const ctx = { backend: session.backend, cacheDir, uv: await ensureUv(cacheDir, o.signal), signal: o.signal };
+    const envs = new Map<string, Promise<PreparedEnv>>();
+    const envFor = (v: string) => {
+      const spec = envOf(byVersion.get(v) as Cell, s);
+      const key = envKey(spec);
+      let p = envs.get(key);
+      if (!p) {
+        p = prepareEnv(spec, ctx);
+        envs.set(key, p);
+      }
+      return p;
+    };
+    const result = await bisect({
+      versions: ordered,
+      signal: o.signal,
+      crossCheck: o.crossCheck,
+      // Build the next possible midpoints' envs while this version's server runs.
+      prepare: (v) => void envFor(v).catch(() => undefined),
+      test: async (v, signal) => {
+        const cell = byVersion.get(v) as Cell;
+        const env = await envFor(v);
+        const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime.name);
+        records.set(v, record);
+        return verdictOf(record.outcome);
+      },
+      onStep: (step) => {
+        const r = records.get(step.version);
+        o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${r?.reason ?? ""}`);
+      },
+    });
+    for (const line of summary(result, records, ordered.length, o, byVersion)) o.say(line);
+    return { result, records };
+  } finally {
+    await session.removeRun();
+  }
+}
+
+function summary(
+  result: BisectResult<string>,
+  records: Map<string, CellRecord>,
+  n: number,
+  o: BisectRunOptions,
+  byVersion: Map<string, Cell>,
+): string[] {
+  const bound = 2 * Math.ceil(Math.log2(n)) + 4;
+  const lines = [
+    "",
+    `${result.tested} cells run for ${n} versions (bisection bound 2·⌈log2 n⌉+4 = ${bound})${result.widened ? "; outcomes were not monotonic, so the search widened to a scan" : ""}`,
+  ];
+  if (result.transitions.length === 0) {
+    const first = records.get(result.steps[0]?.version ?? "");
+    lines.push(`no transition: both ends agree (${first?.outcome ?? "untestable"}); every version in between is assumed to as well`);
+  }
+  for (const t of result.transitions) {
+    const side = (v: string) => `${v} (${records.get(v)?.outcome}: ${records.get(v)?.reason})`;
+    lines.push(`transition: ${t.from} → ${t.to} between ${side(t.lastBefore)} and ${side(t.firstAfter)}`);
+    if (t.untestableBetween.length > 0)
+      lines.push(`  ${t.untestableBetween.length} version(s) in between gave no verdict: ${t.untestableBetween.join(", ")}`);
+    for (const v of [t.lastBefore, t.firstAfter])
+      lines.push(
+        `  reproduce ${v}: repro-matrix run --config ${o.configFile} --runtime ${o.runtime} --set ${o.package}=${v} --only "${onlyTerms(byVersion.get(v) as Cell)}"`,
+      );
+  }
+  return lines;
+}
+
+const versionOf = (c: Cell, pkg: string) => (pkg === "uvicorn" ? c.uvicorn : pkg === "gunicorn" ? c.gunicorn : (c.extras?.[pkg] ?? ""));
+
+/** The axes that still take several values among the cells of one version: what --where must pin. */
+function varyingAxes(cells: Cell[], pkg: string): string {
+  const fields = ["python", "gunicorn", "uvicorn", "workerClass", "preload", "app", "workers"] as const;
+  const varying = fields.filter((f) => f !== pkg && new Set(cells.map((c) => String(c[f]))).size > 1);
+  return varying.map((f) => `${f} (${[...new Set(cells.map((c) => String(c[f])))].join(", ")})`).join(", ");
+}
+
+/** The --only terms that select exactly this cell. */
+export function onlyTerms(c: Cell): string {
+  return [
+    `python=${c.python}`,
+    `gunicorn=${c.gunicorn}`,
+    `uvicorn=${c.uvicorn}`,
+    ...Object.entries(c.extras ?? {}).map(([n, v]) => `${n}=${v}`),
+    `workerClass=${c.workerClass}`,
+    `preload=${c.preload}`,
+    `app=${c.app}`,
+    `workers=${c.workers}`,
+  ].join(",");
+}

@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { verdictOf } from "../../harness/bisect/run-bisect.js";
+import { BIN, CACHE_DIR, tempDir, writeConfig } from "../helpers/harness.js";
+
+const cli = (args: string[]) => execa("node", [BIN, ...args], { reject: false, env: { REPRO_MATRIX_CACHE: CACHE_DIR } });
+
+// Real releases, real servers, and a fixture whose bug is "fixed in 0.30.0": a known answer.
+const SCENARIO = `scenario: it-bisect
+packages:
+  uvicorn: [0.39.0]
+  gunicorn: 23.0.0
+python:
+  "3.11": { base: "debian:bookworm" }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false, true]
+workers: 2
+apps: [signature-before-0-30, plain]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
+timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+`;
+
+describe("repro-matrix bisect", () => {
+  it("maps outcomes to the claim's question", () => {
+    expect(verdictOf("reproduced")).toBe("affected");
+    expect(verdictOf("clean")).toBe("clean");
+    expect(verdictOf("other-failure")).toBe("clean");
+    for (const o of ["install-failed", "boot-failure", "timeout"] as const) expect(verdictOf(o)).toBe("untestable");
+  });
+
+  it("finds the release that fixed a known bug in O(log n) cells and prints commands that reproduce both sides", async () => {
+    const dir = await tempDir("bisect");
+    const config = await writeConfig(dir, SCENARIO);
+    const r = await cli([
+      "bisect",
+      "--config",
+      config,
+      "--runtime",
+      "local",
+      "--where",
+      "app=signature-before-0-30,preload=true",
+      "--versions",
+      ">=0.27,<0.33",
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const n = Number(/over (\d+) versions/.exec(r.stdout)?.[1]);
+    expect(n).toBeGreaterThan(10);
+    const tested = Number(/^(\d+) cells run/m.exec(r.stdout)?.[1]);
+    expect(tested).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(n)) + 4);
+    expect(r.stdout).toMatch(/^transition: affected → clean between 0\.29\.0 \(reproduced: .*\) and 0\.30\.0 \(clean: .*\)$/m);
+    // Both sides were tested twice (confirmed), and the trail says so.
+    expect(r.stdout.match(/0\.29\.0 +affected +\(confirm\)/g)).toHaveLength(1);
+    expect(r.stdout.match(/0\.30\.0 +clean +\(confirm\)/g)).toHaveLength(1);
+
+    // The printed command reproduces the affected side on its own.
+    const line = /^ {2}reproduce 0\.29\.0: repro-matrix (.*)$/m.exec(r.stdout)?.[1] ?? "";
+    const args = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? "");
+    const again = await cli([...args, "--out", join(dir, "out")]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /\[1\/1\] reproduced +py3\.11 gunicorn 23\.0\.0 uvicorn 0\.29\.0 UvicornWorker --preload signature-before-0-30/,
+    );
+  }, 600_000);
+
+  it("exits 2 naming the axes to pin when --where leaves several configurations", async () => {
+    const dir = await tempDir("bisect-where");
+    const config = await writeConfig(dir, SCENARIO);
+    const r = await cli(["bisect", "--config", config, "--runtime", "local", "--where", "app=plain", "--versions", ">=0.29,<0.31"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('repro-matrix: bisect: --where "app=plain" leaves several cells per version; pin preload (false, true)');
+  });
+});
