@@ -117,7 +117,7 @@ export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectRe
       },
       onStep: (step) => {
         const r = records.get(step.version);
-        o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${r?.reason ?? ""}`);
+        o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
       },
     });
     for (const line of summary(result, records, ordered.length, o, byVersion)) o.say(line);
@@ -144,7 +144,7 @@ function summary(
     lines.push(`no transition: both ends agree (${first?.outcome ?? "untestable"}); every version in between is assumed to as well`);
   }
   for (const t of result.transitions) {
-    const side = (v: string) => `${v} (${records.get(v)?.outcome}: ${records.get(v)?.reason})`;
+    const side = (v: string) => `${v} (${records.get(v)?.outcome}: ${brief(records.get(v)?.reason ?? "")})`;
     lines.push(`transition: ${t.from} → ${t.to} between ${side(t.lastBefore)} and ${side(t.firstAfter)}`);
     if (t.untestableBetween.length > 0)
       lines.push(`  ${t.untestableBetween.length} version(s) in between gave no verdict: ${t.untestableBetween.join(", ")}`);
@@ -155,6 +155,9 @@ function summary(
   }
   return lines;
 }
+
+/** Reasons can quote a whole traceback line; a trail line needs only its start. */
+const brief = (reason: string) => (reason.length > 120 ? `${reason.slice(0, 119)}…` : reason);
 
 const versionOf = (c: Cell, pkg: string) => (pkg === "uvicorn" ? c.uvicorn : pkg === "gunicorn" ? c.gunicorn : (c.extras?.[pkg] ?? ""));
 
