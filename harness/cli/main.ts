@@ -6,6 +6,7 @@ import type { Scenario } from "../config/schema.js";
 import { ConfigError, HarnessError } from "../errors.js";
 import { parseShard } from "../plan/shard.js";
 import { terminalReporter } from "../report/terminal.js";
+import { defaultConcurrency } from "../run/concurrency.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
@@ -28,7 +29,7 @@ function parseOptions(args: string[]) {
       force: { type: "boolean", default: false },
       shard: { type: "string" },
       set: { type: "string", multiple: true },
-      concurrency: { type: "string", default: "2" },
+      concurrency: { type: "string", default: String(defaultConcurrency()) },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
     },

@@ -9,6 +9,22 @@ import { type Readiness, waitForReady } from "../probe/readiness.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { CellRecord, Evidence } from "../store/record.js";
 
+/** Milliseconds per phase of a cell, each measured from the end of the one before. */
+class PhaseClock {
+  private last = performance.now();
+  private readonly spent: Record<string, number> = {};
+
+  end(phase: "start" | "boot" | "probe" | "stop" | "teardown"): void {
+    const now = performance.now();
+    this.spent[phase] = Math.round(now - this.last);
+    this.last = now;
+  }
+
+  done(): Record<string, number> {
+    return { ...this.spent };
+  }
+}
+
 /** The module Gunicorn loads for a fixture: import-time-loop -> import_time_loop:app. */
 export const appTarget = (app: string) => `${app.replaceAll("-", "_")}:app`;
 
@@ -96,16 +112,20 @@ export async function runCell(
   let probes: ProbeSummary | undefined;
   let exit: ServerExit | undefined;
   let command = gunicornCommand(cell, s);
+  // Where a cell's time goes, phase by phase: the numbers the benchmark and any speed-up start from.
+  const phases = new PhaseClock();
   try {
     await using server = await runtime.start(
       { image: env.image, command: (place) => gunicornCommand(cell, s, place), files: apps, logs, labels: {} },
       signal,
     );
     command = server.command;
+    phases.end("start");
     // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
     // many tracebacks as workers before any answer means they will not come up.
     const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
     readiness = await waitForReady(server.baseUrl + s.probes.path, server.exited, s.timeouts.bootSeconds * 1000, signal, crashLooping);
+    phases.end("boot");
     if (readiness.state === "ready") {
       logs.phase = "probe";
       probes = await probeServer(
@@ -118,15 +138,19 @@ export async function runCell(
         signal,
       );
     }
+    phases.end("probe");
     logs.phase = "shutdown";
     // Also after an early exit: stop() waits for the output stream to end, so the last lines
     // (often the exception that killed the boot) reach the collector before it is read.
     exit = await server.stop(s.timeouts.stopSeconds);
+    phases.end("stop");
   } catch (err) {
     if (runSignal.aborted || !deadline.aborted) throw err;
     // The cell's own deadline: a result (timeout), not a harness fault.
     if (readiness.afterMs === 0) readiness = { state: "timeout", afterMs: performance.now() - start };
   }
+  // Disposal (removing the container or process group) ran as the block above ended.
+  phases.end("teardown");
   const summary = logs.finish();
   const cellTimedOut = deadline.aborted && !runSignal.aborted;
   const { outcome, reason } = classify({
@@ -145,6 +169,7 @@ export async function runCell(
     runtime: runtime.name,
     pythonFull: env.facts.python,
     image: env.image,
+    phasesMs: phases.done(),
     evidence: {
       ...emptyEvidence(cell),
       signatureMatches: summary.signatureMatches,

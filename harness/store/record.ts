@@ -67,6 +67,8 @@ export const CellRecord = z.strictObject({
   command: z.array(z.string()),
   startedAt: z.string(),
   durationMs: z.number(),
+  /** Where the cell's time went: start (container/process up), boot (to first answer), probe, stop, teardown. */
+  phasesMs: z.record(z.enum(["start", "boot", "probe", "stop", "teardown"]), z.number()).optional(),
   /** Hash of everything that decided this result (cell-key.ts); a re-run with the same key reuses it. */
   cacheKey: z.string().optional(),
   evidence: Evidence,

@@ -38,6 +38,11 @@ describe("a real run of four kinds of cell", () => {
     expect(r.evidence.packages).toContain("uvicorn==0.39.0");
     expect(r.evidence.packages).toContain("gunicorn==23.0.0");
     expect(r.pythonFull).toMatch(/^3\.9\./);
+    // Where its time went, phase by phase, adding up to no more than the whole.
+    expect(Object.keys(r.phasesMs ?? {}).sort()).toEqual(["boot", "probe", "start", "stop", "teardown"]);
+    const spent = Object.values(r.phasesMs ?? {}).reduce((a, b) => a + b, 0);
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(r.durationMs + 5);
   });
 
   it("a fixture that prints the signature → reproduced, with the matched lines", () => {

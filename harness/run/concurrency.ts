@@ -1,0 +1,13 @@
+import { availableParallelism, totalmem } from "node:os";
+
+/** Each server may use up to this much (the container limit); the local runtime is held to the same budget. */
+export const MEMORY_PER_CELL = 1024 ** 3;
+
+/**
+ * How many cells at once by default: one per CPU (each cell's gunicorn and its probes keep a
+ * core busy while booting), and no more than three quarters of the memory allows at the
+ * per-cell limit, so a memory-hungry cell cannot push the machine into swap.
+ */
+export function defaultConcurrency(cpus = availableParallelism(), memory = totalmem()): number {
+  return Math.max(1, Math.min(cpus, Math.floor((memory * 0.75) / MEMORY_PER_CELL)));
+}
