@@ -13,7 +13,7 @@ import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 import { mergeDirs } from "../store/merge.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--set package=version,...] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
        repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
@@ -29,6 +29,8 @@ function parseOptions(args: string[]) {
       force: { type: "boolean", default: false },
       shard: { type: "string" },
       set: { type: "string", multiple: true },
+      "max-age": { type: "string" },
+      "fail-on-change": { type: "boolean", default: false },
       concurrency: { type: "string", default: String(defaultConcurrency()) },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
@@ -70,8 +72,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`report ${file}\n`);
     return 0;
   }
-  return interruptible(async (signal) => {
-    await runMatrix({
+  const maxAge = values["max-age"];
+  const maxAgeDays = maxAge === undefined ? undefined : Number(/^(\d+)d$/.exec(maxAge)?.[1] ?? Number.NaN);
+  if (maxAgeDays !== undefined && Number.isNaN(maxAgeDays))
+    throw new ConfigError(`--max-age: "${maxAge}" is not a number of days such as 30d`);
+  let changed = false;
+  const exit = await interruptible(async (signal) => {
+    const { changes } = await runMatrix({
       scenario,
       runtime,
       configFile: values.config,
@@ -81,10 +88,14 @@ export async function main(argv: string[]): Promise<number> {
       force: Boolean(values.force),
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
+      ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
       signal,
       onEvent: terminalReporter(process.stderr),
     });
+    changed = changes.length > 0;
   });
+  // --fail-on-change: a nightly job fails when the table moved, so someone looks.
+  return exit === 0 && changed && values["fail-on-change"] ? 1 : exit;
 }
 
 /**

@@ -55,6 +55,8 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
         print(
           `${e.info.completed ? "done" : "interrupted"}: ${e.info.cells} cells (${counts || "none"}${e.info.cellsReused ? `; ${e.info.cellsReused} reused, no server started` : ""}) in ${seconds(e.info.wallMs)}; ${e.info.runtime} envs built ${e.info.imagesBuilt}, reused ${e.info.imagesReused}; report ${e.reportDir}/README.md`,
         );
+        for (const change of e.changes) print(`  ${change}`);
+        if (e.changes.length === 0 && e.info.cells > 0) print("  no change in the compatibility table");
         break;
       }
     }

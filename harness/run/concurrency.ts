@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from "node:os";
 
-/** Each server may use up to this much (the container limit); the local runtime is held to the same budget. */
+/** Each container may use up to this much; local servers are planned with the same budget (not enforced). */
 export const MEMORY_PER_CELL = 1024 ** 3;
 
 /**

@@ -8,6 +8,6 @@ export type RunEvent =
   | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
   | { type: "cell-started"; cell: Cell }
   | { type: "cell-finished"; record: CellRecord; done: number; total: number; reused?: boolean }
-  | { type: "run-finished"; info: RunInfo; counts: Record<string, number>; reportDir: string };
+  | { type: "run-finished"; info: RunInfo; counts: Record<string, number>; reportDir: string; changes: string[] };
 
 export type RunListener = (event: RunEvent) => void;

@@ -9,6 +9,7 @@ import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
 import { parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
 import { resolveVersions } from "../plan/versions.js";
+import { tableChanges } from "../report/changes.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
@@ -32,6 +33,8 @@ export interface RunOptions {
   only?: string;
   /** Run every cell, even those whose recorded result has the same cell key. */
   force?: boolean;
+  /** Recorded results older than this many days are run again even when their key matches. */
+  maxAgeDays?: number;
   /** Run only this slice of the cells (whole envs), for a matrix spread over machines. */
   shard?: Shard;
   concurrency: number;
@@ -44,7 +47,7 @@ export interface RunOptions {
  * append each record as it lands, then merge into results.json and render the report.
  * Containers of this run are removed on every way out, Ctrl-C included.
  */
-export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; records: CellRecord[] }> {
+export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; records: CellRecord[]; changes: string[] }> {
   const s = o.scenario;
   const started = new Date();
   const t0 = performance.now();
@@ -82,12 +85,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   });
 
   await session.reapOrphans();
-  const reusable = o.force ? new Map<string, CellRecord>() : await reusableRecords(join(reportDir, "results.json"));
+  const notBefore = o.maxAgeDays === undefined ? "" : new Date(Date.now() - o.maxAgeDays * 86_400_000).toISOString();
+  const reusable = o.force ? new Map<string, CellRecord>() : await reusableRecords(join(reportDir, "results.json"), notBefore);
   const records: CellRecord[] = [];
   let cellsReused = 0;
   let imagesBuilt = 0;
   let imagesReused = 0;
   let completed = false;
+  let changes: string[] = [];
   try {
     const uv = await ensureUv(cacheDir, o.signal);
     const ctx = { backend: session.backend, cacheDir, uv, signal: o.signal };
@@ -139,23 +144,24 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
         completed,
       };
-      await writeResults(o, reportDir, records, info);
+      changes = await writeResults(o, reportDir, records, info);
       const counts: Record<string, number> = {};
       for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-      o.onEvent({ type: "run-finished", info, counts, reportDir });
+      o.onEvent({ type: "run-finished", info, counts, reportDir, changes });
     }
   }
   const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
-  return { results, records };
+  return { results, records, changes };
 }
 
 /**
  * Earlier results that may stand in for a new run of the same experiment, by identity and cell
- * key. Timeouts are not reused: they say more about the machine's load then than about the cell.
+ * key. Timeouts are not reused: they say more about the machine's load then than about the cell;
+ * nor are results verified before `notBefore` (--max-age), which are stale by the user's measure.
  */
-async function reusableRecords(file: string): Promise<Map<string, CellRecord>> {
+async function reusableRecords(file: string, notBefore: string): Promise<Map<string, CellRecord>> {
   const previous = await readResultsFile(file);
-  const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout");
+  const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout" && c.startedAt >= notBefore);
   return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
 }
 
@@ -168,7 +174,8 @@ export async function rerenderReport(reportDir: string): Promise<string> {
   return file;
 }
 
-async function writeResults(o: RunOptions, reportDir: string, records: CellRecord[], run: ResultsFile["runs"][number]) {
+/** Writes results.json and the report; returns what changed in the table since the previous results. */
+async function writeResults(o: RunOptions, reportDir: string, records: CellRecord[], run: ResultsFile["runs"][number]): Promise<string[]> {
   const file = join(reportDir, "results.json");
   const previous = await readResultsFile(file);
   const s = o.scenario;
@@ -183,6 +190,7 @@ async function writeResults(o: RunOptions, reportDir: string, records: CellRecor
   };
   await writeAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
   await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
+  return tableChanges(previous, results);
 }
 
 /** Like Promise.all, but waits for every task to settle first, so nothing still runs during cleanup. */

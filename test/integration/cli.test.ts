@@ -52,7 +52,36 @@ describe("repro-matrix CLI", () => {
     const results = JSON.parse(await readFile(join(dir, "cli-auto", "results.json"), "utf8"));
     expect(results.cells.map((c: { runtime: string; outcome: string }) => [c.runtime, c.outcome])).toEqual([["local", "clean"]]);
     expect(results.runs.at(-1).runtime).toBe("local");
-  });
+  }, 300_000);
+
+  it("nightly: reruns nothing unchanged, says what changed, and --fail-on-change exits 1 only then", async () => {
+    const dir = await tempDir("cli-nightly");
+    const config = await writeConfig(
+      dir,
+      itScenario(
+        "cli-nightly",
+        "packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }\nworkerClasses: [uvicorn.workers.UvicornWorker]\npreload: [false]\nworkers: 2\napps: [plain]\n",
+      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+    );
+    const nightly = (...extra: string[]) =>
+      cli(["run", "--runtime", "local", "--config", config, "--out", dir, "--fail-on-change", ...extra]);
+    const first = await nightly();
+    expect(first.exitCode, first.stderr).toBe(1);
+    expect(first.stderr).toContain("  new: Python 3.11 · uvicorn 0.39.0: Fixed");
+    const same = await nightly();
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect(same.stderr).toContain("1 reused, no server started");
+    expect(same.stderr).toContain("  no change in the compatibility table");
+    // A new release on the axis is the one cell that runs.
+    const added = await nightly("--set", "uvicorn=0.39.0,0.38.0");
+    expect(added.exitCode, added.stderr).toBe(1);
+    expect(added.stderr).toContain("  new: Python 3.11 · uvicorn 0.38.0: Fixed");
+    expect(added.stderr).toContain("1 reused, no server started");
+    // Stale by --max-age: run again even though nothing changed.
+    const stale = await nightly("--max-age", "0d");
+    expect(stale.exitCode, stale.stderr).toBe(0);
+    expect(stale.stderr).not.toContain("reused, no server started");
+  }, 300_000);
 
   it("report: re-renders README.md from results.json, or exits 2 when there is none", async () => {
     const dir = await tempDir("cli-report");

@@ -1,0 +1,36 @@
+import type { ResultsFile } from "../store/results-file.js";
+import { type CompatStatus, compatRows, sortVersions } from "./compat.js";
+import { primaryCells } from "./runtimes.js";
+
+/**
+ * What a run changed in the compatibility table, per Python and version: a status that moved
+ * (Fixed → Affected is a regression a nightly run exists to catch), a version that appeared, or
+ * one that is gone. Details such as cell counts are not changes; statuses are.
+ */
+export function tableChanges(before: ResultsFile | undefined, after: ResultsFile): string[] {
+  const old = statuses(before);
+  const now = statuses(after);
+  const changes: string[] = [];
+  for (const [key, status] of now) {
+    const was = old.get(key);
+    if (was === undefined) changes.push(`new: ${key}: ${status}`);
+    else if (was !== status) changes.push(`changed: ${key}: ${was} → ${status}`);
+  }
+  for (const [key, was] of old) if (!now.has(key)) changes.push(`gone: ${key} (was ${was})`);
+  return changes;
+}
+
+/** "Python 3.9 · uvicorn 0.11.4" → status, over the claim's cells as the report's table shows them. */
+function statuses(r: ResultsFile | undefined): Map<string, CompatStatus> {
+  const out = new Map<string, CompatStatus>();
+  if (!r) return out;
+  const cells = primaryCells(r.cells);
+  for (const python of sortVersions(cells.map((c) => c.python))) {
+    for (const row of compatRows(
+      cells.filter((c) => c.python === python),
+      r.claim?.when ?? {},
+    ))
+      out.set(`Python ${python} · uvicorn ${row.version}`, row.status);
+  }
+  return out;
+}
