@@ -153,6 +153,14 @@ export const Scenario = z
       for (const name of ["uvicorn", "gunicorn"])
         if (!(name in p)) ctx.addIssue({ code: "custom", path: [name], message: "required field is missing" });
     }),
+    /**
+     * Extras installed with a package axis, e.g. `{ uvicorn: [standard] }`: since uvicorn 0.12,
+     * uvloop and httptools (what UvicornWorker runs on when present) come only with [standard].
+     * A version without the extra installs without it (the resolver warns); the lock shows which.
+     */
+    packageExtras: z
+      .record(packageName, z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "an extra's name such as standard")))
+      .default({}),
     releases: Releases.default(Releases.parse({})),
     resolution: Resolution.default(Resolution.parse({})),
     index: Index.default(Index.parse({})),
@@ -197,6 +205,13 @@ export const Scenario = z
     // The cut-off is the anchor's release date, so the anchor must be a package the matrix pins.
     const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
     const axes = Object.keys(s.packages);
+    for (const name of Object.keys(s.packageExtras))
+      if (!axes.some((n) => norm(n) === norm(name)))
+        ctx.addIssue({
+          code: "custom",
+          path: ["packageExtras", name],
+          message: `"${name}" is not one of the package axes (${axes.join(", ")})`,
+        });
     if (!axes.some((n) => norm(n) === norm(s.resolution.anchor)))
       ctx.addIssue({
         code: "custom",

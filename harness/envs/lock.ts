@@ -72,7 +72,11 @@ export function exemptFromCutoff(env: EnvSpec): string[] {
 export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOptions): Promise<LockResult> {
   const resolvedOn = opts.today ?? new Date().toISOString().slice(0, 10);
   const platform = uvPlatform(facts);
-  const requirements = [...env.packages.map((p) => `${p.name}==${p.version}`), ...env.requirements, ...BUILD_TOOLS];
+  const requirements = [
+    ...env.packages.map((p) => `${p.name}${p.extras ? `[${p.extras.join(",")}]` : ""}==${p.version}`),
+    ...env.requirements,
+    ...BUILD_TOOLS,
+  ];
   const exempt = opts.cutoff ? [...exemptFromCutoff(env), ...(opts.fallback?.packages ?? [])] : [];
   const sources = {
     indexUrl: env.index.url,

@@ -22,7 +22,7 @@ export interface EnvSpec {
   base: string;
   hostPython?: string;
   /** Exact pins of the axis packages, anchor first. */
-  packages: { name: string; version: string }[];
+  packages: { name: string; version: string; extras?: string[] }[];
   /** Requirements beyond the axes, e.g. the package a worker class comes from. */
   requirements: string[];
   onlyBinary: string[];
@@ -61,15 +61,20 @@ export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
   return cells;
 }
 
+const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+
 export function envOf(cell: Cell, s: Scenario): EnvSpec {
   const settings = s.python[cell.python];
   if (!settings) throw new Error(`no settings for Python ${cell.python}`);
+  const withExtras = (name: string, version: string) => {
+    const extras = Object.entries(s.packageExtras).find(([n]) => norm(n) === norm(name))?.[1] ?? [];
+    return extras.length > 0 ? { name, version, extras } : { name, version };
+  };
   const pins = [
-    { name: "uvicorn", version: cell.uvicorn },
-    { name: "gunicorn", version: cell.gunicorn },
-    ...Object.entries(cell.extras ?? {}).map(([name, version]) => ({ name, version })),
+    withExtras("uvicorn", cell.uvicorn),
+    withExtras("gunicorn", cell.gunicorn),
+    ...Object.entries(cell.extras ?? {}).map(([name, version]) => withExtras(name, version)),
   ];
-  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
   const isAnchor = (name: string) => norm(name) === norm(s.resolution.anchor);
   pins.sort((a, b) => Number(isAnchor(b.name)) - Number(isAnchor(a.name)));
   const workerPackage = s.workerClasses.find((w) => w.path === cell.workerClass && "package" in w);
@@ -87,7 +92,11 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
 }
 
 export const envKey = (e: EnvSpec) =>
-  [`py${e.python}`, ...e.packages.map((p) => `${p.name}${p.version}`), ...e.requirements.map((r) => r.replace(/\s+/g, ""))].join("-");
+  [
+    `py${e.python}`,
+    ...e.packages.map((p) => `${p.name}${p.extras ? `[${p.extras.join(",")}]` : ""}${p.version}`),
+    ...e.requirements.map((r) => r.replace(/\s+/g, "")),
+  ].join("-");
 
 /** Short worker class name for tables: uvicorn.workers.UvicornH11Worker -> UvicornH11Worker. */
 export const shortClass = (workerClass: string) => workerClass.split(".").at(-1) ?? workerClass;

@@ -45,6 +45,14 @@ describe("expandCells", () => {
     expect(envKey(env)).toBe("py3.9-uvicorn0.11.3-gunicorn23.0.0-asyncpg0.29.0-uvicorn-worker==0.3.0");
   });
 
+  it("installs a package axis with its extras, and names them in the env key", () => {
+    const withExtras = parseScenario(`${MINIMAL}packageExtras: { uvicorn: [standard] }\n`);
+    const [cell] = expandCells(withExtras, versions);
+    const env = envOf(cell as NonNullable<typeof cell>, withExtras);
+    expect(env.packages[0]).toEqual({ name: "uvicorn", version: "0.11.3", extras: ["standard"] });
+    expect(envKey(env)).toBe("py3.9-uvicorn[standard]0.11.3-gunicorn23.0.0");
+  });
+
   it("filters with --only terms, short worker class names included", () => {
     const only = parseOnly("uvicorn=0.11.4,preload=true workerClass=UvicornWorker");
     const kept = expandCells(s, versions).filter(only);

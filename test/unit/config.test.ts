@@ -79,6 +79,13 @@ describe("parseScenario", () => {
     );
   });
 
+  it("takes extras only for package axes", () => {
+    expect(parseScenario(`${MINIMAL}packageExtras: { uvicorn: [standard] }\n`).packageExtras).toEqual({ uvicorn: ["standard"] });
+    expect(errorOf(`${MINIMAL}packageExtras: { starlette: [full] }\n`)).toMatch(
+      /^matrix\.yaml:\d+: packageExtras\.starlette: "starlette" is not one of the package axes \(uvicorn, gunicorn\)$/,
+    );
+  });
+
   it("needs the as-of-release anchor to be one of the package axes", () => {
     expect(errorOf(`${MINIMAL}resolution: { anchor: starlette }\n`)).toMatch(
       /^matrix\.yaml:\d+: resolution\.anchor: "starlette" is not one of the package axes \(uvicorn, gunicorn\)$/,
