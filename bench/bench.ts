@@ -139,7 +139,7 @@ const lines = [
   `| Cold sweep (no recorded results) | ${seconds(cold.ms)} · ${((records.length / cold.ms) * 60_000).toFixed(1)} cells/min · envs built ${coldRun?.imagesBuilt}, reused ${coldRun?.imagesReused} |`,
   `| Warm sweep (nothing changed) | ${seconds(warm.ms)} · ${warmRun?.cellsReused}/${warmRun?.cells} cells reused, no server started |`,
   `| Cold ÷ warm | ${(cold.ms / warm.ms).toFixed(0)}× |`,
-  `| Median cell (env build excluded) | ${seconds(median(records.map((r) => r.durationMs)))} |`,
+  `| Median cell that ran a server (env build excluded) | ${seconds(median(ran.map((r) => r.durationMs)))} (${ran.length} of ${records.length} cells; the rest could not be installed) |`,
   `| Median cell's phases | ${phaseNames.map((p) => `${p} ${seconds(medianCell?.phasesMs[p] ?? 0)}`).join(" · ")} |`,
   `| Harness peak resident memory (cold sweep) | ${Math.round(cold.value.peakRss / 1024 ** 2)} MB |`,
   `| #85 verdict by bisect | ${seconds(bisected.ms)}, ${bisected.value.result.tested} cells (bound 2·⌈log2 n⌉+4 = ${2 * Math.ceil(Math.log2(new Set(records.map((r) => r.uvicorn)).size)) + 4}) |`,

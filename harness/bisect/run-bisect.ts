@@ -140,8 +140,13 @@ function summary(
     `${result.tested} cells run for ${n} versions (bisection bound 2·⌈log2 n⌉+4 = ${bound})${result.widened ? "; outcomes were not monotonic, so the search widened to a scan" : ""}`,
   ];
   if (result.transitions.length === 0) {
-    const first = records.get(result.steps[0]?.version ?? "");
-    lines.push(`no transition: both ends agree (${first?.outcome ?? "untestable"}); every version in between is assumed to as well`);
+    const testable = result.steps.filter((st) => st.verdict !== "untestable").sort((a, b) => a.index - b.index);
+    const [low, high] = [testable[0], testable.at(-1)];
+    if (!low || !high) lines.push("no transition found: no version could be tested (see the trail for why)");
+    else
+      lines.push(
+        `no transition: the lowest and highest testable versions agree (${low.version}: ${records.get(low.version)?.outcome}, ${high.version}: ${records.get(high.version)?.outcome}); the versions between are assumed to as well`,
+      );
   }
   for (const t of result.transitions) {
     const side = (v: string) => `${v} (${records.get(v)?.outcome}: ${brief(records.get(v)?.reason ?? "")})`;
