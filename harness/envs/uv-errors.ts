@@ -18,6 +18,8 @@ export function summarizeUvFailure(stderr: string): string {
   const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
     [/there is no version of (\S+?)(?: and| we|,|$)/, (m) => `no version ${m[1]} on the index`],
     [/does not satisfy (Python\S+) and (\S+) depends on/, (m) => `${m[2]} requires ${m[1]}`],
+    // A requirement with extras is reported as the root's own: "... and you require uvicorn[standard]==0.54.0".
+    [/does not satisfy (Python\S+) and you require (\S+?),? we can conclude/, (m) => `${m[2]} requires ${m[1]}`],
     [/Because (\S+?) has no usable wheels/, (m) => `${m[1]} has no wheel for this Python/platform and is binary-only`],
     [/Failed to build `([^`]+)`.*?(\w+Error: [^\n]+?)(?: hint:|$)/, (m) => `cannot build ${m[1]}: ${m[2]}`],
     [/Failed to build `([^`]+)`/, (m) => `cannot build ${m[1]}`],

@@ -26,6 +26,9 @@ const BAD_PLATFORM = `error: invalid value 'x86_64-manylinux_2_41' for '--python
 
 For more information, try '--help'.`;
 
+const NEEDS_PYTHON_EXTRAS = `error: No solution found when resolving dependencies
+  cause: Because the requested Python version (>=3.9.2) does not satisfy Python>=3.10 and you require uvicorn[standard]==0.54.0, we can conclude that your requirements are unsatisfiable.`;
+
 describe("uv failures", () => {
   it("tells uv refusing the harness's own arguments from an env that cannot exist", () => {
     expect(isUsageError(BAD_PLATFORM)).toBe(true);
@@ -40,6 +43,7 @@ describe("uv failures", () => {
   it("says in one short sentence why the env cannot exist", () => {
     expect(summarizeUvFailure(NO_VERSION)).toBe("no version uvicorn==9999.0.0 on the index");
     expect(summarizeUvFailure(NEEDS_PYTHON)).toBe("uvicorn==0.54.0 requires Python>=3.10");
+    expect(summarizeUvFailure(NEEDS_PYTHON_EXTRAS)).toBe("uvicorn[standard]==0.54.0 requires Python>=3.10");
     expect(summarizeUvFailure(NO_WHEEL)).toBe("uvloop>=0.12.0rc1,<=0.12.2 has no wheel for this Python/platform and is binary-only");
     expect(summarizeUvFailure(BROKEN_SDIST)).toBe(
       "cannot build uvicorn==0.2.0: FileNotFoundError: [Errno 2] No such file or directory: 'README.md'",
