@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -34,6 +34,11 @@ export class LocalRuntime implements Runtime {
   constructor({ runId, stateDir }: { runId: string; stateDir: string }) {
     this.runId = runId;
     this.stateDir = stateDir;
+  }
+
+  /** Called when the run ends: every server of the run has been disposed by then. */
+  async removeRunDir(): Promise<void> {
+    await rm(join(this.stateDir, "local", this.runId), { recursive: true, force: true });
   }
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
@@ -199,7 +204,6 @@ class LocalServer implements StartedServer {
     this.child.stderr?.destroy();
     try {
       await rm(this.appDir, { recursive: true, force: true });
-      await rmdir(dirname(this.appDir)).catch(() => undefined);
       // A server that would not die stays on record, for the next run's reaper.
       if (gone && this.pidFile) await rm(this.pidFile, { force: true });
     } finally {
@@ -224,16 +228,13 @@ class LocalServer implements StartedServer {
   }
 }
 
-/** <runDir>/app-XXXXXX; retried once in case a finishing server of the run just removed the empty runDir. */
+/**
+ * <runDir>/app-XXXXXX. The run folder is removed once, when the run ends (removeRunDir), never
+ * by a finishing server: that raced with a starting server's mkdir and failed the run.
+ */
 async function makeAppDir(runDir: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    await mkdir(runDir, { recursive: true });
-    try {
-      return await mkdtemp(join(runDir, "app-"));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0) throw err;
-    }
-  }
+  await mkdir(runDir, { recursive: true });
+  return mkdtemp(join(runDir, "app-"));
 }
 
 async function placeFiles(appDir: string, files: PlacedFile[]): Promise<void> {

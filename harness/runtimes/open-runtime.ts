@@ -62,7 +62,7 @@ function localSession(o: SessionOptions): RuntimeSession {
   return {
     backend: new LocalEnvBackend(runtime, o.cacheDir, o.signal, buildFailures(o)),
     reapOrphans: async () => void (await reapLocalOrphans(o.cacheDir)),
-    // Each local server kills its process group when disposed; nothing run-wide is left.
-    removeRun: async () => undefined,
+    // Each local server kills its process group when disposed; what is left is the run's folder.
+    removeRun: () => runtime.removeRunDir(),
   };
 }

@@ -102,8 +102,10 @@ describe("LocalRuntime", () => {
       // The child it spawned went with it.
       expect(await eventuallyGone(pids[1])).toBe(true);
     }
-    // Disposed: no pid file, no app folder.
+    // Disposed: no pid file, no app folder; the run's folder goes when the run ends.
     expect(await readdir(join(stateDir, "local", "pids"))).not.toContain(`serve-${pids[0]}.json`);
+    expect(await readdir(join(stateDir, "local", "serve"))).toEqual([]);
+    await runtime.removeRunDir();
     expect(await readdir(join(stateDir, "local")).then((d) => d.includes("serve"))).toBe(false);
     const text = logs.finish().head.map((l) => `${l.stream}: ${l.text}`);
     expect(text).toContain("stdout: serving");
@@ -129,6 +131,20 @@ describe("LocalRuntime", () => {
     expect(await server.exited).toEqual({ exitCode: 137, killed: true });
     expect(await eventuallyGone(child)).toBe(true);
   });
+
+  it("starts and disposes many servers of one run at once without tripping over the run folder", async () => {
+    const runtime = new LocalRuntime({ runId: "churn", stateDir });
+    const sleeper = (): ServerSpec => ({ ...spec(new LogCollector([])), command: () => [python, "-c", "import time; time.sleep(30)"] });
+    const cycle = async () => {
+      for (let i = 0; i < 10; i++) {
+        const server = await runtime.start(sleeper(), AbortSignal.timeout(30_000));
+        await server[Symbol.asyncDispose]();
+      }
+    };
+    await Promise.all([cycle(), cycle(), cycle(), cycle()]);
+    await runtime.removeRunDir();
+    expect(await readdir(join(stateDir, "local")).then((d) => d.includes("churn"))).toBe(false);
+  }, 60_000);
 
   it("refuses a command that cannot start as a harness fault, leaving no app folder behind", async () => {
     const logs = new LogCollector([]);
