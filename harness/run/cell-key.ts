@@ -10,22 +10,30 @@ import { gunicornCommand } from "./run-cell.js";
 
 /**
  * The harness code that turns a running server into an outcome: how it is started, probed,
- * read and classified. Hashed into every key, so a change there re-runs the cells it could
- * change, while a change to reports or the CLI does not. Read once per process.
+ * read and classified, for one runtime. Hashed into every key, so a change there re-runs the
+ * cells it could change, while a change to reports or the CLI does not. Read once per process.
  */
-const EXPERIMENT_CODE: string = (() => {
-  const root = fileURLToPath(new URL("../", import.meta.url));
-  const hash = createHash("sha256");
-  for (const dir of ["probe", "classify", "evidence", "runtimes"]) {
-    for (const name of readdirSync(`${root}${dir}`)
-      .filter((n) => n.endsWith(".ts"))
-      .sort()) {
-      hash.update(`${dir}/${name}\0`).update(readFileSync(`${root}${dir}/${name}`));
-    }
+const experimentCode = new Map<Runtime["name"], string>();
+
+function experimentCodeOf(runtime: Runtime["name"]): string {
+  let code = experimentCode.get(runtime);
+  if (!code) {
+    const root = fileURLToPath(new URL("../", import.meta.url));
+    const files = ["probe", "classify", "evidence"].flatMap((dir) =>
+      readdirSync(`${root}${dir}`)
+        .filter((n) => n.endsWith(".ts"))
+        .sort()
+        .map((n) => `${dir}/${n}`),
+    );
+    // Only this runtime's own adapter: a fix to the local runtime does not re-run docker cells.
+    files.push("run/run-cell.ts", "runtimes/runtime.ts", `runtimes/${runtime}-runtime.ts`);
+    const hash = createHash("sha256");
+    for (const f of files) hash.update(`${f}\0`).update(readFileSync(`${root}${f}`));
+    code = hash.digest("hex").slice(0, 16);
+    experimentCode.set(runtime, code);
   }
-  hash.update(readFileSync(`${root}run/run-cell.ts`));
-  return hash.digest("hex").slice(0, 16);
-})();
+  return code;
+}
 
 /**
  * Everything that decides a cell's outcome, hashed: the env (its image tag or venv folder is
@@ -36,7 +44,7 @@ const EXPERIMENT_CODE: string = (() => {
 export function cellKey(cell: Cell, s: Scenario, env: { image: string }, runtime: Runtime["name"], apps: PlacedFile[]): string {
   return contentHash({
     harness: HARNESS_VERSION,
-    code: EXPERIMENT_CODE,
+    code: experimentCodeOf(runtime),
     runtime,
     env: env.image,
     command: gunicornCommand(cell, s),
