@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Outcome } from "../classify/outcome.js";
 import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
+import { sourcesOfIndex } from "../envs/pypi-files.js";
 import { ensureUv } from "../envs/uv.js";
 import { ConfigError } from "../errors.js";
 import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
@@ -55,10 +56,11 @@ export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectRe
   if (!(pkg in s.packages)) throw new ConfigError(`bisect: --package ${pkg} is not a package axis of ${o.configFile}`);
   const versions = await resolveVersions(s, { file: o.configFile, signal: o.signal });
   if (o.versions) {
-    const sources = { indexUrl: s.index.url, extraIndexUrls: s.index.extraUrls, findLinks: s.index.findLinks };
     let picked: string[];
     try {
-      picked = selectReleases(await listReleases(pkg, { sources, signal: o.signal }), o.versions, s.releases).map((r) => r.version);
+      picked = selectReleases(await listReleases(pkg, { sources: sourcesOfIndex(s.index), signal: o.signal }), o.versions, s.releases).map(
+        (r) => r.version,
+      );
     } catch (err) {
       throw new ConfigError(`bisect: --versions: ${(err as Error).message}`);
     }

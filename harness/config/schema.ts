@@ -1,5 +1,6 @@
 import { valid as isPep440, validRange } from "@renovatebot/pep440";
 import { z } from "zod";
+import { normalizeName } from "../package-name.js";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
 
@@ -203,16 +204,15 @@ export const Scenario = z
   })
   .superRefine((s, ctx) => {
     // The cut-off is the anchor's release date, so the anchor must be a package the matrix pins.
-    const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
     const axes = Object.keys(s.packages);
     for (const name of Object.keys(s.packageExtras))
-      if (!axes.some((n) => norm(n) === norm(name)))
+      if (!axes.some((n) => normalizeName(n) === normalizeName(name)))
         ctx.addIssue({
           code: "custom",
           path: ["packageExtras", name],
           message: `"${name}" is not one of the package axes (${axes.join(", ")})`,
         });
-    if (!axes.some((n) => norm(n) === norm(s.resolution.anchor)))
+    if (!axes.some((n) => normalizeName(n) === normalizeName(s.resolution.anchor)))
       ctx.addIssue({
         code: "custom",
         path: ["resolution", "anchor"],

@@ -7,6 +7,7 @@ import { contentHash } from "../hash.js";
 import type { BaseFacts } from "../images/base-facts.js";
 import type { EnvSpec } from "../plan/cells.js";
 import { readJsonFile, writeAtomic } from "../store/json-file.js";
+import { sourcesOfIndex } from "./pypi-files.js";
 import { lastLine } from "./uv.js";
 import { isNetworkFailure, isUsageError, summarizeUvFailure } from "./uv-errors.js";
 
@@ -78,11 +79,7 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
     ...BUILD_TOOLS,
   ];
   const exempt = opts.cutoff ? [...exemptFromCutoff(env), ...(opts.fallback?.packages ?? [])] : [];
-  const sources = {
-    indexUrl: env.index.url,
-    extraIndexUrls: env.index.extraUrls,
-    findLinks: env.index.findLinks,
-  };
+  const sources = sourcesOfIndex(env.index);
   const key = contentHash({
     format: LOCK_FORMAT,
     requirements,

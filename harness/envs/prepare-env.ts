@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import pLimit from "p-limit";
 import type { BaseFacts } from "../images/base-facts.js";
+import { normalizeName } from "../package-name.js";
 import type { EnvSpec } from "../plan/cells.js";
 import { envKey } from "../plan/cells.js";
 import { listReleases, releaseOf, uploadCutoff } from "../releases/releases.js";
 import type { Runtime } from "../runtimes/runtime.js";
 import { type Lock, type LockOptions, resolveLock } from "./lock.js";
-import { downloadDistFile, PackageFileError, type PackageSources, pickDistFile } from "./pypi-files.js";
+import { downloadDistFile, PackageFileError, pickDistFile, sourcesOfIndex } from "./pypi-files.js";
 
 type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean };
 type EnvFailure = { ok: false; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
@@ -37,12 +38,6 @@ export interface EnvContext {
   uv: string;
   signal: AbortSignal;
 }
-
-export const sourcesOf = (spec: EnvSpec): PackageSources => ({
-  indexUrl: spec.index.url,
-  extraIndexUrls: spec.index.extraUrls,
-  findLinks: spec.index.findLinks,
-});
 
 /**
  * env spec → interpreter → lock → files → installed env → pip freeze checked against the lock.
@@ -82,7 +77,7 @@ async function anchorCutoff(spec: EnvSpec, signal: AbortSignal): Promise<{ at: s
   const anchor = spec.packages[0];
   if (!anchor) return { reason: "as-of-release needs an anchor package" };
   const pin = `${anchor.name}==${anchor.version}`;
-  const releases = await listReleases(anchor.name, { sources: sourcesOf(spec), signal });
+  const releases = await listReleases(anchor.name, { sources: sourcesOfIndex(spec.index), signal });
   const release = releaseOf(releases, anchor.version);
   const at = release ? uploadCutoff(release) : undefined;
   if (!at) return { reason: `as-of-release: ${pin} has no upload time on the index (use resolution.strategy: latest)` };
@@ -95,11 +90,10 @@ async function anchorCutoff(spec: EnvSpec, signal: AbortSignal): Promise<{ at: s
  * failed keeps every other package as it stood at the cut-off.
  */
 export function nextLift(allowNewer: string[], lifted: string[], failure: { reason: string; log: string }): string[] {
-  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
-  const left = allowNewer.filter((p) => !lifted.map(norm).includes(norm(p)));
+  const left = allowNewer.filter((p) => !lifted.map(normalizeName).includes(normalizeName(p)));
   const named = (text: string) => {
-    const t = text.toLowerCase().replace(/[-_.]+/g, "-");
-    return left.filter((p) => new RegExp(`(^|[^a-z0-9-])${norm(p)}([^a-z0-9-]|$)`).test(t));
+    const t = normalizeName(text);
+    return left.filter((p) => new RegExp(`(^|[^a-z0-9-])${normalizeName(p)}([^a-z0-9-]|$)`).test(t));
   };
   for (const text of [failure.reason, failure.log]) {
     const found = named(text);
@@ -135,7 +129,7 @@ async function attemptEnv(
         limit(async () => {
           const file = await pickDistFile(p.name, p.version, {
             target,
-            sources: sourcesOf(spec),
+            sources: sourcesOfIndex(spec.index),
             onlyBinary: spec.onlyBinary.includes(p.name),
             signal: ctx.signal,
           });
@@ -164,17 +158,15 @@ async function attemptEnv(
   return { ok: true, image: installed.location, lock, freeze: installed.freeze, facts, imageBuilt: installed.built };
 }
 
-const normalize = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
-
 /** Packages whose installed version is not the locked one: a silent swap would void the result. */
 export function lockDrift(lock: Lock, freeze: string[]): string[] {
   const installed = new Map(
     freeze
       .map((l) => l.split("=="))
       .filter((p) => p.length === 2)
-      .map(([n, v]) => [normalize(n as string), v as string]),
+      .map(([n, v]) => [normalizeName(n as string), v as string]),
   );
   return lock.packages
-    .filter((p) => installed.get(normalize(p.name)) !== p.version)
-    .map((p) => `${p.name} ${installed.get(normalize(p.name)) ?? "missing"} (locked ${p.version})`);
+    .filter((p) => installed.get(normalizeName(p.name)) !== p.version)
+    .map((p) => `${p.name} ${installed.get(normalizeName(p.name)) ?? "missing"} (locked ${p.version})`);
 }

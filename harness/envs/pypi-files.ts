@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { eq, satisfies, valid, validRange } from "@renovatebot/pep440";
 import { PrerequisiteError } from "../errors.js";
+import { normalizeName } from "../package-name.js";
 import {
   type FetchOptions,
   fetchSimplePage,
@@ -41,6 +42,13 @@ export interface PackageSources {
 
 export const PYPI: PackageSources = { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], findLinks: [] };
 
+/** A scenario's `index` settings as the sources every lookup and resolution uses. */
+export const sourcesOfIndex = (index: { url: string; extraUrls: string[]; findLinks: string[] }): PackageSources => ({
+  indexUrl: index.url,
+  extraIndexUrls: index.extraUrls,
+  findLinks: index.findLinks,
+});
+
 export interface PickOptions {
   target: TargetPlatform;
   /** Default: PyPI only. */
@@ -57,8 +65,7 @@ export interface PickOptions {
  */
 export class PackageFileError extends Error {}
 
-/** PEP 503: lowercase, and runs of -, _ and . are one "-". */
-export const normalizeName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
+export { normalizeName };
 
 /** A listed file that belongs to the project, with the version its filename spells. */
 export interface ProjectFile extends ListedFile {

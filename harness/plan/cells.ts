@@ -1,4 +1,5 @@
 import type { Scenario } from "../config/schema.js";
+import { normalizeName } from "../package-name.js";
 
 /** One experiment: one server running one Gunicorn command. */
 export interface Cell {
@@ -61,13 +62,11 @@ export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
   return cells;
 }
 
-const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
-
 export function envOf(cell: Cell, s: Scenario): EnvSpec {
   const settings = s.python[cell.python];
   if (!settings) throw new Error(`no settings for Python ${cell.python}`);
   const withExtras = (name: string, version: string) => {
-    const extras = Object.entries(s.packageExtras).find(([n]) => norm(n) === norm(name))?.[1] ?? [];
+    const extras = Object.entries(s.packageExtras).find(([n]) => normalizeName(n) === normalizeName(name))?.[1] ?? [];
     return extras.length > 0 ? { name, version, extras } : { name, version };
   };
   const pins = [
@@ -75,7 +74,7 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
     withExtras("gunicorn", cell.gunicorn),
     ...Object.entries(cell.extras ?? {}).map(([name, version]) => withExtras(name, version)),
   ];
-  const isAnchor = (name: string) => norm(name) === norm(s.resolution.anchor);
+  const isAnchor = (name: string) => normalizeName(name) === normalizeName(s.resolution.anchor);
   pins.sort((a, b) => Number(isAnchor(b.name)) - Number(isAnchor(a.name)));
   const workerPackage = s.workerClasses.find((w) => w.path === cell.workerClass && "package" in w);
   return {

@@ -1,4 +1,5 @@
 import type { Scenario } from "../config/schema.js";
+import { sourcesOfIndex } from "../envs/pypi-files.js";
 import { ConfigError } from "../errors.js";
 import { closestVersions, listReleases, releaseOf, selectReleases } from "../releases/releases.js";
 import type { AxisVersions } from "./cells.js";
@@ -10,7 +11,7 @@ import type { AxisVersions } from "./cells.js";
  */
 export async function resolveVersions(s: Scenario, opts: { file?: string; signal?: AbortSignal } = {}): Promise<AxisVersions> {
   const where = opts.file ?? "matrix.yaml";
-  const sources = { indexUrl: s.index.url, extraIndexUrls: s.index.extraUrls, findLinks: s.index.findLinks };
+  const sources = sourcesOfIndex(s.index);
   const out: AxisVersions = {};
   for (const [name, axis] of Object.entries(s.packages)) {
     const releases = await listReleases(name, { sources, ...(opts.signal ? { signal: opts.signal } : {}) });
