@@ -194,6 +194,10 @@ export const Scenario = z
     claim: z
       .strictObject({
         text: z.string(),
+        /** The package whose releases the claim is about (a package axis). */
+        package: z.string().default("uvicorn"),
+        /** The failure signature the claim is about; absent: the scenario's first signature. */
+        signature: regex.optional(),
         firstFixed: pep440Version,
         /** Only cells with these settings count for the claim (e.g. preload: true). */
         when: z

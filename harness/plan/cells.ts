@@ -107,3 +107,22 @@ const extrasLabel = (extras?: Record<string, string>) =>
 
 export const cellLabel = (c: Cell) =>
   `py${c.python} gunicorn ${c.gunicorn} uvicorn ${c.uvicorn}${extrasLabel(c.extras)} ${shortClass(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app} -w ${c.workers}`;
+
+/**
+ * A cell's id: readable, stable across runs and unique within a matrix, for `run --only <id>`,
+ * report anchors and JUnit test names. The full worker class path keeps
+ * uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker apart.
+ */
+export const cellId = (c: Cell) =>
+  [
+    `py${c.python}`,
+    `uvicorn${c.uvicorn}`,
+    `gunicorn${c.gunicorn}`,
+    ...Object.entries(c.extras ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, v]) => `${n}${v}`),
+    c.workerClass,
+    c.preload ? "preload" : "no-preload",
+    c.app,
+    `w${c.workers}`,
+  ].join("~");

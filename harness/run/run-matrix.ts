@@ -14,7 +14,7 @@ import { renderMarkdown } from "../report/markdown.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
 import { type CellRecord, cellIdentity } from "../store/record.js";
-import { mergeCells, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
+import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
 import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
 import type { RunListener } from "./events.js";
@@ -180,9 +180,10 @@ async function writeResults(o: RunOptions, reportDir: string, records: CellRecor
   const previous = await readResultsFile(file);
   const s = o.scenario;
   const results: ResultsFile = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     scenario: s.scenario,
     ...(s.description ? { description: s.description } : {}),
-    ...(s.claim ? { claim: { text: s.claim.text, firstFixed: s.claim.firstFixed, when: s.claim.when } } : {}),
+    ...(s.claim ? { claim: { ...s.claim, signature: s.claim.signature ?? (s.signatures[0] as string) } } : {}),
     harnessVersion: HARNESS_VERSION,
     lastVerified: records.length > 0 ? run.startedAt.slice(0, 10) : (previous?.lastVerified ?? run.startedAt.slice(0, 10)),
     cells: mergeCells(previous?.cells ?? [], records),

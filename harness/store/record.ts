@@ -47,6 +47,15 @@ export const Evidence = z.strictObject({
 });
 export type Evidence = z.infer<typeof Evidence>;
 
+/** How a server came up: the boot-profile scenario compares these across worker counts and --preload. */
+export const BootProfile = z.strictObject({
+  /** From the server's start until every asked-for worker had answered a probe; absent if some never did. */
+  allServedMs: z.number().optional(),
+  /** Per worker that answered, as the worker read it from /proc/self (KiB); PSS splits pages shared after fork. */
+  workerMemory: z.array(z.strictObject({ pid: z.number(), rssKb: z.number(), pssKb: z.number().optional() })),
+});
+export type BootProfile = z.infer<typeof BootProfile>;
+
 export const CellRecord = z.strictObject({
   scenario: z.string(),
   uvicorn: z.string(),
@@ -71,6 +80,9 @@ export const CellRecord = z.strictObject({
   phasesMs: z.record(z.enum(["start", "boot", "probe", "stop", "teardown"]), z.number()).optional(),
   /** Hash of everything that decided this result (cell-key.ts); a re-run with the same key reuses it. */
   cacheKey: z.string().optional(),
+  /** The harness version that ran the cell; with startedAt and the lock, what "last verified" means. */
+  harnessVersion: z.string().optional(),
+  bootProfile: BootProfile.optional(),
   evidence: Evidence,
 });
 export type CellRecord = z.infer<typeof CellRecord>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "../errors.js";
 import { readJsonFile } from "./json-file.js";
 import { CellRecord, cellIdentity } from "./record.js";
 
@@ -19,12 +20,30 @@ export const RunInfo = z.strictObject({
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
+/**
+ * results.json's format version. 1: no version field; 2: adds the claim's package and signature and
+ * each cell's harnessVersion and bootProfile, all optional, so a version 1 file reads as version 2.
+ * A file from a newer harness is refused (ConfigError) rather than silently replaced.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
+
+export const Claim = z.strictObject({
+  text: z.string(),
+  /** The package whose releases the claim is about. */
+  package: z.string().default("uvicorn"),
+  /** The failure signature (a regex) the claim is about; absent: any of the scenario's signatures. */
+  signature: z.string().optional(),
+  firstFixed: z.string(),
+  /** The trigger: only cells with these settings count for the claim. */
+  when: z.record(z.string(), z.union([z.string(), z.boolean()])),
+});
+export type Claim = z.infer<typeof Claim>;
+
 export const ResultsFile = z.strictObject({
+  schemaVersion: z.number().int().min(1).max(RESULTS_SCHEMA_VERSION).default(1),
   scenario: z.string(),
   description: z.string().optional(),
-  claim: z
-    .strictObject({ text: z.string(), firstFixed: z.string(), when: z.record(z.string(), z.union([z.string(), z.boolean()])) })
-    .optional(),
+  claim: Claim.optional(),
   harnessVersion: z.string(),
   /** UTC date of the newest run that contributed cells. */
   lastVerified: z.string(),
@@ -35,6 +54,12 @@ export const ResultsFile = z.strictObject({
 export type ResultsFile = z.infer<typeof ResultsFile>;
 
 export async function readResultsFile(file: string): Promise<ResultsFile | undefined> {
+  // Results a newer harness wrote must not be overwritten by an older one that cannot read them.
+  const version = await readJsonFile(file, z.looseObject({ schemaVersion: z.number().optional() }));
+  if ((version?.schemaVersion ?? 1) > RESULTS_SCHEMA_VERSION)
+    throw new ConfigError(
+      `${file}: results schema version ${version?.schemaVersion} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
+    );
   // An older, hand-edited or truncated file is not merged into; the new run replaces it.
   return readJsonFile(file, ResultsFile);
 }

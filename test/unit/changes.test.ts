@@ -4,8 +4,9 @@ import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 
 const results = (cells: ResultsFile["cells"]): ResultsFile => ({
+  schemaVersion: 2,
   scenario: "demo",
-  claim: { text: "first fixed release: 0.11.4", firstFixed: "0.11.4", when: { preload: true } },
+  claim: { text: "first fixed release: 0.11.4", package: "uvicorn", firstFixed: "0.11.4", when: { preload: true } },
   harnessVersion: "0.1.0",
   lastVerified: "2026-11-25",
   cells,

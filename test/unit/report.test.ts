@@ -86,6 +86,7 @@ describe("markdown", () => {
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
     const local = (over: Partial<CellRecord>) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
     const md = renderMarkdown({
+      schemaVersion: 2,
       scenario: "demo",
       harnessVersion: "0.1.0",
       lastVerified: "2026-11-25",
@@ -106,8 +107,9 @@ describe("markdown", () => {
 
   it("renders the fix-page style table and the claim from the results", () => {
     const md = renderMarkdown({
+      schemaVersion: 2,
       scenario: "demo",
-      claim: { text: "first fixed release: 0.11.4", firstFixed: "0.11.4", when: { preload: true } },
+      claim: { text: "first fixed release: 0.11.4", package: "uvicorn", firstFixed: "0.11.4", when: { preload: true } },
       harnessVersion: "0.1.0",
       lastVerified: "2026-11-25",
       cells: [record({ uvicorn: "0.11.3", outcome: "reproduced", reason: "x" }), record({ uvicorn: "0.11.4" })],

@@ -34,6 +34,7 @@ describe("shards", () => {
 
 describe("merging shard results", () => {
   const results = (over: Partial<ResultsFile>): ResultsFile => ({
+    schemaVersion: 2,
     scenario: "demo",
     harnessVersion: "0.1.0",
     lastVerified: "2026-11-24",
