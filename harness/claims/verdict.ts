@@ -1,4 +1,10 @@
-import type { ResultsFile } from "../store/results-file.js";
+import { compare, gt, gte, lt } from "@renovatebot/pep440";
+import { failureFingerprint } from "../classify/fingerprint.js";
+import { shortClass } from "../plan/cells.js";
+import { type CompatRow, compatRows, firstCleanVersion, matchesClaim } from "../report/compat.js";
+import { primaryCells } from "../report/runtimes.js";
+import type { CellRecord } from "../store/record.js";
+import type { Claim, ResultsFile } from "../store/results-file.js";
 
 /** The measured boundary of one configuration that matches the claim's trigger. */
 export interface ConfigVerdict {
@@ -30,10 +36,178 @@ export interface ClaimVerdict {
   /** Over all trigger configurations: the newest affected version and the first without the signature after it. */
   lastAffected?: string;
   firstWithout?: string;
+  untestedBetween: string[];
 }
 
 /** The claim's verdict as the results stand; undefined when the scenario states no claim. */
 export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
   if (!r.claim) return undefined;
-  throw new Error("not implemented yet");
+  const relevant = primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
+  const configs = [...groupBy(relevant, configKey).values()].map((cells) => configVerdict(cells, labeller(relevant)));
+  return { ...overall(r.claim, compatRows(relevant, {}), configs, relevant.length), configs };
 }
+
+type Boundary = Pick<ConfigVerdict, "lastAffected" | "firstWithout" | "untestedBetween">;
+
+/** Last version with the signature, the first tested one after it without, and what lies untested between. */
+export function boundaryOf(rows: CompatRow[]): Boundary {
+  const tested = rows.filter((r) => r.status !== "Not testable" && r.status !== "Inconclusive");
+  const lastAffected = tested.filter((r) => r.status === "Affected").at(-1)?.version;
+  if (!lastAffected) return { untestedBetween: [] };
+  const firstWithout = tested.find((r) => gt(r.version, lastAffected))?.version;
+  const untestedBetween = rows
+    .filter((r) => gt(r.version, lastAffected) && (!firstWithout || lt(r.version, firstWithout)))
+    .map((r) => r.version);
+  return { lastAffected, ...(firstWithout ? { firstWithout } : {}), untestedBetween };
+}
+
+function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string): ConfigVerdict {
+  const first = cells[0] as CellRecord;
+  const rows = compatRows(cells, {});
+  const firstClean = firstCleanVersion(rows);
+  return {
+    label: label(first),
+    python: first.python,
+    workerClass: first.workerClass,
+    preload: first.preload,
+    app: first.app,
+    ...boundaryOf(rows),
+    ...(firstClean ? { firstClean } : {}),
+    affectedDifferently: differentRuns(cells, rows),
+  };
+}
+
+/**
+ * Consecutive tested versions that failed without the signature in the same way. A version that
+ * could not be tested does not break a run (it says nothing); any other tested version does.
+ */
+function differentRuns(cells: CellRecord[], rows: CompatRow[]): ConfigVerdict["affectedDifferently"] {
+  const runs: ConfigVerdict["affectedDifferently"] = [];
+  let open: (typeof runs)[number] | undefined;
+  for (const row of rows) {
+    if (row.status === "Not testable") continue;
+    const print = row.status === "Affected differently" ? commonFingerprint(cells.filter((c) => c.uvicorn === row.version)) : undefined;
+    if (print && open?.fingerprint === print) open.to = row.version;
+    else {
+      open = print ? { from: row.version, to: row.version, fingerprint: print } : undefined;
+      if (open) runs.push(open);
+    }
+  }
+  return runs;
+}
+
+/** The fingerprint most of a version's failing cells share. */
+function commonFingerprint(cells: CellRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const c of cells.filter((x) => x.outcome === "other-failure")) {
+    const f = failureFingerprint(c) ?? c.reason;
+    counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "unknown";
+}
+
+function overall(claim: Claim, rows: CompatRow[], configs: ConfigVerdict[], cellCount: number): Omit<ClaimVerdict, "configs"> {
+  const X = claim.firstFixed;
+  const sig = claim.signature ? `"${claim.signature}"` : "the signature";
+  const quote = `the claim "${claim.text}"`;
+  const b = boundaryOf(rows);
+  const tested = rows.filter((r) => r.status !== "Not testable" && r.status !== "Inconclusive");
+  const done = (status: VerdictStatus, sentence: string) => ({ status, sentence: capitalize(sentence), ...b });
+  if (tested.length === 0) return done("not-settled", `${quote} is not settled: no version could be tested (${cellCount} cells).`);
+  if (!b.lastAffected)
+    return done(
+      "not-reproduced",
+      `${quote} cannot be confirmed: ${sig} never appeared in ${cellCount} cells matching the trigger (uvicorn ${tested[0]?.version} to ${tested.at(-1)?.version}), so there is no failure for ${X} to have fixed.`,
+    );
+  const still = configs.filter((c) => c.lastAffected && gte(c.lastAffected, X));
+  if (still.length > 0)
+    return done(
+      "refuted",
+      `${quote} is refuted: ${sig} still appears at or after ${X}, last in ${b.lastAffected} (${still.map((c) => c.label).join("; ")}).`,
+    );
+  const gap = b.untestedBetween.length > 0 ? ` (${b.untestedBetween.join(", ")} in between could not be tested)` : "";
+  const differently = differentlyClause(configs, b.firstWithout);
+  if (!b.firstWithout)
+    return done(
+      "not-settled",
+      `${quote} is not settled: ${sig} last appears in ${b.lastAffected} and no later version could be tested${gap}.`,
+    );
+  if (lt(b.firstWithout, X))
+    return done(
+      "refuted",
+      `${quote} is refuted: ${sig} last appears in ${b.lastAffected} and is already absent in ${b.firstWithout}, before ${X}${gap}; upgrading to ${X} or later does avoid it${differently}.`,
+    );
+  if (b.firstWithout === X && b.untestedBetween.length === 0)
+    return done(
+      "confirmed",
+      `${quote} is confirmed: ${sig} appears up to ${b.lastAffected}, the release before ${X}, and never from ${X} on${differently}.`,
+    );
+  return done(
+    "not-settled",
+    `${quote} is consistent but not settled: ${sig} last appears in ${b.lastAffected} and first is absent in ${b.firstWithout}${gap}${differently}.`,
+  );
+}
+
+/** "; the import-time-loop configurations fail differently from 0.11.3 to 0.39.0: RuntimeError: …", per fingerprint. */
+function differentlyClause(configs: ConfigVerdict[], from: string | undefined): string {
+  if (!from) return "";
+  const runs = configs.flatMap((c) => c.affectedDifferently.filter((r) => gte(r.from, from)).map((r) => ({ ...r, config: c })));
+  return [...groupBy(runs, (r) => r.fingerprint).entries()]
+    .map(([print, rs]) => {
+      const start = rs.map((r) => r.from).sort(compare)[0] as string;
+      const end = rs
+        .map((r) => r.to)
+        .sort(compare)
+        .at(-1) as string;
+      const span = start === end ? `in ${start}` : `from ${start} to ${end}`;
+      const n = new Set(rs.map((r) => r.config.label)).size;
+      const which = sharedTraits(rs.map((r) => r.config));
+      return `; ${n} configuration${n === 1 ? "" : "s"}${which ? ` (${which})` : ""} fail${n === 1 ? "s" : ""} differently ${span}: ${print}`;
+    })
+    .join("");
+}
+
+/** What a set of configurations have in common, e.g. "import-time-loop" or "Python 3.9 · UvicornH11Worker". */
+function sharedTraits(configs: ConfigVerdict[]): string {
+  const traits: ((c: ConfigVerdict) => string)[] = [
+    (c) => `Python ${c.python}`,
+    (c) => shortClass(c.workerClass),
+    (c) => (c.preload ? "--preload" : "no preload"),
+    (c) => c.app,
+  ];
+  return (
+    traits
+      .filter((t) => new Set(configs.map(t)).size === 1 && configs.length > 1)
+      .map((t) => t(configs[0] as ConfigVerdict))
+      .join(" · ") || (configs.length === 1 ? (configs[0] as ConfigVerdict).label : "")
+  );
+}
+
+const configKey = (c: CellRecord) =>
+  [c.python, c.gunicorn, JSON.stringify(c.extras ?? {}), c.workerClass, c.preload, c.app, c.workers].join("|");
+
+/** Labels name what varies among the trigger's configurations: python, worker class, preload, app always; the rest only when it varies. */
+function labeller(cells: CellRecord[]): (c: CellRecord) => string {
+  const varies = (f: (c: CellRecord) => string) => new Set(cells.map(f)).size > 1;
+  const showGunicorn = varies((c) => c.gunicorn);
+  const showExtras = varies((c) => JSON.stringify(c.extras ?? {}));
+  const showWorkers = varies((c) => String(c.workers));
+  return (c) =>
+    [
+      `Python ${c.python}`,
+      ...(showGunicorn ? [`gunicorn ${c.gunicorn}`] : []),
+      ...(showExtras ? Object.entries(c.extras ?? {}).map(([n, v]) => `${n} ${v}`) : []),
+      shortClass(c.workerClass),
+      c.preload ? "--preload" : "no preload",
+      c.app,
+      ...(showWorkers ? [`${c.workers} workers`] : []),
+    ].join(" · ");
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const item of items) m.set(key(item), [...(m.get(key(item)) ?? []), item]);
+  return m;
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -19,16 +19,16 @@ export function normalizeError(line: string): string {
   // Object reprs nest (<Task ... <Future ...>>): collapse innermost first until none are left.
   for (let before = ""; before !== s; ) {
     before = s;
-    s = s.replace(/<[^<>…]*>/g, "‹…›");
+    s = s.replace(/<[^<>]*>/g, "\u2039\u203a");
   }
   return (
     s
-      .replaceAll("‹…›", "<…>")
+      .replaceAll("\u2039\u203a", "<…>")
       .replace(/0x[0-9a-fA-F]+/g, "0x…")
       // Absolute paths (the venv, a temp app folder) differ per runtime and run.
       .replace(/(?:[A-Za-z]:)?(?:\/[\w.@+-]+)+\/?/g, "<path>")
       // Ports, pids, fds, line numbers: numbers that are not part of a version such as 3.10.
-      .replace(/(?<![\w.])\d+(?![\w.]*\d*\.\d)/g, "N")
+      .replace(/(?<![\w.])\d+(?!x|[\w.]*\d*\.\d)/g, "N")
       .replace(/\s+/g, " ")
       .trim()
       .slice(0, 300)

@@ -1,3 +1,4 @@
+import { failureFingerprint } from "../classify/fingerprint.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { type CompatStatus, compatRows, sortVersions } from "./compat.js";
 import { primaryCells } from "./runtimes.js";
@@ -17,7 +18,22 @@ export function tableChanges(before: ResultsFile | undefined, after: ResultsFile
     else if (was !== status) changes.push(`changed: ${key}: ${was} → ${status}`);
   }
   for (const [key, was] of old) if (!now.has(key)) changes.push(`gone: ${key} (was ${was})`);
+  // A kind of failure never seen before stands out even when the statuses did not move.
+  const known = new Set(fingerprints(before ?? { cells: [] }).keys());
+  if (before)
+    for (const [print, n] of fingerprints(after))
+      if (!known.has(print)) changes.push(`new failure: ${print} (${n} cell${n === 1 ? "" : "s"})`);
   return changes;
+}
+
+/** Distinct failure fingerprints and how many cells show each. */
+export function fingerprints(r: Pick<ResultsFile, "cells">): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of primaryCells(r.cells)) {
+    const print = failureFingerprint(c);
+    if (print) out.set(print, (out.get(print) ?? 0) + 1);
+  }
+  return out;
 }
 
 /** "Python 3.9 · uvicorn 0.11.4" → status, over the claim's cells as the report's table shows them. */

@@ -1,4 +1,4 @@
-import { compare, gt, gte, lt } from "@renovatebot/pep440";
+import { compare } from "@renovatebot/pep440";
 import type { CellRecord } from "../store/record.js";
 
 export type CompatStatus = "Affected" | "Fixed" | "Affected differently" | "Not testable" | "Inconclusive";
@@ -62,36 +62,4 @@ export function firstCleanVersion(rows: CompatRow[]): string | undefined {
     else if (r.status !== "Not testable") first = undefined;
   }
   return first;
-}
-
-/** One sentence on a "first fixed release X" claim, as the results stand. */
-export function claimSentence(rows: CompatRow[], firstFixed: string, text: string): string {
-  const quote = `The claim "${text}"`;
-  const usable = (r: CompatRow) => r.status !== "Not testable" && r.status !== "Inconclusive";
-  const tested = rows.filter(usable);
-  const affected = tested.filter((r) => r.status === "Affected");
-  if (tested.length === 0) return `${quote} is not settled: no tested version gave a usable result.`;
-  const stillAffected = affected.filter((r) => gte(r.version, firstFixed));
-  if (stillAffected.length > 0) {
-    return `${quote} is refuted: ${stillAffected.map((r) => r.version).join(", ")} (at or after ${firstFixed}) still reproduce the signature.`;
-  }
-  if (affected.length === 0) {
-    return `${quote} is not confirmed: the signature never appeared in any tested version (${tested[0]?.version} to ${tested.at(-1)?.version}), so these cells show no bug for ${firstFixed} to have fixed.`;
-  }
-  const lastAffected = affected.at(-1)?.version as string;
-  // The first version after the last reproduction that ran and never showed the signature.
-  const firstFree = tested.find((r) => gt(r.version, lastAffected))?.version;
-  if (!firstFree) return `${quote} is not settled: ${lastAffected} reproduces and no later version could be tested.`;
-  const untested = rows.filter((r) => gt(r.version, lastAffected) && lt(r.version, firstFree)).map((r) => r.version);
-  const gap = untested.length > 0 ? ` (${untested.join(", ")} in between could not be tested)` : "";
-  const later = tested.filter((r) => gte(r.version, firstFree));
-  const otherwise = later.filter((r) => r.status === "Affected differently").map((r) => r.version);
-  const caveat = otherwise.length > 0 ? `; ${otherwise.join(", ")} still fail in other ways (see the grid)` : "";
-  if (lt(firstFree, firstFixed)) {
-    return `${quote} is not supported: the signature last appears in ${lastAffected} and already never in ${firstFree}, before ${firstFixed}${gap}${caveat}.`;
-  }
-  if (firstFree === firstFixed && untested.length === 0 && otherwise.length === 0) {
-    return `${quote} is confirmed: every tested version before ${firstFixed} reproduces (last: ${lastAffected}) and every tested version from ${firstFixed} on is clean.`;
-  }
-  return `${quote} is consistent with the results: the signature last appears in ${lastAffected} and never from ${firstFree} on${gap}${caveat}.`;
 }

@@ -32,4 +32,18 @@ describe("what a run changed in the table", () => {
     ]);
     expect(tableChanges(after, after)).toEqual([]);
   });
+
+  it("makes a new kind of failure stand out even when no status moved", () => {
+    const failing = (line: string) =>
+      record({
+        uvicorn: "0.20.0",
+        outcome: "other-failure",
+        evidence: { ...record().evidence, firstOtherTraceback: ["Traceback:", line] },
+      });
+    const before = results([failing("KeyError: '8 is not registered'")]);
+    expect(tableChanges(before, results([failing("KeyError: '9 is not registered'")]))).toEqual([]);
+    expect(tableChanges(before, results([failing("OSError: [Errno 24] Too many open files")]))).toEqual([
+      "new failure: OSError: [Errno N] Too many open files (1 cell)",
+    ]);
+  });
 });

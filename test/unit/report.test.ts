@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimSentence, compatRows, compatStatus } from "../../harness/report/compat.js";
+import { compatStatus } from "../../harness/report/compat.js";
 import { renderGrid, renderMarkdown } from "../../harness/report/markdown.js";
 import type { CellRecord } from "../../harness/store/record.js";
 import { record } from "../helpers/records.js";
@@ -20,49 +20,6 @@ describe("compatStatus", () => {
   });
   it("is Affected differently on other failures without the signature", () => {
     expect(compatStatus([record(), record({ outcome: "other-failure" })]).status).toBe("Affected differently");
-  });
-});
-
-describe("claimSentence", () => {
-  const rows = (statuses: Record<string, "reproduced" | "clean" | "install-failed" | "other-failure">) =>
-    compatRows(
-      Object.entries(statuses).map(([uvicorn, outcome]) => record({ uvicorn, outcome })),
-      { preload: true },
-    );
-  const claim = "first fixed release: 0.11.4";
-
-  it("confirms when every version before is affected and every version after is fixed", () => {
-    expect(
-      claimSentence(rows({ "0.2.5": "reproduced", "0.11.3": "reproduced", "0.11.4": "clean", "0.20.0": "clean" }), "0.11.4", claim),
-    ).toBe(
-      'The claim "first fixed release: 0.11.4" is confirmed: every tested version before 0.11.4 reproduces (last: 0.11.3) and every tested version from 0.11.4 on is clean.',
-    );
-  });
-  it("refutes when a version at or after the fix still reproduces", () => {
-    expect(claimSentence(rows({ "0.11.3": "reproduced", "0.11.4": "reproduced", "0.11.5": "clean" }), "0.11.4", claim)).toMatch(
-      /is refuted: 0\.11\.4 \(at or after 0\.11\.4\) still reproduce/,
-    );
-  });
-  it("does not confirm when the signature never appeared", () => {
-    expect(claimSentence(rows({ "0.2.0": "install-failed", "0.11.3": "clean", "0.11.4": "clean" }), "0.11.4", claim)).toMatch(
-      /is not confirmed: the signature never appeared in any tested version \(0\.11\.3 to 0\.11\.4\)/,
-    );
-  });
-  it("names the real boundary when it is before the claimed fix, with the untested gap", () => {
-    expect(
-      claimSentence(
-        rows({ "0.3.32": "reproduced", "0.5.2": "install-failed", "0.11.3": "other-failure", "0.11.4": "clean" }),
-        "0.11.4",
-        claim,
-      ),
-    ).toBe(
-      'The claim "first fixed release: 0.11.4" is not supported: the signature last appears in 0.3.32 and already never in 0.11.3, before 0.11.4 (0.5.2 in between could not be tested); 0.11.3 still fail in other ways (see the grid).',
-    );
-  });
-  it("is only consistent, not confirmed, when versions next to the boundary could not be tested", () => {
-    expect(claimSentence(rows({ "0.11.2": "reproduced", "0.11.3": "install-failed", "0.11.4": "clean" }), "0.11.4", claim)).toBe(
-      'The claim "first fixed release: 0.11.4" is consistent with the results: the signature last appears in 0.11.2 and never from 0.11.4 on (0.11.3 in between could not be tested).',
-    );
   });
 });
 
@@ -134,7 +91,7 @@ describe("markdown", () => {
         "| 0.11.4 | Fixed (1/1 cells clean) |",
       ].join("\n"),
     );
-    expect(md).toContain('**Claim:** The claim "first fixed release: 0.11.4" is confirmed');
+    expect(md).toContain('**Verdict: confirmed.** The claim "first fixed release: 0.11.4" is confirmed');
     expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
   });
 });
