@@ -1,0 +1,396 @@
+import { type ClaimVerdict, type ConfigVerdict, claimVerdict } from "../claims/verdict.js";
+import { failureFingerprint } from "../classify/fingerprint.js";
+import { OUTCOMES } from "../classify/outcome.js";
+import { cellId, cellLabel, shortClass } from "../plan/cells.js";
+import type { CellRecord } from "../store/record.js";
+import type { ResultsFile } from "../store/results-file.js";
+import { sortVersions } from "./compat.js";
+import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
+import { primaryCells } from "./runtimes.js";
+
+/** Text into HTML (element content and quoted attributes): logs hold `<Task ...>` and quotes. */
+export const escapeHtml = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+
+/** JSON inside <script>: no `<` at all, so neither `</script>` nor `<!--` in a log line can end or alter the block. */
+export const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\u003c");
+
+/** The command that reruns one cell alone, on the runtime that produced it. */
+export const rerunCommand = (c: CellRecord) =>
+  `npx repro-matrix run --only '${cellId(c)}' --force${c.runtime === "local" ? " --runtime local" : ""}`;
+
+/** A heatmap column axis: how to read it from a cell, label it and order its values. */
+interface Axis {
+  name: string;
+  /** Names the axis's filter. */
+  heading: string;
+  of: (c: CellRecord) => string;
+  label: (v: string) => string;
+  sort: (vs: string[]) => string[];
+}
+const alpha = (vs: string[]) => [...new Set(vs)].sort();
+const AXES: Axis[] = [
+  { name: "python", heading: "Python", of: (c) => c.python, label: (v) => `Python ${v}`, sort: sortVersions },
+  { name: "gunicorn", heading: "gunicorn", of: (c) => c.gunicorn, label: (v) => `gunicorn ${v}`, sort: sortVersions },
+  {
+    name: "extras",
+    heading: "extras",
+    of: (c) =>
+      Object.entries(c.extras ?? {})
+        .map(([n, v]) => `${n} ${v}`)
+        .sort()
+        .join(" · "),
+    label: (v) => v,
+    sort: alpha,
+  },
+  // The full path is the value: uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker differ.
+  { name: "workerClass", heading: "worker class", of: (c) => c.workerClass, label: shortClass, sort: alpha },
+  {
+    name: "preload",
+    heading: "preload",
+    of: (c) => (c.preload ? "preload" : "no-preload"),
+    label: (v) => (v === "preload" ? "--preload" : "no preload"),
+    sort: alpha,
+  },
+  { name: "app", heading: "app", of: (c) => c.app, label: (v) => v, sort: alpha },
+  {
+    name: "workers",
+    heading: "workers",
+    of: (c) => String(c.workers),
+    label: (v) => `-w ${v}`,
+    sort: (vs) => [...new Set(vs)].sort((a, b) => +a - +b),
+  },
+];
+
+interface Grid {
+  /** Each column's value per axis (AXES order), sorted. */
+  columns: string[][];
+  /** Axes with more than one value: one header row and one filter each. */
+  varying: number[];
+  values: string[][];
+}
+
+function gridOf(cells: CellRecord[]): Grid {
+  const values = AXES.map((a) => a.sort(cells.map(a.of)));
+  const rank = AXES.map((_, i) => new Map(values[i]?.map((v, j) => [v, j])));
+  const unique = new Map(cells.map((c) => AXES.map((a) => a.of(c))).map((col) => [col.join("|"), col]));
+  const columns = [...unique.values()].sort((x, y) => {
+    for (let i = 0; i < AXES.length; i++) {
+      const d = (rank[i]?.get(x[i] ?? "") ?? 0) - (rank[i]?.get(y[i] ?? "") ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  const varying = values.flatMap((vs, i) => (vs.length > 1 ? [i] : []));
+  // A single column still needs a header row to name it.
+  return { columns, varying: varying.length > 0 ? varying : [AXES.findIndex((a) => a.name === "workerClass")], values };
+}
+
+/** Distinct failure fingerprints, most frequent first, keyed F1, F2, ... */
+function fingerprintKeys(cells: CellRecord[]): Map<string, { key: string; count: number; outcomes: Set<string> }> {
+  const seen = new Map<string, { count: number; outcomes: Set<string> }>();
+  for (const c of cells) {
+    const fp = failureFingerprint(c);
+    if (fp === undefined) continue;
+    const s = seen.get(fp) ?? { count: 0, outcomes: new Set<string>() };
+    s.count++;
+    s.outcomes.add(c.outcome);
+    seen.set(fp, s);
+  }
+  const sorted = [...seen].sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b));
+  return new Map(sorted.map(([fp, s], i) => [fp, { key: `F${i + 1}`, ...s }]));
+}
+type Keys = ReturnType<typeof fingerprintKeys>;
+
+/** Header rows: one per varying axis, neighbours with the same values so far merged into one th. */
+function headerRows(g: Grid, rows: number): string {
+  return g.varying
+    .map((axis, depth) => {
+      const prefix = (col: string[]) =>
+        g.varying
+          .slice(0, depth + 1)
+          .map((i) => col[i])
+          .join("|");
+      const groups: number[][] = [];
+      g.columns.forEach((col, i) => {
+        const last = groups.at(-1);
+        if (last && prefix(g.columns[last[0] as number] as string[]) === prefix(col)) last.push(i);
+        else groups.push([i]);
+      });
+      const a = AXES[axis] as Axis;
+      const leaf = depth === g.varying.length - 1;
+      const ths = groups.map((cols) => {
+        const v = g.columns[cols[0] as number]?.[axis] ?? "";
+        return `<th colspan="${cols.length}" data-cols="${cols.join(",")}"${leaf ? ' class="leaf"' : ""} title="${escapeHtml(v)}">${escapeHtml(a.label(v))}</th>`;
+      });
+      return `<tr>${depth === 0 ? `<th rowspan="${rows}" class="corner">uvicorn</th>` : ""}${ths.join("")}</tr>`;
+    })
+    .join("\n");
+}
+
+const SYMBOL: Partial<Record<CellRecord["outcome"], string>> = { reproduced: "●", clean: "✓" };
+
+function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
+  const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${AXES.map((a) => a.of(c)).join("|")}`, c]));
+  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => {
+    const tds = g.columns.map((col, i) => {
+      const c = byKey.get(`${v}|${col.join("|")}`);
+      if (!c) return `<td data-col="${i}" class="none"></td>`;
+      const fp = failureFingerprint(c);
+      const text = fp ? (keys.get(fp)?.key ?? "") : (SYMBOL[c.outcome] ?? "");
+      const where = c.runtime === "local" ? " (local runtime)" : "";
+      const title = `${c.outcome}${where}: ${c.reason}`;
+      return `<td data-col="${i}"><button type="button" class="cell o-${c.outcome}${c.runtime === "local" ? " local" : ""}" data-cell-id="${escapeHtml(cellId(c))}" data-outcome="${c.outcome}" title="${escapeHtml(title)}">${escapeHtml(text)}</button></td>`;
+    });
+    return `<tr><th scope="row">${escapeHtml(v)}</th>${tds.join("")}</tr>`;
+  });
+  const constant = AXES.flatMap((a, i) =>
+    g.values[i]?.length === 1 && !g.varying.includes(i) && g.values[i]?.[0] ? [a.label(g.values[i][0])] : [],
+  );
+  return [
+    constant.length > 0
+      ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. Rows: uvicorn versions.</p>`
+      : "<p>Rows: uvicorn versions.</p>",
+    `<div class="scroll"><table id="heatmap">\n${headerRows(g, g.varying.length)}\n${rows.join("\n")}\n</table></div>`,
+  ].join("\n");
+}
+
+function filters(g: Grid): string {
+  const selects = g.varying
+    .filter((i) => g.columns.length > 1 && (g.values[i]?.length ?? 0) > 1)
+    .map((i) => {
+      const a = AXES[i] as Axis;
+      const options = (g.values[i] ?? []).map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(a.label(v))}</option>`);
+      return `<label>${escapeHtml(a.heading)} <select id="filter-${a.name}" data-axis="${a.name}"><option value="">all</option>${options.join("")}</select></label>`;
+    });
+  return selects.length > 0
+    ? `<form class="filters" onsubmit="return false">${selects.join(" ")} <span id="filter-status"></span></form>`
+    : "";
+}
+
+function legend(cells: CellRecord[], keys: Keys): string {
+  const outcomes = OUTCOMES.map((o) => {
+    const n = cells.filter((c) => c.outcome === o).length;
+    return `<li${n === 0 ? ' class="absent"' : ""}><span class="swatch o-${o}">${SYMBOL[o] ?? ""}</span>${o} (${n})</li>`;
+  });
+  const fps = [...keys].map(
+    ([fp, k]) =>
+      `<tr><th>${k.key}</th><td>${k.count}</td><td>${[...k.outcomes].join(", ")}</td><td><code>${escapeHtml(fp)}</code></td></tr>`,
+  );
+  return [
+    `<ul class="legend">${outcomes.join("")}<li><span class="swatch local"></span>dashed: only the local runtime ran it</li></ul>`,
+    fps.length > 0
+      ? `<details open><summary>Failures without the signature: ${fps.length} distinct fingerprint${fps.length === 1 ? "" : "s"} (the key shown in the cells)</summary><table class="fingerprints"><tr><th>Key</th><th>Cells</th><th>Outcomes</th><th>First error, normalized</th></tr>${fps.join("")}</table></details>`
+      : "",
+  ].join("\n");
+}
+
+function configLine(v: ConfigVerdict, keys: Keys): string {
+  const bits = [
+    v.lastAffected ? `last affected <b>${escapeHtml(v.lastAffected)}</b>` : "never affected",
+    v.firstWithout ? `first without the signature <b>${escapeHtml(v.firstWithout)}</b>` : "",
+    v.firstClean ? `first clean <b>${escapeHtml(v.firstClean)}</b>` : "no clean version",
+    v.untestedBetween.length > 0 ? `untestable in between: ${escapeHtml(v.untestedBetween.join(", "))}` : "",
+    ...v.affectedDifferently.map((d) => {
+      const key = keys.get(d.fingerprint)?.key;
+      const range = d.from === d.to ? d.from : `${d.from}–${d.to}`;
+      return `affected differently ${escapeHtml(range)} (${key ? `<abbr title="${escapeHtml(d.fingerprint)}">${key}</abbr>` : `<code>${escapeHtml(d.fingerprint)}</code>`})`;
+    }),
+  ].filter(Boolean);
+  return `<li>${escapeHtml(v.label)}: ${bits.join(" · ")}</li>`;
+}
+
+function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys): string {
+  if (!r.claim) return "";
+  const when = Object.entries(r.claim.when)
+    .map(([k, x]) => `${k}=${x}`)
+    .join(", ");
+  return [
+    `<section id="verdict"><p>Claim: “${escapeHtml(r.claim.text)}”${when ? ` (for cells with ${escapeHtml(when)})` : ""}</p>`,
+    v ? `<p class="sentence verdict-${v.status}">${escapeHtml(v.sentence)}</p>` : "",
+    v && v.configs.length > 0 ? `<ul class="configs">${v.configs.map((c) => configLine(c, keys)).join("")}</ul>` : "",
+    "</section>",
+  ].join("\n");
+}
+
+/** Inline code spans in the scenario description, the only markup it uses. */
+const describe = (s: string) => escapeHtml(s.trim()).replace(/`([^`]+)`/g, "<code>$1</code>");
+
+function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): ClientData {
+  const entries = cells.map((c): [string, ClientCell] => {
+    const fp = failureFingerprint(c);
+    const key = fp ? keys.get(fp)?.key : undefined;
+    return [
+      cellId(c),
+      { label: cellLabel(c), rerun: rerunCommand(c), ...(fp && key ? { fingerprint: fp, fingerprintKey: key } : {}), record: c },
+    ];
+  });
+  return {
+    ...(r.claim?.signature ? { signature: r.claim.signature } : {}),
+    harnessVersion: r.harnessVersion,
+    columns: g.columns.map((col) => Object.fromEntries(AXES.map((a, i) => [a.name, col[i] ?? ""]))),
+    cells: Object.fromEntries(entries),
+  };
+}
+
+/** reports/<scenario>/index.html: one self-contained page (no network) with the heatmap and every cell's evidence. */
+export function renderHtml(r: ResultsFile): string {
+  const cells = primaryCells(r.cells);
+  const g = gridOf(cells);
+  const keys = fingerprintKeys(cells);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(r.scenario)} · repro-matrix</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(r.scenario)}</h1>
+${r.description ? `<p class="description">${describe(r.description)}</p>` : ""}
+<p class="meta">Last verified: ${escapeHtml(r.lastVerified)} · ${cells.length} cells · repro-matrix ${escapeHtml(r.harnessVersion)}</p>
+${verdictSection(r, claimVerdict(r), keys)}
+</header>
+<main>
+<h2>Grid</h2>
+${filters(g)}
+${legend(cells, keys)}
+${heatmap(cells, g, keys)}
+<p class="hint">Click a cell for its evidence.</p>
+${bootProfileSection(cells)}
+</main>
+<dialog id="evidence" aria-label="Evidence"><button type="button" id="evidence-close" aria-label="Close">×</button><div id="evidence-body"></div></dialog>
+<script type="application/json" id="data">${scriptJson(clientData(r, cells, g, keys))}</script>
+<script>${CLIENT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+// ---- boot profile: how long until every worker served, and memory per worker ----
+
+interface Series {
+  name: string;
+  /** Per worker count: mean seconds until all served, mean memory per worker (MiB), cells averaged. */
+  points: { workers: number; seconds?: number; mib?: number; n: number }[];
+}
+
+const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
+function bootSeries(cells: CellRecord[], metric: "pssKb" | "rssKb"): Series[] {
+  const apps = new Set(cells.map((c) => c.app));
+  const name = (c: CellRecord) => `${c.preload ? "--preload" : "no preload"}${apps.size > 1 ? ` · ${c.app}` : ""}`;
+  return alpha(cells.map(name)).map((s) => {
+    const mine = cells.filter((c) => name(c) === s);
+    const workers = [...new Set(mine.map((c) => c.workers))].sort((a, b) => a - b);
+    const points = workers.map((w) => {
+      const at = mine.filter((c) => c.workers === w);
+      const seconds = mean(at.flatMap((c) => (c.bootProfile?.allServedMs === undefined ? [] : [c.bootProfile.allServedMs / 1000])));
+      const perCell = at.flatMap((c) => {
+        const m = mean((c.bootProfile?.workerMemory ?? []).flatMap((x) => (x[metric] === undefined ? [] : [x[metric] / 1024])));
+        return m === undefined ? [] : [m];
+      });
+      return {
+        workers: w,
+        n: at.length,
+        ...(seconds === undefined ? {} : { seconds }),
+        ...(perCell.length ? { mib: mean(perCell) as number } : {}),
+      };
+    });
+    return { name: s, points };
+  });
+}
+
+/** A step of 1, 2 or 5 × 10^k giving about four ticks up to max. */
+function niceStep(max: number): number {
+  const raw = max / 4 || 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
+}
+
+const PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#35978f"];
+
+function servedChart(series: Series[]): string {
+  const [W, H, L, R, T, B] = [600, 280, 56, 190, 12, 44];
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.workers)))].sort((a, b) => a - b);
+  const ymax = Math.max(...series.flatMap((s) => s.points.map((p) => p.seconds ?? 0)), 0.001);
+  const step = niceStep(ymax);
+  const top = Math.ceil(ymax / step) * step;
+  const [x0, x1] = [xs[0] ?? 0, xs.at(-1) ?? 1];
+  const x = (w: number) => (x1 === x0 ? (L + W - R) / 2 : L + ((w - x0) / (x1 - x0)) * (W - L - R));
+  const y = (s: number) => H - B - (s / top) * (H - T - B);
+  const yTicks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
+  const grid = [
+    ...yTicks.map(
+      (t) =>
+        `<line x1="${L}" x2="${W - R}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${+t.toFixed(3)}</text>`,
+    ),
+    ...xs.map((w) => `<text x="${x(w)}" y="${H - B + 16}" text-anchor="middle">${w}</text>`),
+    `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" class="axis"/><line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" class="axis"/>`,
+    `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">workers</text>`,
+    `<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">seconds until all workers served</text>`,
+  ];
+  const lines = series.map((s, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const pts = s.points.flatMap((p) => (p.seconds === undefined ? [] : [[x(p.workers), y(p.seconds), p] as const]));
+    const dots = pts.map(
+      ([px, py, p]) =>
+        `<circle cx="${px}" cy="${py}" r="3.5" fill="${color}"><title>${escapeHtml(s.name)}, ${p.workers} workers: ${p.seconds?.toFixed(2)} s (mean of ${p.n} cell${p.n === 1 ? "" : "s"})</title></circle>`,
+    );
+    const legendY = T + 10 + i * 18;
+    return [
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([px, py]) => `${px},${py}`).join(" ")}"/>`,
+      ...dots,
+      `<rect x="${W - R + 12}" y="${legendY - 8}" width="12" height="3" fill="${color}"/><text x="${W - R + 30}" y="${legendY - 3}">${escapeHtml(s.name)}</text>`,
+    ].join("");
+  });
+  return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Seconds until all workers served, by worker count">${grid.join("")}${lines.join("")}</svg>`;
+}
+
+function memoryTable(series: Series[], metric: string): string {
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.workers)))].sort((a, b) => a - b);
+  const rows = series.map((s) => {
+    const tds = xs.map((w) => s.points.find((p) => p.workers === w)?.mib?.toFixed(1) ?? "");
+    return `<tr><th>${escapeHtml(s.name)}</th>${tds.map((t) => `<td>${t}</td>`).join("")}</tr>`;
+  });
+  return `<table class="memory"><caption>Mean ${metric} per worker (MiB)</caption><tr><th>workers</th>${xs.map((w) => `<th>${w}</th>`).join("")}</tr>${rows.join("")}</table>`;
+}
+
+function bootProfileSection(cells: CellRecord[]): string {
+  const profiled = cells.filter((c) => c.bootProfile);
+  if (profiled.length === 0) return "";
+  // PSS splits pages shared after fork, which is what --preload is about; RSS only where the kernel gave no PSS.
+  const hasPss = profiled.every((c) => c.bootProfile?.workerMemory.every((m) => m.pssKb !== undefined));
+  const series = bootSeries(profiled, hasPss ? "pssKb" : "rssKb");
+  return `<section id="boot-profile"><h2>Boot profile</h2><p>Means over ${profiled.length} profiled cells.</p>${servedChart(series)}${memoryTable(series, hasPss ? "PSS" : "RSS")}</section>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0 1.5rem 3rem;color:#1b1b1b;background:#fff}
+h1{margin:1rem 0 .25rem}h2{margin:1.5rem 0 .5rem}code,pre{font:12px/1.4 ui-monospace,monospace}
+.meta{color:#555}.sentence{font-weight:600;font-size:1.05rem}.configs li{margin:.15rem 0}
+.filters{margin:.5rem 0}.filters label{margin-right:1rem}#filter-status{color:#555}
+.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}.legend .absent{opacity:.45}
+.swatch{display:inline-block;width:1.3em;height:1.3em;margin-right:.3em;text-align:center;vertical-align:middle;border-radius:3px}
+.fingerprints{border-collapse:collapse;margin:.5rem 0}.fingerprints td,.fingerprints th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
+.scroll{overflow-x:auto}#heatmap{border-collapse:collapse}
+#heatmap th{font-weight:500;font-size:12px;padding:2px 4px;border:1px solid #eee;background:#fafafa}
+#heatmap th.leaf{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+#heatmap th[scope=row]{text-align:right;font-family:ui-monospace,monospace}
+#heatmap td{padding:1px}.cell{width:2.4em;height:1.8em;border:0;border-radius:3px;font-size:11px;cursor:pointer;padding:0}
+.cell:hover,.cell:focus{outline:2px solid #000}.cell.selected{outline:3px solid #000}.local{outline:2px dashed #333;outline-offset:-3px}
+.o-reproduced{background:#d73027;color:#fff}.o-clean{background:#1a9850;color:#fff}.o-other-failure{background:#fc8d59;color:#000}
+.o-boot-failure{background:#4d4d4d;color:#fff}.o-install-failed{background:#d9d9d9;color:#000}.o-timeout{background:#8073ac;color:#fff}
+.o-flaky{background:#fee08b;color:#000}
+#evidence{position:fixed;inset:0 0 0 auto;margin:0;width:min(46rem,94vw);height:100vh;max-height:none;border:0;border-left:1px solid #999;box-shadow:-4px 0 16px #0003;overflow:auto;padding:0 1rem 2rem}
+#evidence-close{position:sticky;top:.5rem;float:right;font-size:1.4rem;border:0;background:none;cursor:pointer}
+#evidence h2{font-size:1.05rem;margin-top:1rem;word-break:break-word}#evidence h3{font-size:.95rem;margin:1rem 0 .3rem}
+#evidence pre{background:#f6f6f6;padding:.5rem;overflow-x:auto;white-space:pre}#evidence .ln{color:#888}
+#evidence dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:0}#evidence dt{color:#555}#evidence dd{margin:0;word-break:break-word}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:3px}.rerun{display:block;background:#f6f6f6;padding:.5rem;user-select:all;word-break:break-all}
+mark{background:#ffe066;color:#000}.chart text{font-size:11px;fill:#333}.chart .grid{stroke:#eee}.chart .axis{stroke:#333}
+.memory{border-collapse:collapse;margin-top:1rem}.memory td,.memory th{border:1px solid #ddd;padding:2px 8px;text-align:right}
+[hidden]{display:none!important}
+`;

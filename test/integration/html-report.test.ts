@@ -1,0 +1,91 @@
+import { access, constants, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { cellId } from "../../harness/plan/cells.js";
+import { renderHtml } from "../../harness/report/html.js";
+import { primaryCells } from "../../harness/report/runtimes.js";
+import { ResultsFile } from "../../harness/store/results-file.js";
+import { tempDir } from "../helpers/harness.js";
+
+const RESULTS = join(process.cwd(), "reports", "uvicorn-85-preload", "results.json");
+const SCREENSHOT = join(process.cwd(), ".cache", "screenshots", "html-report.png");
+
+/** Debian's chromium, not a Playwright download: CI installs it with apt, so a missing one is a failure, not a skip. */
+async function findChromium(): Promise<string> {
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, "chromium");
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error("chromium is not on PATH: install Debian's chromium (apt-get install chromium) to run the HTML report test");
+}
+
+describe("HTML report in a real browser", () => {
+  it("renders the committed results offline: heatmap, evidence panel, filters", { timeout: 120_000 }, async () => {
+    const results = ResultsFile.parse(JSON.parse(await readFile(RESULTS, "utf8")));
+    const cells = primaryCells(results.cells);
+    const dir = await tempDir("html-report");
+    const page = join(dir, "index.html");
+    await writeFile(page, renderHtml(results));
+
+    const browser = await chromium.launch({ executablePath: await findChromium(), args: ["--no-sandbox"] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const network: string[] = [];
+      const errors: string[] = [];
+      // The report must work from a file with no network: record and refuse anything that is not the file itself.
+      await tab.route("**", (route) => {
+        const url = route.request().url();
+        if (url.startsWith("file:")) return route.continue();
+        network.push(url);
+        return route.abort();
+      });
+      tab.on("request", (req) => {
+        if (!req.url().startsWith("file:") && !network.includes(req.url())) network.push(req.url());
+      });
+      tab.on("pageerror", (err) => errors.push(err.message));
+      tab.on("console", (msg) => {
+        if (msg.type() === "error") errors.push(msg.text());
+      });
+      await tab.goto(pathToFileURL(page).href);
+
+      await expect.poll(() => tab.locator("[data-cell-id]").count()).toBe(cells.length);
+
+      const reproduced = tab.locator('[data-outcome="reproduced"]').first();
+      const id = (await reproduced.getAttribute("data-cell-id")) as string;
+      const record = cells.find((c) => cellId(c) === id);
+      expect(record?.outcome).toBe("reproduced");
+      await reproduced.click();
+      const evidence = tab.locator("#evidence");
+      await evidence.waitFor({ state: "visible" });
+      expect(await evidence.locator("mark", { hasText: "Event loop is closed" }).count()).toBeGreaterThan(0);
+      const text = ((await evidence.textContent()) ?? "").replace(/\s+/g, " ");
+      const statusCounts = Object.entries(record?.evidence.statusCounts ?? {});
+      expect(statusCounts.length).toBeGreaterThan(0);
+      for (const [status, n] of statusCounts) expect(text).toContain(`${status} × ${n}`);
+      expect(text).toMatch(/uvicorn==\d/);
+      expect(await evidence.locator("code.rerun").textContent()).toBe(`npx repro-matrix run --only '${id}' --force`);
+      await mkdir(join(process.cwd(), ".cache", "screenshots"), { recursive: true });
+      await tab.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      await tab.locator("#evidence-close").click();
+      await evidence.waitFor({ state: "hidden" });
+      await tab.selectOption("#filter-python", "3.11");
+      const visible = await tab.locator("[data-cell-id]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell-id")));
+      expect(visible).toHaveLength(cells.filter((c) => c.python === "3.11").length);
+      expect(visible.every((v) => v?.startsWith("py3.11~"))).toBe(true);
+
+      expect(network).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

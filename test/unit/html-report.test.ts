@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import { claimVerdict } from "../../harness/claims/verdict.js";
+import { cellId } from "../../harness/plan/cells.js";
+import { escapeHtml, renderHtml } from "../../harness/report/html.js";
+import { CLIENT_SCRIPT } from "../../harness/report/html-client.js";
+import type { CellRecord } from "../../harness/store/record.js";
+import type { ResultsFile } from "../../harness/store/results-file.js";
+import { record } from "../helpers/records.js";
+
+const results = (cells: CellRecord[], over: Partial<ResultsFile> = {}): ResultsFile => ({
+  schemaVersion: 2,
+  scenario: "demo",
+  harnessVersion: "0.1.0",
+  lastVerified: "2026-11-25",
+  cells,
+  runs: [],
+  ...over,
+});
+
+/** The embedded data block, as the page's script reads it. */
+const embedded = (html: string) => {
+  const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
+  if (!m) throw new Error("no data block");
+  return JSON.parse(m[1] as string);
+};
+
+const failing = (uvicorn: string, exceptionLine: string): CellRecord =>
+  record({
+    uvicorn,
+    outcome: "other-failure",
+    reason: "tracebacks without the signature",
+    evidence: {
+      ...record().evidence,
+      firstOtherTraceback: ["Traceback (most recent call last):", '  File "/app/x.py", line 3', exceptionLine],
+    },
+  });
+
+describe("renderHtml", () => {
+  it("escapes log text in HTML and keeps </script> and <!-- in logs from ending the data block", () => {
+    const hostile = "<Task pending name='Task-1'> </script><script>alert(1)</script> <!-- x";
+    const line = { n: 7, stream: "stderr" as const, phase: "probe" as const, text: hostile };
+    const c = record({
+      outcome: "reproduced",
+      reason: "signature near <Task pending> & friends",
+      evidence: { ...record().evidence, signatureMatches: [line], logTail: [line] },
+    });
+    const html = renderHtml(results([c]));
+
+    expect(html.match(/<\/script>/g)).toHaveLength(2); // the data block's and the client's own
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).not.toContain("<!--");
+    expect(html).not.toContain("<Task");
+    expect(html).toContain(`title="reproduced: ${escapeHtml("signature near <Task pending> & friends")}"`);
+    expect(embedded(html).cells[cellId(c)].record.evidence.logTail[0].text).toBe(hostile);
+  });
+
+  it("gives every primary cell one heatmap button with its id and outcome, preferring docker over local", () => {
+    const cells = [
+      record({ python: "3.9", uvicorn: "0.11.3", outcome: "reproduced" }),
+      record({ python: "3.11", uvicorn: "0.11.3", preload: false }),
+      record({ python: "3.11", uvicorn: "0.11.4", app: "lifespan", outcome: "install-failed", reason: "no wheel" }),
+      record({ python: "3.9", uvicorn: "0.11.3", runtime: "local", outcome: "clean" }),
+      record({ python: "3.9", uvicorn: "0.20.0", runtime: "local", outcome: "timeout", reason: "gave up" }),
+    ];
+    const html = renderHtml(results(cells));
+    const buttons = [...html.matchAll(/data-cell-id="([^"]+)" data-outcome="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(buttons.sort()).toEqual(
+      [
+        [cellId(cells[0] as CellRecord), "reproduced"],
+        [cellId(cells[1] as CellRecord), "clean"],
+        [cellId(cells[2] as CellRecord), "install-failed"],
+        [cellId(cells[4] as CellRecord), "timeout"],
+      ].sort(),
+    );
+    expect(Object.keys(embedded(html).cells)).toHaveLength(4);
+  });
+
+  it("keys each distinct failure fingerprint, most frequent first, with its cell count, and shows the key in the cells", () => {
+    const cells = [
+      failing("0.11.3", "RuntimeError: Task <Task pending coro=<x() at 0x7f01>> got Future <Future pending> attached to a different loop"),
+      failing("0.11.4", "RuntimeError: Task <Task pending coro=<y() at 0x7f99>> got Future <Future done> attached to a different loop"),
+      failing("0.12.0", "KeyError: '8 is not registered'"),
+      record({ uvicorn: "0.13.0" }),
+    ];
+    const html = renderHtml(results(cells));
+    expect(html).toContain(
+      "<tr><th>F1</th><td>2</td><td>other-failure</td><td><code>RuntimeError: Task &lt;…&gt; got Future &lt;…&gt; attached to a different loop</code></td></tr>",
+    );
+    expect(html).toContain(
+      "<tr><th>F2</th><td>1</td><td>other-failure</td><td><code>KeyError: &#39;N is not registered&#39;</code></td></tr>",
+    );
+    expect(html).not.toContain("<th>F3</th>");
+    const shown = [...html.matchAll(/data-outcome="[^"]+" title="[^"]*">([^<]*)<\/button>/g)].map((m) => m[1]);
+    expect(shown).toEqual(["F1", "F1", "F2", "✓"]);
+  });
+
+  it("loads nothing from the network, even when the data holds URLs", () => {
+    const c = record({
+      evidence: {
+        ...record().evidence,
+        resolution: {
+          strategy: "latest",
+          resolvedOn: "2026-11-25",
+          platform: "x86_64-manylinux_2_31",
+          constraints: [],
+          onlyBinary: [],
+          sources: { indexUrl: "https://pypi.org/simple", extraIndexUrls: ["http://mirror.example/simple"], findLinks: [] },
+        },
+      },
+    });
+    const html = renderHtml(results([c], { description: "See https://github.com/encode/uvicorn/issues/85 and `--preload`." }));
+    expect(html).not.toMatch(/\b(?:src|href|action|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/i);
+    expect(html).toContain("<code>--preload</code>");
+  });
+
+  it("opens with the claim verdict and names each configuration's boundary", () => {
+    const r = results(
+      [
+        record({ uvicorn: "0.11.3", outcome: "reproduced", reason: "signature in probe logs" }),
+        record({ uvicorn: "0.11.4" }),
+        record({ uvicorn: "0.11.3", preload: false }),
+      ],
+      { claim: { text: "first fixed release: 0.11.4", package: "uvicorn", firstFixed: "0.11.4", when: { preload: true } } },
+    );
+    const html = renderHtml(r);
+    const verdict = claimVerdict(r);
+    expect(verdict?.sentence).toBeTruthy();
+    expect(html).toContain(escapeHtml(verdict?.sentence as string));
+    expect(html).toContain("last affected <b>0.11.3</b>");
+    expect(html).toContain("first clean <b>0.11.4</b>");
+  });
+
+  it("embeds the command that reruns one cell alone, on its runtime", () => {
+    const docker = record({ uvicorn: "0.11.3" });
+    const local = record({ uvicorn: "0.11.4", runtime: "local" });
+    const cells = embedded(renderHtml(results([docker, local]))).cells;
+    expect(cells[cellId(docker)].rerun).toBe(`npx repro-matrix run --only '${cellId(docker)}' --force`);
+    expect(cells[cellId(local)].rerun).toBe(`npx repro-matrix run --only '${cellId(local)}' --force --runtime local`);
+  });
+
+  it("plots time until all workers served per preload setting, and mean PSS per worker", () => {
+    const profiled = (workers: number, preload: boolean, allServedMs: number, pssKb: number) =>
+      record({
+        workers,
+        preload,
+        bootProfile: { allServedMs, workerMemory: Array.from({ length: workers }, (_, pid) => ({ pid, rssKb: 2 * pssKb, pssKb })) },
+      });
+    const html = renderHtml(
+      results([
+        profiled(1, true, 800, 20480),
+        profiled(4, true, 1500, 10240),
+        profiled(1, false, 900, 30720),
+        profiled(4, false, 3000, 30720),
+      ]),
+    );
+    const svg = /<svg class="chart"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? "";
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg).toContain(">--preload</text>");
+    expect(svg).toContain(">no preload</text>");
+    expect(svg).toContain("seconds until all workers served");
+    expect(svg).toContain("--preload, 4 workers: 1.50 s (mean of 1 cell)");
+    expect(html).toContain(
+      "<caption>Mean PSS per worker (MiB)</caption><tr><th>workers</th><th>1</th><th>4</th></tr><tr><th>--preload</th><td>20.0</td><td>10.0</td></tr><tr><th>no preload</th><td>30.0</td><td>30.0</td></tr>",
+    );
+  });
+
+  it("has no boot-profile section when no cell was profiled", () => {
+    expect(renderHtml(results([record()]))).not.toContain("<svg");
+  });
+
+  it("ships a client script that parses", () => {
+    expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+  });
+});
