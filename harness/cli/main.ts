@@ -12,12 +12,14 @@ import { connectDocker } from "../runtimes/docker-engine.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 import { mergeDirs } from "../store/merge.js";
+import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
 const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
        repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
-       repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)`;
+       repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)
+${PAGE_USAGE}`;
 
 function parseOptions(args: string[]) {
   return parseArgs({
@@ -50,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command === "clean") return clean(rest);
   if (command === "merge") return merge(rest);
   if (command === "bisect") return bisectCommand(rest);
+  if (command === "page") return pageCommand(rest);
+  if (command === "init") return initCommand(rest);
   if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {

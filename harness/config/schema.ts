@@ -144,6 +144,12 @@ export const Timeouts = z.strictObject({
   stopSeconds: z.number().positive().default(10),
 });
 
+/** What one cell's server may use (docker runtime; the local runtime runs unconfined). */
+export const Limits = z.strictObject({
+  /** Memory for the whole server (master and workers); past it the kernel kills a worker (OOM). */
+  memoryMiB: z.number().int().min(128).max(65_536).default(1024),
+});
+
 export const Scenario = z
   .strictObject({
     /** Names the report folder: reports/<scenario>/. */
@@ -190,6 +196,7 @@ export const Scenario = z
     probes: Probes.default(Probes.parse({})),
     signatures: oneOrMany(regex),
     timeouts: Timeouts.default(Timeouts.parse({})),
+    limits: Limits.default(Limits.parse({})),
     /** The published claim the run checks, e.g. a fix page's "first fixed release". */
     claim: z
       .strictObject({

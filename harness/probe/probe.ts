@@ -9,6 +9,14 @@ export interface ProbeResult {
   errorCode?: string;
   /** Start of the body when it was not the expected answer, for the evidence. */
   bodyStart?: string;
+  /** The worker's memory as it read it while answering (fixture apps add rss_kb, pss_kb). */
+  memory?: { rssKb: number; pssKb?: number };
+}
+
+export interface WorkerMemory {
+  pid: number;
+  rssKb: number;
+  pssKb?: number;
 }
 
 export interface ProbeSummary {
@@ -17,6 +25,10 @@ export interface ProbeSummary {
   connectionErrors: Record<string, number>;
   pidsServed: number[];
   unexpected: ProbeResult[];
+  /** The last memory reading of each worker that answered as expected. */
+  workerMemory: WorkerMemory[];
+  /** performance.now() when the last of the asked-for workers first answered as expected. */
+  allServedAt?: number;
 }
 
 export interface ProbePlan {
@@ -43,6 +55,8 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
   const agent = new Agent({ connections: plan.concurrency, pipelining: 0 });
   const results: ProbeResult[] = [];
   const pids = new Set<number>();
+  const served = new Set<number>();
+  let allServedAt: number | undefined;
   const start = performance.now();
   try {
     const limit = pLimit(plan.concurrency);
@@ -50,6 +64,11 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
       const r = await probeOnce(agent, plan.baseUrl + plan.path, plan.requestTimeoutMs, signal);
       results.push(r);
       if (r.pid !== undefined) pids.add(r.pid);
+      // The boot profile's "all workers serve": the moment the last one first answered as asked.
+      if (r.pid !== undefined && r.status === plan.expectedStatus && !served.has(r.pid)) {
+        served.add(r.pid);
+        if (served.size === plan.workers) allServedAt = performance.now();
+      }
     };
     await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
     const deadline = start + plan.coverageSeconds * 1000;
@@ -62,7 +81,7 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
   } finally {
     await agent.destroy();
   }
-  return summarize(results, plan.expectedStatus);
+  return { ...summarize(results, plan.expectedStatus), ...(allServedAt !== undefined ? { allServedAt } : {}) };
 }
 
 /** One request; any failure becomes data (an error code), never an exception. */
@@ -79,15 +98,19 @@ export async function probeOnce(agent: Agent, url: string, timeoutMs: number, si
     const body = await res.body.text();
     return { status: res.statusCode, ...parseBody(body) };
   } catch (err) {
-    const e = err as { code?: string; name?: string };
-    return { errorCode: e.code ?? (timeout.aborted ? "TIMEOUT" : (e.name ?? "UNKNOWN")) };
+    // undici's codes are strings (UND_ERR_SOCKET); an AbortSignal.timeout() DOMException has a
+    // numeric legacy code (23) that would read as a status, so it is named instead.
+    const e = err as { code?: unknown; name?: string };
+    if (typeof e.code === "string") return { errorCode: e.code };
+    return { errorCode: timeout.aborted || e.name === "TimeoutError" ? "TIMEOUT" : (e.name ?? "UNKNOWN") };
   }
 }
 
-function parseBody(body: string): Pick<ProbeResult, "pid" | "bodyStart"> {
+function parseBody(body: string): Pick<ProbeResult, "pid" | "bodyStart" | "memory"> {
   try {
-    const pid = (JSON.parse(body) as { pid?: unknown }).pid;
-    if (typeof pid === "number") return { pid };
+    const { pid, rss_kb, pss_kb } = JSON.parse(body) as { pid?: unknown; rss_kb?: unknown; pss_kb?: unknown };
+    const memory = typeof rss_kb === "number" ? { rssKb: rss_kb, ...(typeof pss_kb === "number" ? { pssKb: pss_kb } : {}) } : undefined;
+    if (typeof pid === "number") return { pid, ...(memory ? { memory } : {}) };
   } catch {
     // not JSON: an error page, kept below as evidence
   }
@@ -98,12 +121,21 @@ export function summarize(results: ProbeResult[], expectedStatus: number): Probe
   const statusCounts: Record<string, number> = {};
   const connectionErrors: Record<string, number> = {};
   const pids = new Set<number>();
+  const memory = new Map<number, WorkerMemory>();
   const unexpected: ProbeResult[] = [];
   for (const r of results) {
     if (r.status !== undefined) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
     if (r.errorCode) connectionErrors[r.errorCode] = (connectionErrors[r.errorCode] ?? 0) + 1;
     if (r.status === expectedStatus && r.pid !== undefined) pids.add(r.pid);
+    if (r.status === expectedStatus && r.pid !== undefined && r.memory) memory.set(r.pid, { pid: r.pid, ...r.memory });
     if (r.status !== expectedStatus && unexpected.length < 5) unexpected.push(r);
   }
-  return { requests: results.length, statusCounts, connectionErrors, pidsServed: [...pids].sort((a, b) => a - b), unexpected };
+  return {
+    requests: results.length,
+    statusCounts,
+    connectionErrors,
+    pidsServed: [...pids].sort((a, b) => a - b),
+    unexpected,
+    workerMemory: [...memory.values()].sort((a, b) => a.pid - b.pid),
+  };
 }

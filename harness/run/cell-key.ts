@@ -56,5 +56,6 @@ export function cellKey(cell: Cell, s: Scenario, env: { image: string }, runtime
     probes: s.probes,
     signatures: s.signatures,
     timeouts: s.timeouts,
+    limits: s.limits,
   });
 }

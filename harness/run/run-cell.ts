@@ -7,7 +7,8 @@ import type { Cell } from "../plan/cells.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type Readiness, waitForReady } from "../probe/readiness.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
-import type { CellRecord, Evidence } from "../store/record.js";
+import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
+import { HARNESS_VERSION } from "../version.js";
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {
@@ -44,6 +45,7 @@ export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = CO
 
 const baseRecord = (cell: Cell, s: Scenario, startedAt: Date, start: number) => ({
   scenario: s.scenario,
+  harnessVersion: HARNESS_VERSION,
   ...cell,
   command: gunicornCommand(cell, s),
   startedAt: startedAt.toISOString(),
@@ -111,16 +113,25 @@ export async function runCell(
   let readiness: Readiness = { state: "timeout", afterMs: 0 };
   let probes: ProbeSummary | undefined;
   let exit: ServerExit | undefined;
+  let bootProfile: BootProfile | undefined;
   let command = gunicornCommand(cell, s);
   // Where a cell's time goes, phase by phase: the numbers the benchmark and any speed-up start from.
   const phases = new PhaseClock();
   try {
     await using server = await runtime.start(
-      { image: env.image, command: (place) => gunicornCommand(cell, s, place), files: apps, logs, labels: {} },
+      {
+        image: env.image,
+        command: (place) => gunicornCommand(cell, s, place),
+        files: apps,
+        logs,
+        labels: {},
+        memoryMiB: s.limits.memoryMiB,
+      },
       signal,
     );
     command = server.command;
     phases.end("start");
+    const serverStartedAt = performance.now();
     // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
     // many tracebacks as workers before any answer means they will not come up.
     const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
@@ -137,6 +148,10 @@ export async function runCell(
         },
         signal,
       );
+      bootProfile = {
+        ...(probes.allServedAt !== undefined ? { allServedMs: Math.round(probes.allServedAt - serverStartedAt) } : {}),
+        workerMemory: probes.workerMemory,
+      };
     }
     phases.end("probe");
     logs.phase = "shutdown";
@@ -170,6 +185,7 @@ export async function runCell(
     pythonFull: env.facts.python,
     image: env.image,
     phasesMs: phases.done(),
+    ...(bootProfile ? { bootProfile } : {}),
     evidence: {
       ...emptyEvidence(cell),
       signatureMatches: summary.signatureMatches,

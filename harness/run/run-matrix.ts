@@ -5,12 +5,13 @@ import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
 import { ensureUv } from "../envs/uv.js";
 import { ConfigError } from "../errors.js";
-import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
-import { parseOnly } from "../plan/filter.js";
+import { type Cell, cellId, envKey, envOf, expandCells } from "../plan/cells.js";
+import { onlyIds, parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
 import { resolveVersions } from "../plan/versions.js";
 import { tableChanges } from "../report/changes.js";
 import { renderMarkdown } from "../report/markdown.js";
+import { writeReports } from "../report/write-reports.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
 import { type CellRecord, cellIdentity } from "../store/record.js";
@@ -56,6 +57,9 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
   const selected = expandCells(s, versions).filter(filter);
   if (selected.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
+  const missing = onlyIds(o.only ?? "").filter((id) => !selected.some((c) => cellId(c) === id));
+  if (missing.length > 0)
+    throw new ConfigError(`--only: no cell of ${s.scenario} has the id ${missing[0]} (a version outside the file needs --set)`);
   // A shard may be empty (more shards than envs): it then records a run of no cells.
   const cells = o.shard ? shardCells(selected, (c) => envKey(envOf(c, s)), o.shard) : selected;
   const apps = await loadFixtureApps(s.apps);
@@ -165,13 +169,12 @@ async function reusableRecords(file: string, notBefore: string): Promise<Map<str
   return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
 }
 
-/** Render README.md again from results.json, e.g. after the report format changed. */
+/** Render the reports again from results.json, e.g. after the report format changed. */
 export async function rerenderReport(reportDir: string): Promise<string> {
   const results = await readResultsFile(join(reportDir, "results.json"));
   if (!results) throw new ConfigError(`${join(reportDir, "results.json")}: missing or not a results file; run \`repro-matrix run\` first`);
-  const file = join(reportDir, "README.md");
-  await writeAtomic(file, renderMarkdown(results));
-  return file;
+  await writeReports(reportDir, { ...results, schemaVersion: RESULTS_SCHEMA_VERSION });
+  return join(reportDir, "README.md");
 }
 
 /** Writes results.json and the report; returns what changed in the table since the previous results. */
@@ -189,8 +192,7 @@ async function writeResults(o: RunOptions, reportDir: string, records: CellRecor
     cells: mergeCells(previous?.cells ?? [], records),
     runs: [...(previous?.runs ?? []), run],
   };
-  await writeAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
-  await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
+  await writeReports(reportDir, results);
   return tableChanges(previous, results);
 }
 

@@ -4,8 +4,8 @@ import { pack } from "tar-stream";
 import { VENV } from "../images/env-image.js";
 import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
 
-/** Limits that keep one misbehaving cell from starving the machine or the other cells. */
-const LIMITS = { memoryBytes: 1024 * 1024 * 1024, pids: 512 };
+/** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
+const LIMITS = { memoryMiB: 1024, pids: 512 };
 /** nobody:nogroup: the app under test never runs as root. */
 const USER = "65534:65534";
 /** Inside the container every cell looks the same; the engine maps the port to a free one on loopback. */
@@ -37,7 +37,7 @@ export class DockerRuntime implements Runtime {
         // Published on loopback only, on a port the engine picks.
         PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
         Init: true,
-        Memory: LIMITS.memoryBytes,
+        Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
         PidsLimit: LIMITS.pids,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],

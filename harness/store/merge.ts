@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { ConfigError } from "../errors.js";
 import { stableJson } from "../hash.js";
 import { renderMarkdown } from "../report/markdown.js";
+import { writeReports } from "../report/write-reports.js";
 import { writeAtomic } from "./json-file.js";
 import { type CellRecord, cellIdentity } from "./record.js";
-import { type ResultsFile, readResultsFile } from "./results-file.js";
+import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "./results-file.js";
 
 /**
  * One results file from the results of several shards (or machines) of one scenario: every
@@ -34,6 +35,7 @@ export function mergeResults(parts: { file: string; results: ResultsFile }[]): R
   const verified = parts.map((p) => p.results.lastVerified).sort();
   return {
     ...newest,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     cells: [...cells.values()],
     lastVerified: verified.at(-1) ?? newest.lastVerified,
     runs: [...runs.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
@@ -82,8 +84,7 @@ export async function mergeDirs(dirs: string[], outDir: string): Promise<string[
   for (const [scenario, parts] of byScenario) {
     const merged = mergeResults(parts);
     const dir = join(outDir, scenario);
-    await writeAtomic(join(dir, "results.json"), `${JSON.stringify(merged, null, 2)}\n`);
-    await writeAtomic(join(dir, "README.md"), renderMarkdown(merged));
+    await writeReports(dir, merged);
     written.push(dir);
   }
   return written;

@@ -20,9 +20,25 @@ async def run_lifespan(receive, send, on_startup=None):
             return
 
 
+def memory_kb():
+    """This worker's resident and proportional set size (KiB), for the boot profile.
+
+    PSS divides pages shared with the master after fork among the processes sharing them, so it
+    shows what --preload saves; RSS counts them in full in every worker. Empty where /proc lacks it.
+    """
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            fields = dict(line.split(":", 1) for line in f if line[:4] in ("Rss:", "Pss:"))
+        return {"rss_kb": int(fields["Rss"].split()[0]), "pss_kb": int(fields["Pss"].split()[0])}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
 async def respond(send, app_name, pid=None, status=200):
     """Send a JSON body naming the worker pid that served the request (the probe counts them)."""
-    body = json.dumps({"pid": os.getpid() if pid is None else pid, "app": app_name}).encode()
+    answer = {"pid": os.getpid() if pid is None else pid, "app": app_name}
+    answer.update(memory_kb())
+    body = json.dumps(answer).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [[b"content-type", b"application/json"]]})
     await send({"type": "http.response.body", "body": body})

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
 import { ConfigError } from "../../harness/errors.js";
-import { envKey, envOf, expandCells } from "../../harness/plan/cells.js";
+import { cellId, envKey, envOf, expandCells } from "../../harness/plan/cells.js";
 import { parseOnly } from "../../harness/plan/filter.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
@@ -67,6 +67,16 @@ describe("expandCells", () => {
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.every((c) => c.extras?.asyncpg === "0.29.0" && c.uvicorn === "0.11.4")).toBe(true);
     expect(() => parseOnly("asyncpg=0.29.0")).toThrow(/field one of python, gunicorn, uvicorn, workerClass, preload, app, workers$/);
+  });
+
+  it("gives every cell a distinct, readable id that --only selects it by", () => {
+    const all = expandCells(s, versions);
+    expect(new Set(all.map(cellId)).size).toBe(all.length);
+    const one = all.find((c) => c.uvicorn === "0.11.4" && c.preload && c.app === "lifespan");
+    const id = cellId(one as (typeof all)[number]);
+    expect(id).toBe("py3.9~uvicorn0.11.4~gunicorn23.0.0~uvicorn.workers.UvicornWorker~preload~lifespan~w8");
+    expect(all.filter(parseOnly(id))).toEqual([one]);
+    expect(all.filter(parseOnly(`${id},app=plain`))).toEqual([]);
   });
 
   it("rejects an unknown --only field with a one-line error", () => {

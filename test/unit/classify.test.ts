@@ -10,7 +10,7 @@ const logsOf = (stderr = "") => {
 
 const healthy: RunFacts = {
   readiness: { state: "ready", afterMs: 900 },
-  probes: { requests: 48, statusCounts: { 200: 48 }, connectionErrors: {}, pidsServed: [1, 2, 3, 4], unexpected: [] },
+  probes: { requests: 48, statusCounts: { 200: 48 }, connectionErrors: {}, pidsServed: [1, 2, 3, 4], unexpected: [], workerMemory: [] },
   logs: logsOf("[INFO] Booting worker\n"),
   workersAsked: 4,
   expectedStatus: 200,
