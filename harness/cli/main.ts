@@ -12,12 +12,15 @@ import { connectDocker } from "../runtimes/docker-engine.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 import { mergeDirs } from "../store/merge.js";
+import { resultsJsonSchema } from "../store/results-schema.js";
 import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
 const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+       repro-matrix verify --stale 30d [--config matrix.yaml] [run's options]   (re-run only cells last verified more than 30 days ago; the dates move)
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
        repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
+       repro-matrix schema   (print results.json's JSON Schema)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)
 ${PAGE_USAGE}`;
 
@@ -32,6 +35,7 @@ function parseOptions(args: string[]) {
       shard: { type: "string" },
       set: { type: "string", multiple: true },
       "max-age": { type: "string" },
+      stale: { type: "string" },
       "fail-on-change": { type: "boolean", default: false },
       concurrency: { type: "string", default: String(defaultConcurrency()) },
       runtime: { type: "string", default: "auto" },
@@ -53,8 +57,12 @@ export async function main(argv: string[]): Promise<number> {
   if (command === "merge") return merge(rest);
   if (command === "bisect") return bisectCommand(rest);
   if (command === "page") return pageCommand(rest);
+  if (command === "schema") {
+    process.stdout.write(`${JSON.stringify(resultsJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
   if (command === "init") return initCommand(rest);
-  if (command !== "run" && command !== "report") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
+  if (command !== "run" && command !== "report" && command !== "verify") throw new ConfigError(`unknown command "${command}"; ${USAGE}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(rest);
@@ -76,10 +84,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`report ${file}\n`);
     return 0;
   }
-  const maxAge = values["max-age"];
-  const maxAgeDays = maxAge === undefined ? undefined : Number(/^(\d+)d$/.exec(maxAge)?.[1] ?? Number.NaN);
-  if (maxAgeDays !== undefined && Number.isNaN(maxAgeDays))
-    throw new ConfigError(`--max-age: "${maxAge}" is not a number of days such as 30d`);
+  const maxAgeDays = days("--max-age", values["max-age"]);
+  const staleDays = days("--stale", values.stale);
+  if (command === "verify" && staleDays === undefined) throw new ConfigError("verify: --stale is required, e.g. verify --stale 30d");
+  if (command === "run" && staleDays !== undefined) throw new ConfigError("--stale belongs to verify: repro-matrix verify --stale 30d");
   let changed = false;
   const exit = await interruptible(async (signal) => {
     const { changes } = await runMatrix({
@@ -93,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
       ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
+      ...(staleDays !== undefined ? { staleDays } : {}),
       signal,
       onEvent: terminalReporter(process.stderr),
     });
@@ -100,6 +109,14 @@ export async function main(argv: string[]): Promise<number> {
   });
   // --fail-on-change: a nightly job fails when the table moved, so someone looks.
   return exit === 0 && changed && values["fail-on-change"] ? 1 : exit;
+}
+
+/** "30d" -> 30; a flag's value that is not a number of days is a one-line usage error. */
+function days(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(/^(\d+)d$/.exec(value)?.[1] ?? Number.NaN);
+  if (Number.isNaN(n)) throw new ConfigError(`${flag}: "${value}" is not a number of days such as 30d`);
+  return n;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { claimVerification, staleCells } from "../claims/last-verified.js";
 import { type ClaimVerdict, claimVerdict } from "../claims/verdict.js";
 import { failureFingerprint } from "../classify/fingerprint.js";
 import type { Outcome } from "../classify/outcome.js";
@@ -6,6 +7,9 @@ import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { compatRows, sortVersions } from "./compat.js";
 import { primaryCells, runtimeParity } from "./runtimes.js";
+
+/** Cells older than this, before the results' last verified date, are listed as stale. */
+const STALE_DAYS = 30;
 
 const ICON: Record<Outcome, string> = {
   reproduced: "🔴",
@@ -44,6 +48,24 @@ export function renderMarkdown(r: ResultsFile): string {
   const verdict = claimVerdict(r);
   // The answer first: the one sentence a reader of the fix page came for.
   if (verdict) parts.push(`**Verdict: ${verdict.status}.** ${verdict.sentence}`, "");
+  const verified = claimVerification(r);
+  if (verified)
+    parts.push(
+      `Claim last verified: ${verified.oldest} (its ${verified.cells} cells were verified ${verified.oldest === verified.newest ? `on ${verified.oldest}` : `between ${verified.oldest} and ${verified.newest}`} by repro-matrix ${verified.harnessVersions.join(", ")}; each cell's date, harness version and lock are in results.json).`,
+      "",
+    );
+  const stale = staleCells(r, STALE_DAYS);
+  if (stale.length > 0)
+    parts.push(
+      `**Stale:** ${stale.length} cell${stale.length === 1 ? " was" : "s were"} last verified more than ${STALE_DAYS} days before ${r.lastVerified} (oldest ${stale
+        .map((c) => c.startedAt)
+        .sort()[0]
+        ?.slice(
+          0,
+          10,
+        )}: ${[...new Set(stale.map((c) => `uvicorn ${c.uvicorn}`))].slice(0, 8).join(", ")}); \`repro-matrix verify --stale ${STALE_DAYS}d\` re-runs them.`,
+      "",
+    );
 
   parts.push("## Version Compatibility Table", "");
   parts.push(

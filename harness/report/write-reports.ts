@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { claimVerification } from "../claims/last-verified.js";
+import { claimVerdict } from "../claims/verdict.js";
 import { writeAtomic } from "../store/json-file.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { renderHtml } from "./html.js";
@@ -12,9 +14,26 @@ export const REPORT_FILES = ["results.json", "README.md", "index.html", "junit.x
  * Writes every report of one scenario: results.json first (the record), then what is derived
  * from it. Each file is replaced atomically, so a reader never sees half a report.
  */
-export async function writeReports(reportDir: string, results: ResultsFile): Promise<void> {
+export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<void> {
+  const results = withClaimSummary(recorded);
   await writeAtomic(join(reportDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
   await writeAtomic(join(reportDir, "index.html"), renderHtml(results));
   await writeAtomic(join(reportDir, "junit.xml"), renderJunit(results));
+}
+
+/** The claim's verdict and verification dates, stored beside it for readers of results.json alone. */
+function withClaimSummary(r: ResultsFile): ResultsFile {
+  const verdict = claimVerdict(r);
+  const verified = claimVerification(r);
+  if (!r.claim || !verdict) return r;
+  const { status, sentence, lastAffected, firstWithout } = verdict;
+  return {
+    ...r,
+    claim: {
+      ...r.claim,
+      verdict: { status, sentence, ...(lastAffected ? { lastAffected } : {}), ...(firstWithout ? { firstWithout } : {}) },
+      ...(verified ? { verified } : {}),
+    },
+  };
 }

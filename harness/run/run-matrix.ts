@@ -14,7 +14,7 @@ import { renderMarkdown } from "../report/markdown.js";
 import { writeReports } from "../report/write-reports.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord } from "../store/jsonl.js";
-import { type CellRecord, cellIdentity } from "../store/record.js";
+import { type CellRecord, cellAxesKey, cellIdentity } from "../store/record.js";
 import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
 import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
@@ -36,6 +36,8 @@ export interface RunOptions {
   force?: boolean;
   /** Recorded results older than this many days are run again even when their key matches. */
   maxAgeDays?: number;
+  /** `verify --stale`: run only cells last verified more than this many days ago (on any runtime). */
+  staleDays?: number;
   /** Run only this slice of the cells (whole envs), for a matrix spread over machines. */
   shard?: Shard;
   concurrency: number;
@@ -60,10 +62,11 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const missing = onlyIds(o.only ?? "").filter((id) => !selected.some((c) => cellId(c) === id));
   if (missing.length > 0)
     throw new ConfigError(`--only: no cell of ${s.scenario} has the id ${missing[0]} (a version outside the file needs --set)`);
-  // A shard may be empty (more shards than envs): it then records a run of no cells.
-  const cells = o.shard ? shardCells(selected, (c) => envKey(envOf(c, s)), o.shard) : selected;
-  const apps = await loadFixtureApps(s.apps);
   const reportDir = join(o.outDir, s.scenario);
+  const due = o.staleDays === undefined ? selected : await staleOnly(selected, join(reportDir, "results.json"), o.staleDays);
+  // A shard may be empty (more shards than envs), and so may a verify with nothing stale: it then records a run of no cells.
+  const cells = o.shard ? shardCells(due, (c) => envKey(envOf(c, s)), o.shard) : due;
+  const apps = await loadFixtureApps(s.apps);
   const jsonl = join(reportDir, "results.jsonl");
 
   const groups = new Map<string, { spec: ReturnType<typeof envOf>; cells: Cell[] }>();
@@ -89,7 +92,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   });
 
   await session.reapOrphans();
-  const notBefore = o.maxAgeDays === undefined ? "" : new Date(Date.now() - o.maxAgeDays * 86_400_000).toISOString();
+  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
+  const notBefore = maxAgeDays === undefined ? "" : daysAgo(maxAgeDays);
   const reusable = o.force ? new Map<string, CellRecord>() : await reusableRecords(join(reportDir, "results.json"), notBefore);
   const records: CellRecord[] = [];
   let cellsReused = 0;
@@ -167,6 +171,22 @@ async function reusableRecords(file: string, notBefore: string): Promise<Map<str
   const previous = await readResultsFile(file);
   const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout" && c.startedAt >= notBefore);
   return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
+}
+
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+
+/** The cells whose newest verification, on any runtime, is older than `days`; a cell never run is not stale, it is new. */
+async function staleOnly(cells: Cell[], file: string, days: number): Promise<Cell[]> {
+  const newest = new Map<string, string>();
+  for (const c of (await readResultsFile(file))?.cells ?? []) {
+    const key = cellAxesKey(c);
+    if ((newest.get(key) ?? "") < c.startedAt) newest.set(key, c.startedAt);
+  }
+  const cutoff = daysAgo(days);
+  return cells.filter((c) => {
+    const verified = newest.get(cellAxesKey(c));
+    return verified !== undefined && verified < cutoff;
+  });
 }
 
 /** Render the reports again from results.json, e.g. after the report format changed. */

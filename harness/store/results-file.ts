@@ -36,6 +36,17 @@ export const Claim = z.strictObject({
   firstFixed: z.string(),
   /** The trigger: only cells with these settings count for the claim. */
   when: z.record(z.string(), z.union([z.string(), z.boolean()])),
+  /** Derived from the cells when the file is written, for machines that read only this file. */
+  verdict: z
+    .strictObject({
+      status: z.enum(["confirmed", "refuted", "not-reproduced", "not-settled"]),
+      sentence: z.string(),
+      lastAffected: z.string().optional(),
+      firstWithout: z.string().optional(),
+    })
+    .optional(),
+  /** When the claim's cells were verified: the claim is as fresh as its oldest cell. */
+  verified: z.strictObject({ oldest: z.string(), newest: z.string(), cells: z.number(), harnessVersions: z.array(z.string()) }).optional(),
 });
 export type Claim = z.infer<typeof Claim>;
 
