@@ -149,6 +149,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         imagesReused,
         runtime: runtime.name,
         ...(o.only ? { filter: o.only } : {}),
+        ...(o.configFile ? { config: o.configFile } : {}),
         ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
         completed,
       };

@@ -13,6 +13,8 @@ export const RunInfo = z.strictObject({
   imagesReused: z.number(),
   runtime: z.string(),
   filter: z.string().optional(),
+  /** The scenario file it read, as given (for commands that rerun a cell). */
+  config: z.string().optional(),
   /** "i/n" when the run was one shard of a matrix spread over machines. */
   shard: z.string().optional(),
   /** false when the run was interrupted: its cells are kept, the rest are from earlier runs. */

@@ -135,8 +135,24 @@ describe("renderHtml", () => {
     const docker = record({ uvicorn: "0.11.3" });
     const local = record({ uvicorn: "0.11.4", runtime: "local" });
     const cells = embedded(renderHtml(results([docker, local]))).cells;
-    expect(cells[cellId(docker)].rerun).toBe(`npx repro-matrix run --only '${cellId(docker)}' --force`);
-    expect(cells[cellId(local)].rerun).toBe(`npx repro-matrix run --only '${cellId(local)}' --force --runtime local`);
+    expect(cells[cellId(docker)].rerun).toBe(
+      `npx repro-matrix run --set uvicorn=0.11.3 --set gunicorn=23.0.0 --only '${cellId(docker)}' --force`,
+    );
+    expect(cells[cellId(local)].rerun).toBe(
+      `npx repro-matrix run --set uvicorn=0.11.4 --set gunicorn=23.0.0 --only '${cellId(local)}' --force --runtime local`,
+    );
+    // A scenario file other than the default is named, from the newest run that said which it read.
+    const run = {
+      startedAt: "2026-11-25T10:00:00Z",
+      wallMs: 1,
+      cells: 1,
+      imagesBuilt: 0,
+      imagesReused: 1,
+      runtime: "docker",
+      completed: true,
+    };
+    const named = embedded(renderHtml({ ...results([docker]), runs: [{ ...run, config: "scenarios/boot-profile.yaml" }] })).cells;
+    expect(named[cellId(docker)].rerun).toMatch(/^npx repro-matrix run --config scenarios\/boot-profile\.yaml --set uvicorn=0\.11\.3 /);
   });
 
   it("plots time until all workers served per preload setting, and mean PSS per worker", () => {

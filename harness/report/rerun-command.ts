@@ -1,0 +1,25 @@
+import { cellId } from "../plan/cells.js";
+import type { CellRecord } from "../store/record.js";
+import type { ResultsFile } from "../store/results-file.js";
+
+/**
+ * The command that reruns one cell alone, on the runtime that produced it. The versions are set
+ * explicitly, so it works for a version the file does not list (a bisect's or `--set`'s), and the
+ * scenario file is named when it is not the default.
+ */
+export function rerunCommand(c: CellRecord, config?: string): string {
+  const sets = [["uvicorn", c.uvicorn], ["gunicorn", c.gunicorn], ...Object.entries(c.extras ?? {})].map(
+    ([name, version]) => `--set ${name}=${version}`,
+  );
+  return [
+    "npx repro-matrix run",
+    ...(config && config !== "matrix.yaml" ? [`--config ${config}`] : []),
+    ...sets,
+    `--only '${cellId(c)}'`,
+    "--force",
+    ...(c.runtime === "local" ? ["--runtime local"] : []),
+  ].join(" ");
+}
+
+/** The scenario file the newest run read, if it said. */
+export const configOf = (r: Pick<ResultsFile, "runs">) => r.runs.findLast((run) => run.config)?.config;
