@@ -8,7 +8,7 @@ import { escapeHtml } from "./html-escape.js";
 
 const alpha = (vs: string[]) => [...new Set(vs)].sort();
 
-interface Series {
+export interface Series {
   name: string;
   /** Per worker count: mean seconds until all served, mean memory per worker (MiB), cells averaged. */
   points: { workers: number; seconds?: number; mib?: number; n: number }[];
@@ -16,7 +16,7 @@ interface Series {
 
 const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
 
-function bootSeries(cells: CellRecord[], metric: "pssKb" | "rssKb"): Series[] {
+export function bootSeries(cells: CellRecord[], metric: "pssKb" | "rssKb"): Series[] {
   const apps = new Set(cells.map((c) => c.app));
   const name = (c: CellRecord) => `${c.preload ? "--preload" : "no preload"}${apps.size > 1 ? ` · ${c.app}` : ""}`;
   return alpha(cells.map(name)).map((s) => {

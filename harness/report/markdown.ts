@@ -6,6 +6,7 @@ import { cellLabel, shortClass } from "../plan/cells.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { compatRows, sortVersions } from "./compat.js";
+import { bootSeries } from "./html-boot-profile.js";
 import { primaryCells, runtimeParity } from "./runtimes.js";
 
 /** Cells older than this, before the results' last verified date, are listed as stale. */
@@ -113,6 +114,8 @@ export function renderMarkdown(r: ResultsFile): string {
   )) {
     parts.push(`### ${group}`, "", renderGrid(groupCells), "");
   }
+
+  parts.push(...bootProfileSection(cells));
 
   parts.push("## Environments", "");
   parts.push(
@@ -273,6 +276,34 @@ function fingerprintSection(cells: CellRecord[]): string[] {
             versions.length > 1 ? `${versions[0]}–${versions.at(-1)}` : (versions[0] ?? ""),
           ];
         }),
+    ),
+    "",
+  ];
+}
+
+/** Seconds until all N workers served and memory per worker, by worker count, per preload setting (and app). */
+function bootProfileSection(cells: CellRecord[]): string[] {
+  const profiled = cells.filter((c) => c.bootProfile);
+  if (profiled.length === 0) return [];
+  const hasPss = profiled.every((c) => c.bootProfile?.workerMemory.every((m) => m.pssKb !== undefined));
+  const series = bootSeries(profiled, hasPss ? "pssKb" : "rssKb");
+  const workers = [...new Set(profiled.map((c) => c.workers))].sort((a, b) => a - b);
+  return [
+    "## Boot profile",
+    "",
+    `Per cell: seconds from the server's start until every one of the N workers had answered a probe (an upper bound: the probes have to reach each worker), and the mean ${hasPss ? "PSS (pages shared with the master after fork are split among the processes sharing them)" : "RSS"} per worker as each worker read it from /proc. A blank means not every worker answered.`,
+    "",
+    table(
+      ["", ...workers.map((w) => `${w} workers`)],
+      series.map((s) => [
+        s.name,
+        ...workers.map((w) => {
+          const p = s.points.find((x) => x.workers === w);
+          if (!p) return "";
+          const secs = p.seconds === undefined ? "not all served" : `${p.seconds.toFixed(1)} s`;
+          return p.mib === undefined ? secs : `${secs} · ${p.mib.toFixed(1)} MiB`;
+        }),
+      ]),
     ),
     "",
   ];

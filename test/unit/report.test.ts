@@ -94,4 +94,40 @@ describe("markdown", () => {
     expect(md).toContain('**Verdict: confirmed.** The claim "first fixed release: 0.11.4" is confirmed');
     expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
   });
+
+  it("tabulates the boot profile: seconds until all workers served and memory per worker, by worker count", () => {
+    const profiled = (workers: number, preload: boolean, allServedMs: number | undefined, pssKb: number) =>
+      record({
+        workers,
+        preload,
+        bootProfile: {
+          ...(allServedMs === undefined ? {} : { allServedMs }),
+          workerMemory: [
+            { pid: 1, rssKb: 70_000, pssKb },
+            { pid: 2, rssKb: 70_000, pssKb },
+          ],
+        },
+      });
+    const md = renderMarkdown({
+      schemaVersion: 2,
+      scenario: "boot",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: [
+        profiled(8, false, 6500, 54 * 1024),
+        profiled(64, false, undefined, 52 * 1024),
+        profiled(8, true, 1800, 16 * 1024),
+        profiled(64, true, 8700, 11 * 1024),
+      ],
+      runs: [],
+    });
+    expect(md).toContain(
+      [
+        "|  | 8 workers | 64 workers |",
+        "| --- | --- | --- |",
+        "| --preload | 1.8 s · 16.0 MiB | 8.7 s · 11.0 MiB |",
+        "| no preload | 6.5 s · 54.0 MiB | not all served · 52.0 MiB |",
+      ].join("\n"),
+    );
+  });
 });
