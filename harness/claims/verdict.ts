@@ -1,7 +1,7 @@
 import { compare, gt, gte, lt } from "@renovatebot/pep440";
 import { failureFingerprint } from "../classify/fingerprint.js";
 import { shortClass } from "../plan/cells.js";
-import { type CompatRow, compatRows, firstCleanVersion, matchesClaim } from "../report/compat.js";
+import { type CompatRow, compatRows, firstCleanVersion, matchesClaim, versionOf } from "../report/compat.js";
 import { primaryCells } from "../report/runtimes.js";
 import type { CellRecord } from "../store/record.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";
@@ -43,8 +43,9 @@ export interface ClaimVerdict {
 export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
   if (!r.claim) return undefined;
   const relevant = primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
-  const configs = [...groupBy(relevant, configKey).values()].map((cells) => configVerdict(cells, labeller(relevant)));
-  return { ...overall(r.claim, compatRows(relevant, {}), configs, relevant.length), configs };
+  const pkg = r.claim.package;
+  const configs = [...groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, labeller(relevant), pkg));
+  return { ...overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length), configs };
 }
 
 type Boundary = Pick<ConfigVerdict, "lastAffected" | "firstWithout" | "untestedBetween">;
@@ -61,9 +62,9 @@ export function boundaryOf(rows: CompatRow[]): Boundary {
   return { lastAffected, ...(firstWithout ? { firstWithout } : {}), untestedBetween };
 }
 
-function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string): ConfigVerdict {
+function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string, pkg: string): ConfigVerdict {
   const first = cells[0] as CellRecord;
-  const rows = compatRows(cells, {});
+  const rows = compatRows(cells, {}, pkg);
   const firstClean = firstCleanVersion(rows);
   return {
     label: label(first),
@@ -73,7 +74,7 @@ function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string): C
     app: first.app,
     ...boundaryOf(rows),
     ...(firstClean ? { firstClean } : {}),
-    affectedDifferently: differentRuns(cells, rows),
+    affectedDifferently: differentRuns(cells, rows, pkg),
   };
 }
 
@@ -81,12 +82,13 @@ function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string): C
  * Consecutive tested versions that failed without the signature in the same way. A version that
  * could not be tested does not break a run (it says nothing); any other tested version does.
  */
-function differentRuns(cells: CellRecord[], rows: CompatRow[]): ConfigVerdict["affectedDifferently"] {
+function differentRuns(cells: CellRecord[], rows: CompatRow[], pkg: string): ConfigVerdict["affectedDifferently"] {
   const runs: ConfigVerdict["affectedDifferently"] = [];
   let open: (typeof runs)[number] | undefined;
   for (const row of rows) {
     if (row.status === "Not testable") continue;
-    const print = row.status === "Affected differently" ? commonFingerprint(cells.filter((c) => c.uvicorn === row.version)) : undefined;
+    const print =
+      row.status === "Affected differently" ? commonFingerprint(cells.filter((c) => versionOf(c, pkg) === row.version)) : undefined;
     if (print && open?.fingerprint === print) open.to = row.version;
     else {
       open = print ? { from: row.version, to: row.version, fingerprint: print } : undefined;
@@ -183,8 +185,12 @@ function sharedTraits(configs: ConfigVerdict[]): string {
   );
 }
 
-const configKey = (c: CellRecord) =>
-  [c.python, c.gunicorn, JSON.stringify(c.extras ?? {}), c.workerClass, c.preload, c.app, c.workers].join("|");
+/** A configuration: every axis but the claim's package, whose versions it spans. */
+const configKey = (pkg: string) => (c: CellRecord) => {
+  const versions: Record<string, string> = { uvicorn: c.uvicorn, gunicorn: c.gunicorn, ...c.extras };
+  const { [pkg]: _, ...rest } = versions;
+  return [c.python, JSON.stringify(rest), c.workerClass, c.preload, c.app, c.workers].join("|");
+};
 
 /** Labels name what varies among the trigger's configurations: python, worker class, preload, app always; the rest only when it varies. */
 function labeller(cells: CellRecord[]): (c: CellRecord) => string {

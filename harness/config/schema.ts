@@ -223,6 +223,12 @@ export const Scenario = z
           path: ["packageExtras", name],
           message: `"${name}" is not one of the package axes (${axes.join(", ")})`,
         });
+    if (s.claim && !axes.some((n) => normalizeName(n) === normalizeName(s.claim?.package ?? "")))
+      ctx.addIssue({
+        code: "custom",
+        path: ["claim", "package"],
+        message: `"${s.claim.package}" is not one of the package axes (${axes.join(", ")}); a claim is about the versions of one of them`,
+      });
     if (!axes.some((n) => normalizeName(n) === normalizeName(s.resolution.anchor)))
       ctx.addIssue({
         code: "custom",

@@ -23,7 +23,7 @@ export function pageFacts(r: ResultsFile, verdict: ClaimVerdict | undefined): Pa
   // The same cells as the report's table: one per cell (docker preferred), within the claim's trigger.
   const cells = primaryCells(r.cells).filter((c) => matchesClaim(c, when));
   return {
-    rows: compatRows(cells, when).map(({ version, status }) => ({ version, status })),
+    rows: compatRows(cells, when, r.claim?.package).map(({ version, status }) => ({ version, status })),
     firstFixed: measuredFirstFixed(verdict),
     reproducedLocally: reproducedLocally(cells, r.lastVerified),
     lastVerified: r.lastVerified,

@@ -1,4 +1,5 @@
 import { compare } from "@renovatebot/pep440";
+import { normalizeName } from "../package-name.js";
 import type { CellRecord } from "../store/record.js";
 
 export type CompatStatus = "Affected" | "Fixed" | "Affected differently" | "Not testable" | "Inconclusive";
@@ -46,11 +47,20 @@ export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detai
   return { status: "Inconclusive", detail: `${clean}/${n} clean, ${n - clean} ${kinds}` };
 }
 
-export function compatRows(cells: CellRecord[], when: ClaimFilter): CompatRow[] {
+/** A cell's version of a package axis: uvicorn and gunicorn are fields, the rest are extras. */
+export function versionOf(c: CellRecord, pkg: string): string {
+  const name = normalizeName(pkg);
+  if (name === "uvicorn") return c.uvicorn;
+  if (name === "gunicorn") return c.gunicorn;
+  return Object.entries(c.extras ?? {}).find(([n]) => normalizeName(n) === name)?.[1] ?? "";
+}
+
+/** One row per version of `pkg` (the claim's package), over the cells the trigger selects. */
+export function compatRows(cells: CellRecord[], when: ClaimFilter, pkg = "uvicorn"): CompatRow[] {
   const relevant = cells.filter((c) => matchesClaim(c, when));
-  return sortVersions(relevant.map((c) => c.uvicorn)).map((version) => ({
+  return sortVersions(relevant.map((c) => versionOf(c, pkg))).map((version) => ({
     version,
-    ...compatStatus(relevant.filter((c) => c.uvicorn === version)),
+    ...compatStatus(relevant.filter((c) => versionOf(c, pkg) === version)),
   }));
 }
 

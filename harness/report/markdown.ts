@@ -41,7 +41,8 @@ export function renderMarkdown(r: ResultsFile): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
   const cells = primaryCells(r.cells);
-  const rows = compatRows(cells, when);
+  const pkg = r.claim?.package ?? "uvicorn";
+  const rows = compatRows(cells, when, pkg);
   const pythons = sortVersions(cells.map((c) => c.python));
   const parts: string[] = [`# ${r.scenario}`, ""];
   if (r.description) parts.push(r.description.trim(), "");
@@ -80,6 +81,7 @@ export function renderMarkdown(r: ResultsFile): string {
         compatRows(
           cells.filter((c) => c.python === py),
           when,
+          pkg,
         ).map((x) => [x.version, x]),
       ),
     ]),

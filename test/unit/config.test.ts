@@ -30,6 +30,21 @@ describe("parseScenario", () => {
     expect(msg).toMatch(/^matrix\.yaml:9: signatures\.0: not a valid regular expression/);
   });
 
+  it("states a claim with its package, signature, trigger and claimed version; the package must be an axis", () => {
+    const claim =
+      'claim: { text: "first fixed release: 0.11.4", package: uvicorn, signature: "Event loop is closed", firstFixed: 0.11.4, when: { preload: true } }\n';
+    expect(parseScenario(`${MINIMAL}${claim}`).claim).toEqual({
+      text: "first fixed release: 0.11.4",
+      package: "uvicorn",
+      signature: "Event loop is closed",
+      firstFixed: "0.11.4",
+      when: { preload: true },
+    });
+    expect(errorOf(`${MINIMAL}${claim.replace("package: uvicorn", "package: starlette")}`)).toBe(
+      'matrix.yaml:10: claim.package: "starlette" is not one of the package axes (uvicorn, gunicorn); a claim is about the versions of one of them',
+    );
+  });
+
   it("names an unknown field and its own line", () => {
     expect(errorOf(`${MINIMAL}workerz: 4\n`)).toBe("matrix.yaml:10: workerz: unknown field (allowed fields are listed in the README)");
   });

@@ -114,4 +114,19 @@ describe("failure fingerprints", () => {
       "exited with code N before answering HTTP",
     );
   });
+
+  it("follows the claim's package: a claim about gunicorn spans gunicorn versions, one configuration per uvicorn", () => {
+    const r = results([
+      record({ gunicorn: "20.0.0", outcome: "reproduced" }),
+      record({ gunicorn: "21.2.0" }),
+      record({ gunicorn: "22.0.0" }),
+    ]);
+    const v = claimVerdict({
+      ...r,
+      claim: { ...(r.claim as NonNullable<ResultsFile["claim"]>), package: "gunicorn", firstFixed: "21.2.0" },
+    });
+    expect(v?.status).toBe("confirmed");
+    expect(v?.configs).toHaveLength(1);
+    expect(v?.configs[0]).toMatchObject({ lastAffected: "20.0.0", firstWithout: "21.2.0", firstClean: "21.2.0" });
+  });
 });
