@@ -38,8 +38,17 @@ export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLe
  * and every line, kept or not, is checked for the failure signatures as it arrives, so a log
  * bomb can neither exhaust memory nor hide a match.
  */
+/**
+ * A uvicorn worker saying it is up, in Gunicorn's log format ("[pid] [INFO] ..."): the boot
+ * profile times workers by these, since probes reach a worker only when the kernel hands it a
+ * connection. "Application startup complete" comes after lifespan startup, where there is one.
+ */
+const WORKER_UP = /\[(\d+)\] \[INFO\] (?:Application startup complete|Started server process)/;
+
 export class LogCollector {
   phase: Phase = "boot";
+  /** Per worker pid, when (performance.now()) its latest "up" line arrived. */
+  private readonly workersUp = new Map<number, number>();
   private readonly head: LogLine[] = [];
   private readonly tail: LogLine[] = [];
   private readonly matches: LogLine[] = [];
@@ -50,6 +59,11 @@ export class LogCollector {
   private readonly tracebackPhases = new Set<Phase>();
   private currentTraceback: { lines: string[]; hasSignature: boolean } | undefined;
   private firstOtherTraceback: string[] | undefined;
+
+  /** When (performance.now()) the n-th distinct worker had logged that it is up, if n have. */
+  workersUpAt(n: number): number | undefined {
+    return [...this.workersUp.values()].sort((a, b) => a - b)[n - 1];
+  }
 
   /** Tracebacks so far: readiness uses it to notice workers that crash in a loop. */
   get tracebackCount(): number {
@@ -96,6 +110,8 @@ export class LogCollector {
     const text = raw.length > this.caps.maxLineLength ? `${raw.slice(0, this.caps.maxLineLength)}…` : raw;
     const line: LogLine = { n: ++this.counts[stream], stream, phase: this.phase, text };
     this.total++;
+    const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
+    if (up) this.workersUp.set(Number(up[1]), performance.now());
     const isMatch = this.signatures.some((re) => re.test(raw));
     if (isMatch && this.matches.length < this.caps.maxMatches) this.matches.push(line);
     this.trackTraceback(text, isMatch);

@@ -10,8 +10,12 @@ const alpha = (vs: string[]) => [...new Set(vs)].sort();
 
 export interface Series {
   name: string;
-  /** Per worker count: mean seconds until all served, mean memory per worker (MiB), cells averaged. */
-  points: { workers: number; seconds?: number; mib?: number; n: number }[];
+  /**
+   * Per worker count, means over its cells: seconds until all N workers were up (their own log
+   * lines; the chart's measure), seconds until all had served a probe (an upper bound that also
+   * depends on how connections spread), memory per worker (MiB).
+   */
+  points: { workers: number; seconds?: number; servedSeconds?: number; mib?: number; n: number }[];
 }
 
 const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
@@ -24,7 +28,10 @@ export function bootSeries(cells: CellRecord[], metric: "pssKb" | "rssKb"): Seri
     const workers = [...new Set(mine.map((c) => c.workers))].sort((a, b) => a - b);
     const points = workers.map((w) => {
       const at = mine.filter((c) => c.workers === w);
-      const seconds = mean(at.flatMap((c) => (c.bootProfile?.allServedMs === undefined ? [] : [c.bootProfile.allServedMs / 1000])));
+      const secondsOf = (ms: (c: CellRecord) => number | undefined) =>
+        mean(at.flatMap((c) => (ms(c) === undefined ? [] : [(ms(c) as number) / 1000])));
+      const seconds = secondsOf((c) => c.bootProfile?.allUpMs);
+      const servedSeconds = secondsOf((c) => c.bootProfile?.allServedMs);
       const perCell = at.flatMap((c) => {
         const m = mean((c.bootProfile?.workerMemory ?? []).flatMap((x) => (x[metric] === undefined ? [] : [x[metric] / 1024])));
         return m === undefined ? [] : [m];
@@ -33,6 +40,7 @@ export function bootSeries(cells: CellRecord[], metric: "pssKb" | "rssKb"): Seri
         workers: w,
         n: at.length,
         ...(seconds === undefined ? {} : { seconds }),
+        ...(servedSeconds === undefined ? {} : { servedSeconds }),
         ...(perCell.length ? { mib: mean(perCell) as number } : {}),
       };
     });
@@ -67,7 +75,7 @@ function servedChart(series: Series[]): string {
     ...xs.map((w) => `<text x="${x(w)}" y="${H - B + 16}" text-anchor="middle">${w}</text>`),
     `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" class="axis"/><line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" class="axis"/>`,
     `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">workers</text>`,
-    `<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">seconds until all workers served</text>`,
+    `<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">seconds until all workers were up</text>`,
   ];
   const lines = series.map((s, i) => {
     const color = PALETTE[i % PALETTE.length];
@@ -83,7 +91,7 @@ function servedChart(series: Series[]): string {
       `<rect x="${W - R + 12}" y="${legendY - 8}" width="12" height="3" fill="${color}"/><text x="${W - R + 30}" y="${legendY - 3}">${escapeHtml(s.name)}</text>`,
     ].join("");
   });
-  return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Seconds until all workers served, by worker count">${grid.join("")}${lines.join("")}</svg>`;
+  return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Seconds until all workers were up, by worker count">${grid.join("")}${lines.join("")}</svg>`;
 }
 
 function memoryTable(series: Series[], metric: string): string {

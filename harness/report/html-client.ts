@@ -166,7 +166,14 @@ export function client(doc: Doc): void {
       tr.append(el("td", String(w.pid)), el("td", mib(w.rssKb)), el("td", mib(w.pssKb)));
       table.append(tr);
     }
-    return section("Boot profile", list([["All workers served after", ms(p.allServedMs)]]), table);
+    return section(
+      "Boot profile",
+      list([
+        ["All workers up after (their logs)", ms(p.allUpMs)],
+        ["All workers served a probe after", ms(p.allServedMs)],
+      ]),
+      table,
+    );
   };
 
   const render = (c: ClientCell) => {

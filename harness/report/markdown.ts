@@ -242,7 +242,7 @@ function claimSection(v: ClaimVerdict): string[] {
       c.lastAffected ? `last affected ${c.lastAffected}` : "never affected",
       ...(c.firstWithout ? [`first without the signature ${c.firstWithout}`] : []),
       ...(c.untestedBetween.length ? [`not testable in between: ${c.untestedBetween.join(", ")}`] : []),
-      c.firstClean ? `clean from ${c.firstClean} on` : "never clean throughout",
+      c.firstClean ? `clean from ${c.firstClean} on` : "never clean",
       ...c.affectedDifferently.map(
         (d) => `affected differently ${d.from === d.to ? d.from : `${d.from}–${d.to}`}: ${esc(short(d.fingerprint, 160))}`,
       ),
@@ -293,7 +293,7 @@ function bootProfileSection(cells: CellRecord[]): string[] {
   return [
     "## Boot profile",
     "",
-    `Per cell: seconds from the server's start until every one of the N workers had answered a probe (an upper bound: the probes have to reach each worker), and the mean ${hasPss ? "PSS (pages shared with the master after fork are split among the processes sharing them)" : "RSS"} per worker as each worker read it from /proc. A blank means not every worker answered.`,
+    `Per cell: seconds from the server's start until all N workers were up (the last one's "Application startup complete" line), then until every one had served a probe (an upper bound: the kernel decides which worker gets each connection), and the mean ${hasPss ? "PSS (pages shared with the master after fork are split among the processes sharing them)" : "RSS"} per worker as each worker read it from /proc.`,
     "",
     table(
       ["", ...workers.map((w) => `${w} workers`)],
@@ -302,8 +302,9 @@ function bootProfileSection(cells: CellRecord[]): string[] {
         ...workers.map((w) => {
           const p = s.points.find((x) => x.workers === w);
           if (!p) return "";
-          const secs = p.seconds === undefined ? "not all served" : `${p.seconds.toFixed(1)} s`;
-          return p.mib === undefined ? secs : `${secs} · ${p.mib.toFixed(1)} MiB`;
+          const up = p.seconds === undefined ? "not all up" : `up ${p.seconds.toFixed(1)} s`;
+          const served = p.servedSeconds === undefined ? "not all served" : `served ${p.servedSeconds.toFixed(1)} s`;
+          return [up, served, ...(p.mib === undefined ? [] : [`${p.mib.toFixed(1)} MiB`])].join(" · ");
         }),
       ]),
     ),

@@ -148,7 +148,9 @@ export async function runCell(
         },
         signal,
       );
+      const allUpAt = logs.workersUpAt(cell.workers);
       bootProfile = {
+        ...(allUpAt !== undefined ? { allUpMs: Math.round(allUpAt - serverStartedAt) } : {}),
         ...(probes.allServedAt !== undefined ? { allServedMs: Math.round(probes.allServedAt - serverStartedAt) } : {}),
         workerMemory: probes.workerMemory,
       };

@@ -49,6 +49,8 @@ export type Evidence = z.infer<typeof Evidence>;
 
 /** How a server came up: the boot-profile scenario compares these across worker counts and --preload. */
 export const BootProfile = z.strictObject({
+  /** From the server's start until N distinct workers had logged that they are up (uvicorn's startup lines). */
+  allUpMs: z.number().optional(),
   /** From the server's start until every asked-for worker had answered a probe; absent if some never did. */
   allServedMs: z.number().optional(),
   /** Per worker that answered, as the worker read it from /proc/self (KiB); PSS splits pages shared after fork. */

@@ -155,12 +155,16 @@ describe("renderHtml", () => {
     expect(named[cellId(docker)].rerun).toMatch(/^npx repro-matrix run --config scenarios\/boot-profile\.yaml --set uvicorn=0\.11\.3 /);
   });
 
-  it("plots time until all workers served per preload setting, and mean PSS per worker", () => {
-    const profiled = (workers: number, preload: boolean, allServedMs: number, pssKb: number) =>
+  it("plots time until all workers were up per preload setting, and mean PSS per worker", () => {
+    const profiled = (workers: number, preload: boolean, allUpMs: number, pssKb: number) =>
       record({
         workers,
         preload,
-        bootProfile: { allServedMs, workerMemory: Array.from({ length: workers }, (_, pid) => ({ pid, rssKb: 2 * pssKb, pssKb })) },
+        bootProfile: {
+          allUpMs,
+          allServedMs: allUpMs + 5000,
+          workerMemory: Array.from({ length: workers }, (_, pid) => ({ pid, rssKb: 2 * pssKb, pssKb })),
+        },
       });
     const html = renderHtml(
       results([
@@ -174,7 +178,7 @@ describe("renderHtml", () => {
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain(">--preload</text>");
     expect(svg).toContain(">no preload</text>");
-    expect(svg).toContain("seconds until all workers served");
+    expect(svg).toContain("seconds until all workers were up");
     expect(svg).toContain("--preload, 4 workers: 1.50 s (mean of 1 cell)");
     expect(html).toContain(
       "<caption>Mean PSS per worker (MiB)</caption><tr><th>workers</th><th>1</th><th>4</th></tr><tr><th>--preload</th><td>20.0</td><td>10.0</td></tr><tr><th>no preload</th><td>30.0</td><td>30.0</td></tr>",

@@ -26,6 +26,23 @@ describe("LogCollector", () => {
     expect(s.signatureMatches).toHaveLength(1);
   });
 
+  it("times workers coming up by their own startup lines, one entry per pid, none from shutdown", async () => {
+    const c = new LogCollector(SIG);
+    const up = (pid: number, what = "Application startup complete.") =>
+      c.write("stderr", `[2026-11-25 10:00:00 +0000] [${pid}] [INFO] ${what}\n`);
+    up(11, "Started server process [11]");
+    expect(c.workersUpAt(1)).toBeTypeOf("number");
+    expect(c.workersUpAt(2)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 5));
+    up(12);
+    up(12);
+    expect(c.workersUpAt(3)).toBeUndefined();
+    expect(c.workersUpAt(2) as number).toBeGreaterThan(c.workersUpAt(1) as number);
+    c.phase = "shutdown";
+    up(13);
+    expect(c.workersUpAt(3)).toBeUndefined();
+  });
+
   it("bounds a line that never ends", () => {
     const c = new LogCollector(SIG, { headLines: 10, tailLines: 10, maxLineLength: 10, maxMatches: 5 });
     for (let i = 0; i < 100; i++) c.write("stdout", "x".repeat(1000));

@@ -95,12 +95,13 @@ describe("markdown", () => {
     expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
   });
 
-  it("tabulates the boot profile: seconds until all workers served and memory per worker, by worker count", () => {
+  it("tabulates the boot profile: seconds until all workers were up, then served, and memory per worker, by worker count", () => {
     const profiled = (workers: number, preload: boolean, allServedMs: number | undefined, pssKb: number) =>
       record({
         workers,
         preload,
         bootProfile: {
+          allUpMs: workers * 100,
           ...(allServedMs === undefined ? {} : { allServedMs }),
           workerMemory: [
             { pid: 1, rssKb: 70_000, pssKb },
@@ -125,8 +126,8 @@ describe("markdown", () => {
       [
         "|  | 8 workers | 64 workers |",
         "| --- | --- | --- |",
-        "| --preload | 1.8 s · 16.0 MiB | 8.7 s · 11.0 MiB |",
-        "| no preload | 6.5 s · 54.0 MiB | not all served · 52.0 MiB |",
+        "| --preload | up 0.8 s · served 1.8 s · 16.0 MiB | up 6.4 s · served 8.7 s · 11.0 MiB |",
+        "| no preload | up 0.8 s · served 6.5 s · 54.0 MiB | up 6.4 s · not all served · 52.0 MiB |",
       ].join("\n"),
     );
   });
