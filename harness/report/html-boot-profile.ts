@@ -8,6 +8,15 @@ import { escapeHtml } from "./html-escape.js";
 
 const alpha = (vs: string[]) => [...new Set(vs)].sort();
 
+/**
+ * Cells with a boot profile, when they compare worker counts: every cell records one, but a
+ * matrix of one worker count (the #85 scenario) has no curve to draw.
+ */
+export function profiledCells(cells: CellRecord[]): CellRecord[] {
+  const profiled = cells.filter((c) => c.bootProfile);
+  return new Set(profiled.map((c) => c.workers)).size > 1 ? profiled : [];
+}
+
 export interface Series {
   name: string;
   /**
@@ -104,7 +113,7 @@ function memoryTable(series: Series[], metric: string): string {
 }
 
 export function bootProfileSection(cells: CellRecord[]): string {
-  const profiled = cells.filter((c) => c.bootProfile);
+  const profiled = profiledCells(cells);
   if (profiled.length === 0) return "";
   // PSS splits pages shared after fork, which is what --preload is about; RSS only where the kernel gave no PSS.
   const hasPss = profiled.every((c) => c.bootProfile?.workerMemory.every((m) => m.pssKb !== undefined));
