@@ -11,6 +11,9 @@
  *   would read as confirmed; dropping it would lose what the page claimed. Both stay visible.
  * - `still affected in 0.20.0 (claimed 0.14.2)`: the signature reproduces up to 0.20.0 and no later
  *   version ran without it, so no release is known to fix it.
+ * - `0.11.3 or earlier (claimed 0.11.4; 0.5.2 to 0.10.8 could not be tested)`: the first version
+ *   without the signature is 0.11.3, but releases between the last affected one and it could not
+ *   be tested, so the fix may be older: a plain 0.11.3 would claim more than was measured.
  * The claimed version is kept inside the phrase so that a later run, once the bug reproduces, can
  * write a plain version again, and so that `init --from-page` still finds the page's claim.
  */
@@ -20,6 +23,7 @@ export type MeasuredFirstFixed =
   | { kind: "version"; version: string }
   | { kind: "not-reproduced" }
   | { kind: "still-affected"; lastAffected: string }
+  | { kind: "at-most"; version: string; untested: string[] }
   | { kind: "unmeasured" };
 
 /** A PEP 440 version as pages write it; never ends in "." so "0.14.2)." and "0.14.2." end the value. */
@@ -27,7 +31,7 @@ const VERSION = String.raw`v?\d+(?:!\d+)?(?:\.\d+)*(?:[-_.]?(?:a|b|c|rc|alpha|be
 
 /** The label (any case, e.g. a sentence's "(first fixed release: X)"), then one value of the grammar. */
 export const FIRST_FIXED = new RegExp(
-  String.raw`\b(first fixed release:[ \t]*)((?:not reproduced|still affected in ${VERSION}) \(claimed (${VERSION})\)|(${VERSION}))`,
+  String.raw`\b(first fixed release:[ \t]*)((?:not reproduced|still affected in ${VERSION}|${VERSION} or earlier) \(claimed (${VERSION})(?:; [^()]*)?\)|(${VERSION}))`,
   "gi",
 );
 
@@ -57,6 +61,11 @@ export function renderFirstFixed(measured: MeasuredFirstFixed, claimed: string):
       return `not reproduced (claimed ${claimed})`;
     case "still-affected":
       return `still affected in ${measured.lastAffected} (claimed ${claimed})`;
+    case "at-most": {
+      const [first, last] = [measured.untested[0], measured.untested.at(-1)];
+      const span = first === last ? `${first} could` : `${first} to ${last} could`;
+      return `${measured.version} or earlier (claimed ${claimed}; ${span} not be tested)`;
+    }
     case "unmeasured":
       return undefined;
   }

@@ -33,6 +33,8 @@ export function pageFacts(r: ResultsFile, verdict: ClaimVerdict | undefined): Pa
 /** Without a verdict (no claim in the results) or a usable result, the page's value is not touched. */
 export function measuredFirstFixed(verdict: ClaimVerdict | undefined): MeasuredFirstFixed {
   if (!verdict) return { kind: "unmeasured" };
+  if (verdict.firstWithout && verdict.untestedBetween.length > 0)
+    return { kind: "at-most", version: verdict.firstWithout, untested: verdict.untestedBetween };
   if (verdict.firstWithout) return { kind: "version", version: verdict.firstWithout };
   if (verdict.lastAffected) return { kind: "still-affected", lastAffected: verdict.lastAffected };
   if (verdict.status === "not-reproduced") return { kind: "not-reproduced" };

@@ -6,7 +6,7 @@ import type { ClaimVerdict } from "../../harness/claims/verdict.js";
 import { initCommand, pageCommand } from "../../harness/cli/page-command.js";
 import { loadScenario } from "../../harness/config/load.js";
 import { ConfigError } from "../../harness/errors.js";
-import { type PageFacts, pageFacts } from "../../harness/pages/page-facts.js";
+import { measuredFirstFixed, type PageFacts, pageFacts } from "../../harness/pages/page-facts.js";
 import { parsePage } from "../../harness/pages/parse-page.js";
 import { scaffoldScenario, versionsAround } from "../../harness/pages/scaffold.js";
 import { updatePage } from "../../harness/pages/update-page.js";
@@ -169,6 +169,24 @@ describe("updatePage", () => {
     expect(updatePage(later.text, { ...notReproducedFacts, firstFixed: { kind: "version", version: "0.20.0" } }).text).toContain(
       "(first fixed release: 0.20.0). Other",
     );
+  });
+
+  it("writes 'X or earlier' when untestable releases lie before the first one without the signature, and reads the claim back", async () => {
+    const page = await fixture("claim-holds.txt");
+    const verdict: ClaimVerdict = {
+      status: "refuted",
+      sentence: "",
+      configs: [],
+      lastAffected: "0.12.0",
+      firstWithout: "0.14.1",
+      untestedBetween: ["0.13.0", "0.13.4"],
+    };
+    const facts = { ...holdsFacts, firstFixed: measuredFirstFixed(verdict) };
+    const { text } = updatePage(page, facts);
+    expect(text).toContain("- First fixed release: 0.14.1 or earlier (claimed 0.14.2; 0.13.0 to 0.13.4 could not be tested)\n");
+    expect(text).toContain("(first fixed release: 0.14.1 or earlier (claimed 0.14.2; 0.13.0 to 0.13.4 could not be tested)).\n");
+    expect(parsePage(text).claimedFirstFixed).toBe("0.14.2");
+    expect(updatePage(text, facts).changes).toEqual([]);
   });
 
   it("changes nothing the second time", async () => {
