@@ -13,9 +13,10 @@ import { tableChanges } from "../report/changes.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { writeReports } from "../report/write-reports.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
-import { appendRecord } from "../store/jsonl.js";
+import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../store/record.js";
 import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, writeAtomic } from "../store/results-file.js";
+import { clearRunMarker, markerAlive, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
 import type { RunListener } from "./events.js";
@@ -34,6 +35,8 @@ export interface RunOptions {
   only?: string;
   /** Run every cell, even those whose recorded result has the same cell key. */
   force?: boolean;
+  /** Keep the finished cells of a run that was killed before it merged them (results.jsonl). */
+  resume?: boolean;
   /** Recorded results older than this many days are run again even when their key matches. */
   maxAgeDays?: number;
   /** `verify --stale`: run only cells last verified more than this many days ago (on any runtime). */
@@ -80,6 +83,12 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   // Absolute once, here: local servers run with their own working folder, where a relative
   // venv path (the default --cache-dir is .cache) would point nowhere.
   const cacheDir = resolve(o.cacheDir);
+  const earlierRun = await readRunMarker(reportDir);
+  if (earlierRun && markerAlive(earlierRun))
+    throw new ConfigError(
+      `${reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(reportDir, "run-in-progress.json")} if no such run is alive)`,
+    );
+  const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
   const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal, retryFailedBuilds: Boolean(o.force) });
   const runtime = session.backend.runtime;
   o.onEvent({
@@ -88,8 +97,9 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     envs: groups.size,
     runId,
     runtime: runtime.name,
-    ...(session.note ? { note: session.note } : {}),
+    ...(session.note || resumed.note ? { note: [session.note, resumed.note].filter(Boolean).join("\n") } : {}),
   });
+  await writeRunMarker(reportDir, { runId, startedAt: started.toISOString(), pid: process.pid });
 
   await session.reapOrphans();
   const maxAgeDays = o.staleDays ?? o.maxAgeDays;
@@ -125,7 +135,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
                 o.signal.throwIfAborted();
                 if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
                 const cacheKey = cellKey(cell, s, env, runtime.name, apps);
-                const earlier = reusable.get(`${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`);
+                const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
+                const earlier = resumed.records.get(key) ?? reusable.get(key);
                 if (earlier) return record(earlier, true);
                 o.onEvent({ type: "cell-started", cell });
                 return record({ ...(await runCell(cell, s, env, runtime, apps, o.signal)), cacheKey });
@@ -154,6 +165,10 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         completed,
       };
       changes = await writeResults(o, reportDir, records, info);
+      // results.json now holds every finished cell: the run is no longer in progress, and the
+      // append log can start over (unless it holds a killed run's cells that nobody resumed).
+      await clearRunMarker(reportDir);
+      if (!earlierRun || o.resume) await clearRecords(jsonl);
       const counts: Record<string, number> = {};
       for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       o.onEvent({ type: "run-finished", info, counts, reportDir, changes });
@@ -172,6 +187,31 @@ async function reusableRecords(file: string, notBefore: string): Promise<Map<str
   const previous = await readResultsFile(file);
   const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout" && c.startedAt >= notBefore);
   return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
+}
+
+/**
+ * With --resume: the killed run's finished cells (results.jsonl lines since its marker), by
+ * identity and cell key, so they count as done; torn lines are skipped and said. Without it, a
+ * killed run is only pointed out.
+ */
+async function resumable(
+  jsonl: string,
+  killed: RunMarker | undefined,
+  resume: boolean,
+): Promise<{ records: Map<string, CellRecord>; note?: string }> {
+  if (!killed) return { records: new Map(), ...(resume ? { note: "nothing to resume: the last run finished and merged its cells" } : {}) };
+  const { records, skipped } = await readRecords(jsonl);
+  const mine = records.filter((r) => r.startedAt >= killed.startedAt && r.cacheKey);
+  if (!resume)
+    return {
+      records: new Map(),
+      note: `run ${killed.runId} (started ${killed.startedAt}) was killed before it merged its ${mine.length} finished cells: \`run --resume\` keeps them`,
+    };
+  const torn = skipped.map((s) => `line ${s.line}: ${s.why}`).join("; ");
+  return {
+    records: new Map(mine.map((r) => [`${cellIdentity(r)}|${r.cacheKey}`, r])),
+    note: `resuming run ${killed.runId} (started ${killed.startedAt}): ${mine.length} finished cells kept${torn ? `; skipped in results.jsonl: ${torn}` : ""}`,
+  };
 }
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
