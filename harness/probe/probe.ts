@@ -33,6 +33,8 @@ export interface ProbeSummary {
 
 export interface ProbePlan {
   baseUrl: string;
+  /** Connect through this unix socket instead of TCP (the URL's host is then nominal). */
+  socketPath?: string;
   path: string;
   count: number;
   concurrency: number;
@@ -52,7 +54,11 @@ const MAX_REQUESTS = 4000;
  * workers' shared listening socket instead of one keep-alive connection pinning one worker.
  */
 export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise<ProbeSummary> {
-  const agent = new Agent({ connections: plan.concurrency, pipelining: 0 });
+  const agent = new Agent({
+    connections: plan.concurrency,
+    pipelining: 0,
+    ...(plan.socketPath ? { connect: { socketPath: plan.socketPath } } : {}),
+  });
   const results: ProbeResult[] = [];
   const pids = new Set<number>();
   const served = new Set<number>();

@@ -19,9 +19,10 @@ export async function waitForReady(
   timeoutMs: number,
   signal: AbortSignal,
   isCrashLooping: () => boolean = () => false,
+  socketPath?: string,
 ): Promise<Readiness> {
   const start = performance.now();
-  const agent = new Agent({ connections: 1 });
+  const agent = new Agent({ connections: 1, ...(socketPath ? { connect: { socketPath } } : {}) });
   let exit: ServerExit | undefined;
   void exited.then(
     (e) => {

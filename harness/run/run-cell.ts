@@ -6,6 +6,7 @@ import { LogCollector } from "../evidence/log-collector.js";
 import type { Cell } from "../plan/cells.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type Readiness, waitForReady } from "../probe/readiness.js";
+import { CONTAINER_PLACE } from "../runtimes/container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
 import { HARNESS_VERSION } from "../version.js";
@@ -28,9 +29,6 @@ class PhaseClock {
 
 /** The module Gunicorn loads for a fixture: import-time-loop -> import_time_loop:app. */
 export const appTarget = (app: string) => `${app.replaceAll("-", "_")}:app`;
-
-/** The container's places: how a cell's command reads in records and reports when no run says otherwise. */
-export const CONTAINER_PLACE: ServerPlace = { venv: "/opt/venv", appDir: "/app", bind: "0.0.0.0:8000" };
 
 export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = CONTAINER_PLACE): string[] {
   return [
@@ -135,13 +133,21 @@ export async function runCell(
     // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
     // many tracebacks as workers before any answer means they will not come up.
     const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
-    readiness = await waitForReady(server.baseUrl + s.probes.path, server.exited, s.timeouts.bootSeconds * 1000, signal, crashLooping);
+    readiness = await waitForReady(
+      server.baseUrl + s.probes.path,
+      server.exited,
+      s.timeouts.bootSeconds * 1000,
+      signal,
+      crashLooping,
+      server.socketPath,
+    );
     phases.end("boot");
     if (readiness.state === "ready") {
       logs.phase = "probe";
       probes = await probeServer(
         {
           baseUrl: server.baseUrl,
+          ...(server.socketPath ? { socketPath: server.socketPath } : {}),
           ...s.probes,
           workers: cell.workers,
           requestTimeoutMs: s.timeouts.requestSeconds * 1000,

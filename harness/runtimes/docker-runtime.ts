@@ -1,16 +1,17 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import { VENV } from "../images/env-image.js";
+import { CONTAINER_PLACE, SOCKET_DIR } from "./container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
 const LIMITS = { memoryMiB: 1024, pids: 512 };
 /** nobody:nogroup: the app under test never runs as root. */
 const USER = "65534:65534";
-/** Inside the container every cell looks the same; the engine maps the port to a free one on loopback. */
-const PLACE = { venv: VENV, appDir: "/app", bind: "0.0.0.0:8000" } as const;
-const PORT_KEY = "8000/tcp";
+const PLACE = CONTAINER_PLACE;
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
@@ -22,8 +23,10 @@ export class DockerRuntime implements Runtime {
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     signal.throwIfAborted();
-    const portKey = PORT_KEY;
     const command = spec.command(PLACE);
+    // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
+    const socketDir = await mkdtemp(join(tmpdir(), "rm-sock-"));
+    await chmod(socketDir, 0o777);
     const container = await this.docker.createContainer({
       Image: spec.image,
       Cmd: command,
@@ -31,11 +34,10 @@ export class DockerRuntime implements Runtime {
       WorkingDir: PLACE.appDir,
       // A minimal environment: nothing of the host's leaks into the experiment.
       Env: ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"],
-      ExposedPorts: { [portKey]: {} },
       Labels: { ...this.labels, ...spec.labels },
       HostConfig: {
-        // Published on loopback only, on a port the engine picks.
-        PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        NetworkMode: "none",
+        Binds: [`${socketDir}:${SOCKET_DIR}`],
         Init: true,
         Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
         PidsLimit: LIMITS.pids,
@@ -44,17 +46,13 @@ export class DockerRuntime implements Runtime {
         LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
       },
     });
-    const started = new DockerServer(container, command);
+    const started = new DockerServer(container, command, socketDir);
     try {
       await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${PLACE.appDir}/${f.path}` }))), { path: "/" });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
       started.follow(stream, this.docker, spec);
       await container.start();
       started.watchExit();
-      const info = await container.inspect();
-      const hostPort = info.NetworkSettings.Ports[portKey]?.[0]?.HostPort;
-      if (!hostPort) throw new Error(`container ${container.id.slice(0, 12)} published no port for ${portKey}`);
-      started.baseUrl = `http://127.0.0.1:${hostPort}`;
       signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
       return started;
     } catch (err) {
@@ -91,14 +89,18 @@ export class DockerRuntime implements Runtime {
 }
 
 class DockerServer implements StartedServer {
-  baseUrl = "";
+  readonly baseUrl = "http://localhost";
+  readonly socketPath: string;
   exited: Promise<ServerExit> = new Promise(() => {});
   private streamEnded: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly container: Docker.Container,
     readonly command: string[],
-  ) {}
+    private readonly socketDir: string,
+  ) {
+    this.socketPath = join(socketDir, "gunicorn.sock");
+  }
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
     const out = new PassThrough();
@@ -138,6 +140,7 @@ class DockerServer implements StartedServer {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.container.remove({ force: true }).catch(() => undefined);
+    await rm(this.socketDir, { recursive: true, force: true });
   }
 }
 

@@ -13,7 +13,7 @@ export interface ServerPlace {
   venv: string;
   /** The folder holding the placed files (the fixture apps). */
   appDir: string;
-  /** host:port to listen on: 0.0.0.0:8000 inside a container, 127.0.0.1:<free port> locally. */
+  /** Gunicorn's --bind: a unix socket in a folder shared with the host (docker), 127.0.0.1:<free port> locally. */
   bind: string;
 }
 
@@ -39,8 +39,10 @@ export interface ServerExit {
 
 /** A running server; disposing it stops and removes it, whatever happened before. */
 export interface StartedServer extends AsyncDisposable {
-  /** http://127.0.0.1:<published port> */
+  /** http://127.0.0.1:<port>, or http://localhost when the server listens on socketPath. */
   readonly baseUrl: string;
+  /** A unix socket on this host that the server listens on (docker: the container has no network at all). */
+  readonly socketPath?: string;
   /** The command as it ran, for the record and for rerunning the cell by hand. */
   readonly command: string[];
   /** Settles when the server process ends, on its own or by stop(). */
