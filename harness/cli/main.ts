@@ -9,10 +9,12 @@ import { terminalReporter } from "../report/terminal.js";
 import { defaultConcurrency } from "../run/concurrency.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker-engine.js";
+import { diskFull } from "../runtimes/engine-errors.js";
 import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
 import { mergeDirs } from "../store/merge.js";
 import { resultsJsonSchema } from "../store/results-schema.js";
+import { DOCTOR_USAGE, doctorCommand } from "./doctor-command.js";
 import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
 const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
@@ -22,7 +24,8 @@ const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [-
        repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
        repro-matrix schema   (print results.json's JSON Schema)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)
-${PAGE_USAGE}`;
+${PAGE_USAGE}
+${DOCTOR_USAGE}`;
 
 function parseOptions(args: string[]) {
   return parseArgs({
@@ -58,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === "merge") return merge(rest);
   if (command === "bisect") return bisectCommand(rest);
   if (command === "page") return pageCommand(rest);
+  if (command === "doctor") return doctorCommand(rest);
   if (command === "schema") {
     process.stdout.write(`${JSON.stringify(resultsJsonSchema(), null, 2)}\n`);
     return 0;
@@ -234,9 +238,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (err) {
-    if (err instanceof HarnessError) {
-      process.stderr.write(`repro-matrix: ${err.message}\n`);
-      process.exitCode = err.exitCode;
+    // A full disk is the machine's state, not a bug: one line with the fix, like any harness error.
+    const known = err instanceof HarnessError ? err : diskFull(err);
+    if (known) {
+      process.stderr.write(`repro-matrix: ${known.message}\n`);
+      process.exitCode = known.exitCode;
       return;
     }
     throw err;

@@ -10,9 +10,14 @@ export const UV_VERSION = "0.13.9";
  * uv resolves locks for a Python and platform other than the host's. The harness installs its
  * own pinned copy into the cache (a venv from the host's python3) rather than asking users to.
  */
-export async function ensureUv(cacheDir: string, signal?: AbortSignal): Promise<string> {
+/** Where ensureUv installs uv: its venv, and the binary. */
+export const uvPlaces = (cacheDir: string) => {
   const venv = join(cacheDir, "tools", `uv-${UV_VERSION}`);
-  const uv = join(venv, "bin", "uv");
+  return { venv, uv: join(venv, "bin", "uv") };
+};
+
+export async function ensureUv(cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const { venv, uv } = uvPlaces(cacheDir);
   if (existsSync(uv)) return uv;
   const steps: [string, string[]][] = [
     ["python3", ["-m", "venv", venv]],

@@ -18,7 +18,8 @@ const MIRROR = process.env.REPRO_MATRIX_DEBIAN_MIRROR ?? "http://deb.debian.org/
  */
 export class DebianBaseImage implements BaseImageProvider {
   readonly recipe: string;
-  private readonly tag: string;
+  /** The image tag: the suite and a hash of the recipe, so a changed recipe is a new image. */
+  readonly tag: string;
 
   constructor(
     private readonly suite: string,

@@ -44,7 +44,8 @@ async function removeLabelled(docker: Docker, label: string, shouldRemove: (labe
   return doomed.length;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a harness process still runs: its containers are then not leftovers. */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
