@@ -1,34 +1,68 @@
-import { valid as isPep440, validRange } from "@renovatebot/pep440";
+import { compare, explain, valid as isPep440, validRange } from "@renovatebot/pep440";
 import { z } from "zod";
 import { normalizeName } from "../package-name.js";
+import { catastrophicBacktracking } from "./backtracking.js";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
 
-const regex = z.string().superRefine((source, ctx) => {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: `not a valid regular expression (${(err as Error).message})` });
-  }
-});
+/**
+ * A failure signature: matched against every output line of every cell, so it must compile, must
+ * not match an empty line (every cell would count as reproduced), and must not backtrack
+ * exponentially (one long log line of old software would hang the run).
+ */
+const regex = z
+  .string({ error: 'a regular expression as a quoted string, such as "RuntimeError: Event loop is closed"' })
+  .max(1000, "longer than 1000 characters; a signature is one distinctive line of a log")
+  .superRefine((source, ctx) => {
+    let re: RegExp;
+    try {
+      re = new RegExp(source);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `not a valid regular expression (${(err as Error).message})` });
+      return;
+    }
+    if (re.test(""))
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(source)} matches an empty line, so every cell would count as reproduced; give the text the failure prints`,
+      });
+    const why = catastrophicBacktracking(source);
+    if (why)
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(source)} can backtrack catastrophically on a long log line (${why}); write it so each character can match one way only, e.g. a+$ rather than (a+)+$`,
+      });
+  });
 
 /**
  * A single value or a list, so `gunicorn: 23.0.0` and `gunicorn: [22.0.0, 23.0.0]` both read.
  * Wrapping first (rather than a union) keeps each item's own error message and index.
  */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(item).min(1));
+  z.preprocess(
+    (v) => (Array.isArray(v) || v === undefined ? v : [v]),
+    z.array(item).min(1, "an empty list: an axis needs at least one value (leave the field out for its default)"),
+  );
 
 /** PEP 503 project names as written; compared normalized (lowercase, runs of -_. as one dash). */
 const packageName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, "a package name such as uvicorn");
 
-/** A requirement: a name, optionally with version bounds (`uvicorn-worker`, `uvicorn-worker==0.3.0`). */
+/**
+ * A requirement: a name, extras, and comma-separated bounds, each checked on its own. (One regex
+ * for the whole list backtracked exponentially: `==` and `===` split `===1` two ways per clause.)
+ */
+const REQUIREMENT_HEAD = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([\s\S]*)$/;
+const BOUND = /^\s*(?:===|==|!=|~=|<=|>=|<|>)\s*[^\s;,=<>!~][^\s;,]*\s*$/;
+const isRequirement = (s: string, boundRequired: boolean) => {
+  const bounds = REQUIREMENT_HEAD.exec(s)?.[3];
+  if (bounds === undefined) return false;
+  if (bounds === "") return !boundRequired;
+  return bounds.split(",").every((b) => BOUND.test(b));
+};
 const requirement = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?(\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*)?$/,
-    "a requirement such as uvicorn-worker or uvicorn-worker==0.3.0",
-  );
+  .max(500)
+  .refine((s) => isRequirement(s, false), "a requirement such as uvicorn-worker or uvicorn-worker==0.3.0");
 
 /**
  * A package axis: exact versions (`0.11.4` or a list), every release (`all`), or a PEP 440
@@ -44,14 +78,67 @@ const isVersionRange = (spec: string) =>
     const version = m[1] === "==" || m[1] === "!=" ? (m[2] as string).replace(/\.\*$/, "") : (m[2] as string);
     return isPep440(version) !== null;
   }) && validRange(spec) !== null;
+
+type Bound = { version: string; inclusive: boolean; clause: string };
+/** The version a prefix such as 1.4 (from ==1.4.* or ~=1.4.5) ends below: 1.5.dev0. */
+const nextPrefix = (release: number[]) => `${[...release.slice(0, -1), (release.at(-1) ?? 0) + 1].join(".")}.dev0`;
+
+/**
+ * Why a valid range admits no version at all (">=0.12,<0.11": the bounds swapped), if it does
+ * not: its bounds are intersected in PEP 440 order. Expanded against the index it would only
+ * say "no release matches" after a network round trip; the file is what is wrong.
+ */
+function emptyRange(spec: string): string | undefined {
+  let lower: Bound | undefined;
+  let upper: Bound | undefined;
+  const excluded: string[] = [];
+  const raise = (b: Bound) => {
+    const c = lower ? compare(b.version, lower.version) : 1;
+    if (c > 0 || (c === 0 && !b.inclusive)) lower = b;
+  };
+  const cap = (b: Bound) => {
+    const c = upper ? compare(b.version, upper.version) : -1;
+    if (c < 0 || (c === 0 && !b.inclusive)) upper = b;
+  };
+  for (const raw of spec.split(",")) {
+    const [, op, v = ""] = raw.match(CLAUSE) ?? [];
+    const clause = `${op}${v}`;
+    const parts = explain(v.replace(/\.\*$/, ""));
+    if (parts?.epoch !== 0) continue; // unparsed, or an epoch: rare enough to leave to the index
+    if (op === ">=" || op === ">") raise({ version: v, inclusive: op === ">=", clause });
+    else if (op === "<=" || op === "<") cap({ version: v, inclusive: op === "<=", clause });
+    else if (op === "==" && v.endsWith(".*")) {
+      raise({ version: `${parts.release.join(".")}.dev0`, inclusive: true, clause });
+      cap({ version: nextPrefix(parts.release), inclusive: false, clause });
+    } else if (op === "==") {
+      raise({ version: v, inclusive: true, clause });
+      cap({ version: v, inclusive: true, clause });
+    } else if (op === "~=") {
+      raise({ version: v, inclusive: true, clause });
+      cap({ version: nextPrefix(parts.release.slice(0, -1)), inclusive: false, clause });
+    } else if (op === "!=" && !v.endsWith(".*")) excluded.push(v);
+  }
+  if (!lower || !upper) return undefined;
+  const c = compare(lower.version, upper.version);
+  const both = `nothing is ${lower.clause} and ${upper.clause} at once`;
+  if (c > 0) return /^>/.test(lower.clause) && /^</.test(upper.clause) ? `${both}; are the bounds swapped?` : both;
+  if (c < 0) return undefined;
+  if (!(lower.inclusive && upper.inclusive)) return both;
+  const only = lower.version;
+  return excluded.some((x) => compare(x, only) === 0) ? `it allows only ${only}, which it also excludes` : undefined;
+}
 const versionAxis = z
-  .union([z.string(), z.array(z.string()).min(1)], {
+  .union([z.string(), z.array(z.string()).min(1, 'an empty list: give at least one version, "all", or a range such as ">=0.2,<0.12"')], {
     error: 'versions as strings: "0.11.4", a list of them, "all", or a range such as ">=0.2,<0.12" (quote numbers like 0.11)',
   })
   .transform((v, ctx) => {
     if (v === "all") return { select: "all" as const };
     if (typeof v === "string" && RANGE_START.test(v)) {
       if (!isVersionRange(v)) ctx.addIssue({ code: "custom", message: `"${v}" is not a PEP 440 version range` });
+      else {
+        const why = emptyRange(v);
+        if (why) ctx.addIssue({ code: "custom", message: `"${v}" matches no version: ${why}` });
+      }
       return { select: v.trim() };
     }
     const versions = Array.isArray(v) ? v : [v];
@@ -63,8 +150,11 @@ const versionAxis = z
   });
 export type VersionAxis = z.output<typeof versionAxis>;
 
-/** A worker class: a dotted path, or one that its own package brings into the env. */
-const dottedPath = z.string().regex(/^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$/, "a dotted path such as uvicorn.workers.UvicornWorker");
+/** A worker class: a dotted Python path (identifiers joined by dots), or one its own package brings. */
+const dottedPath = z
+  .string({ error: "a dotted path such as uvicorn.workers.UvicornWorker" })
+  .max(200, "longer than 200 characters: a dotted path such as uvicorn.workers.UvicornWorker")
+  .regex(/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/, "a dotted path such as uvicorn.workers.UvicornWorker");
 const workerClass = z.preprocess(
   (v) => (typeof v === "string" ? { class: v } : v),
   z
@@ -77,14 +167,37 @@ const workerClass = z.preprocess(
 export type WorkerClass = z.output<typeof workerClass>;
 
 /** YAML reads `3.10` as the number 3.1, so Python versions must be quoted; say so rather than guess. */
-const pythonVersion = z.string().regex(/^3\.\d+$/, 'Python version as a quoted string such as "3.9"');
+const pythonVersion = z
+  .string()
+  .regex(/^3\.\d{1,2}$/, 'a Python 3 version as a quoted string such as "3.9"')
+  .refine((v) => Number(v.slice(2)) >= 5, {
+    error: (issue) =>
+      `Python ${issue.input} predates async/await and every uvicorn; if you wrote ${issue.input}0 unquoted, YAML read it as ${issue.input}: quote it ("${issue.input}0")`,
+  });
+
+/**
+ * An image reference as Docker parses it (`[registry[:port]/]name[:tag][@digest]`), written so
+ * that no part can be read two ways (no backtracking on a long value).
+ */
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const HOST = "[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+)*(?:\\.[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+)*)*(?::[0-9]+)?";
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+);
+const baseImage = z
+  .string()
+  .max(255, "longer than 255 characters: debian:<suite> or an image reference such as python:3.9-slim")
+  .refine((b) => /^debian:[a-z]+$/.test(b) || IMAGE_REFERENCE.test(b), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim`,
+  });
 
 export const PythonSettings = z.strictObject({
   /**
    * Where the base image comes from: `debian:<suite>` builds it offline with debootstrap
    * (no registry needed); anything else is a registry image name such as `python:3.9-slim`.
    */
-  base: z.string().min(1),
+  base: baseImage,
   /** For the local runtime: the interpreter to use instead of python<version> from PATH. */
   hostPython: z.string().min(1).optional(),
 });
@@ -120,29 +233,64 @@ export const Releases = z.strictObject({
   yanked: z.boolean().default(false),
 });
 
+/** A whole number in [min, max], saying so in one message whatever is wrong with it. */
+const wholeNumber = (min: number, max: number, what: string) => {
+  const message = `${what}: a whole number from ${min} to ${max}`;
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+};
+
+/**
+ * Seconds in (0, max]. Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once past
+ * it, so a typo such as 1e9 would end a cell immediately; the caps are far above any real need.
+ */
+const seconds = (max: number, what: string) =>
+  z
+    .number({ error: `${what}: a number of seconds above 0, at most ${max}` })
+    .positive(`${what}: a number of seconds above 0, at most ${max}`)
+    .max(max, `${what}: a number of seconds above 0, at most ${max}`);
+
 export const Probes = z.strictObject({
-  path: z.string().startsWith("/").default("/"),
-  /** Requests sent after the server is ready. */
-  count: z.number().int().positive().default(64),
-  concurrency: z.number().int().positive().default(8),
+  path: z
+    .string()
+    .max(2000)
+    .regex(/^\/[^\s]*$/, 'a URL path starting with "/" and without spaces, such as /health')
+    .default("/"),
+  /** Requests sent after the server is ready (each is a round trip: thousands is already a lot). */
+  count: wholeNumber(1, 10_000, "requests sent per server").default(64),
+  /** Requests in flight at once; more than a few per worker measures the client, not the server. */
+  concurrency: wholeNumber(1, 256, "requests in flight at once").default(8),
   expectedStatus: z.number().int().min(100).max(599).default(200),
   /**
    * Seconds to keep probing (after `count`) for workers that have not answered yet. Readiness is
    * the first answer, while later workers may still be booting; they get this long to show up.
    */
-  coverageSeconds: z.number().nonnegative().default(10),
+  coverageSeconds: z
+    .number({ error: "seconds to wait for workers not yet seen: from 0 to 3600" })
+    .min(0, "seconds to wait for workers not yet seen: from 0 to 3600")
+    .max(3600, "seconds to wait for workers not yet seen: from 0 to 3600")
+    .default(10),
 });
 
-export const Timeouts = z.strictObject({
-  /** Seconds from container start until the first HTTP answer. */
-  bootSeconds: z.number().positive().default(60),
-  /** Seconds for one probe request. */
-  requestSeconds: z.number().positive().default(10),
-  /** Seconds for the whole cell, boot to stop. */
-  cellSeconds: z.number().positive().default(180),
-  /** Seconds Gunicorn gets to shut down gracefully before it is killed. */
-  stopSeconds: z.number().positive().default(10),
-});
+export const Timeouts = z
+  .strictObject({
+    /** Seconds from container start until the first HTTP answer. */
+    bootSeconds: seconds(3600, "seconds until the first answer").default(60),
+    /** Seconds for one probe request. */
+    requestSeconds: seconds(600, "seconds for one request").default(10),
+    /** Seconds for the whole cell, boot to stop (it includes the boot). */
+    cellSeconds: seconds(6 * 3600, "seconds for the whole cell").default(180),
+    /** Seconds Gunicorn gets to shut down gracefully before it is killed. */
+    stopSeconds: seconds(600, "seconds to shut down").default(10),
+  })
+  .superRefine((t, ctx) => {
+    // The cell's deadline covers its boot: a longer boot limit could never be reached.
+    if (t.bootSeconds >= t.cellSeconds)
+      ctx.addIssue({
+        code: "custom",
+        path: ["bootSeconds"],
+        message: `${t.bootSeconds} is not below cellSeconds (${t.cellSeconds}), which includes the boot; raise cellSeconds or lower bootSeconds`,
+      });
+  });
 
 /** What one cell's server may use (docker runtime; the local runtime runs unconfined). */
 export const Limits = z.strictObject({
@@ -153,7 +301,11 @@ export const Limits = z.strictObject({
 export const Scenario = z
   .strictObject({
     /** Names the report folder: reports/<scenario>/. */
-    scenario: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
+    scenario: z
+      .string({ error: "a name for reports/<scenario>/: lowercase letters, digits and dashes" })
+      .max(64, "longer than 64 characters: a short folder name for reports/<scenario>/")
+      // It becomes a folder under reports/: no slash, no dot, so never `..` or a path elsewhere.
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes only (it names the folder reports/<scenario>/)"),
     description: z.string().optional(),
     /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
     packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
@@ -171,7 +323,9 @@ export const Scenario = z
     releases: Releases.default(Releases.parse({})),
     resolution: Resolution.default(Resolution.parse({})),
     index: Index.default(Index.parse({})),
-    python: z.record(pythonVersion, PythonSettings).refine((r) => Object.keys(r).length > 0, "at least one Python version"),
+    python: z
+      .record(pythonVersion, PythonSettings)
+      .refine((r) => Object.keys(r).length > 0, 'no Python version: add one such as "3.9": { base: "debian:bullseye" }'),
     /**
      * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
      * dependency differs from the newest one, and it is recorded in each lock.
@@ -180,22 +334,32 @@ export const Scenario = z
       .array(
         z
           .string()
-          .regex(
-            /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[^\s;,]+)*$/,
-            "a requirement with a version bound, such as uvloop<0.22",
-          ),
+          .max(500)
+          .refine((s) => isRequirement(s, true), "a requirement with a version bound, such as uvloop<0.22"),
       )
       .default([]),
     /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
     onlyBinary: z.array(z.string()).default([]),
     workerClasses: oneOrMany(workerClass),
-    preload: oneOrMany(z.boolean()).default([false, true]),
-    workers: oneOrMany(z.number().int().min(1).max(64)).default([8]),
+    /** Whether Gunicorn runs with --preload (YAML 1.2: `yes`/`no` are strings, not booleans). */
+    preload: oneOrMany(z.boolean({ error: "true or false" })).default([false, true]),
+    /** Gunicorn workers per server; each is a process in a 1 GiB server by default. */
+    workers: oneOrMany(wholeNumber(1, 64, "Gunicorn workers per server")).default([8]),
     /** Fixture apps by name: a module in images/apps (dashes become underscores). */
-    apps: oneOrMany(z.string().regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop")),
+    apps: oneOrMany(
+      z
+        .string()
+        .max(64)
+        .regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop"),
+    ),
     probes: Probes.default(Probes.parse({})),
     signatures: oneOrMany(regex),
     timeouts: Timeouts.default(Timeouts.parse({})),
+    /**
+     * Runs of each cell, each in a fresh server. Trials that disagree make the cell "flaky", with
+     * its reproduction rate; a flaky cell is never Fixed.
+     */
+    trials: z.number().int().min(1).max(20).default(1),
     limits: Limits.default(Limits.parse({})),
     /** The published claim the run checks, e.g. a fix page's "first fixed release". */
     claim: z

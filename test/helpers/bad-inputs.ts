@@ -1,0 +1,274 @@
+import { MINIMAL } from "./scenarios.js";
+
+/**
+ * Malformed matrix.yaml files, each refused at load with one line naming the field: shared by
+ * the unit test (loadScenario) and the CLI test (exit 2, one line on stderr, no report written).
+ */
+export interface BadInput {
+  /** What is wrong with the file: the test's name. */
+  name: string;
+  /** The file's contents; bytes for what is not UTF-8 text. */
+  content: string | Uint8Array;
+  /**
+   * The message after the file's path: `:<line>: <field>: <what is wrong and how to fix>`, or a
+   * pattern for that remainder when part of it (an engine's wording) is not ours.
+   */
+  expected: string | RegExp;
+}
+
+/** MINIMAL with one line replaced; fails loudly if the line is not there, so a case cannot rot. */
+const replace = (from: string, to: string) => {
+  if (!MINIMAL.includes(from)) throw new Error(`MINIMAL has no ${JSON.stringify(from)}`);
+  return MINIMAL.replace(from, to);
+};
+/** MINIMAL with a line added at the end (line 10). */
+const plus = (line: string) => `${MINIMAL}${line}\n`;
+
+const UVICORN = "uvicorn: [0.11.3, 0.11.4]";
+const WORKER = "workerClasses: [uvicorn.workers.UvicornWorker]";
+const SIGNATURES = 'signatures: ["RuntimeError: Event loop is closed"]';
+const PYTHON = '"3.9": { base: "debian:bullseye" }';
+
+/** Billion laughs: nine aliases of nine aliases, 9^8 strings once expanded, under 1 KB as written. */
+const BOMB = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+  .concat(
+    Array.from({ length: 8 }, (_, i) => {
+      const [prev, cur] = ["abcdefghi"[i], "abcdefghi"[i + 1]];
+      return `${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(", ")}]`;
+    }),
+  )
+  .join("\n");
+
+export const BAD_INPUTS: BadInput[] = [
+  // Unknown keys
+  {
+    name: "unknown top-level key",
+    content: plus("workerz: 4"),
+    expected: ":10: workerz: unknown field (allowed fields are listed in the README)",
+  },
+  {
+    name: "misspelt key",
+    content: replace("signatures:", "signature:"),
+    expected: ":9: signature: unknown field; did you mean signatures?",
+  },
+  {
+    name: "unknown nested key",
+    content: plus("probes: { cuont: 5 }"),
+    expected: ":10: probes.cuont: unknown field (allowed fields are listed in the README)",
+  },
+  // Wrong types
+  {
+    name: "workers is a word",
+    content: plus("workers: eight"),
+    expected: ':10: workers.0: Gunicorn workers per server: a whole number from 1 to 64 (found "eight")',
+  },
+  { name: "preload is yes (a string in YAML 1.2)", content: plus("preload: yes"), expected: ':10: preload.0: true or false (found "yes")' },
+  {
+    name: "probes.count is negative",
+    content: plus("probes: { count: -1 }"),
+    expected: ":10: probes.count: requests sent per server: a whole number from 1 to 10000 (found -1)",
+  },
+  {
+    name: "version is a YAML number",
+    content: replace(UVICORN, "uvicorn: 0.11"),
+    expected:
+      ':3: packages.uvicorn: versions as strings: "0.11.4", a list of them, "all", or a range such as ">=0.2,<0.12" (quote numbers like 0.11)',
+  },
+  // Empty axes
+  {
+    name: "apps: []",
+    content: replace("apps: [plain]", "apps: []"),
+    expected: ":8: apps: an empty list: an axis needs at least one value (leave the field out for its default)",
+  },
+  {
+    name: "workerClasses: []",
+    content: replace(WORKER, "workerClasses: []"),
+    expected: ":7: workerClasses: an empty list: an axis needs at least one value (leave the field out for its default)",
+  },
+  {
+    name: "packages.uvicorn: []",
+    content: replace(UVICORN, "uvicorn: []"),
+    expected: ':3: packages.uvicorn: an empty list: give at least one version, "all", or a range such as ">=0.2,<0.12"',
+  },
+  {
+    name: "preload: []",
+    content: plus("preload: []"),
+    expected: ":10: preload: an empty list: an axis needs at least one value (leave the field out for its default)",
+  },
+  {
+    name: "python: {}",
+    content: replace(`python:\n  ${PYTHON}`, "python: {}"),
+    expected: ':5: python: no Python version: add one such as "3.9": { base: "debian:bullseye" }',
+  },
+  // Versions
+  {
+    name: "inverted PEP 440 range",
+    content: replace(UVICORN, 'uvicorn: ">=0.12,<0.11"'),
+    expected: ':3: packages.uvicorn: ">=0.12,<0.11" matches no version: nothing is >=0.12 and <0.11 at once; are the bounds swapped?',
+  },
+  {
+    name: "range excluding its only version",
+    content: replace(UVICORN, 'uvicorn: "==0.11.4,!=0.11.4"'),
+    expected: ':3: packages.uvicorn: "==0.11.4,!=0.11.4" matches no version: it allows only 0.11.4, which it also excludes',
+  },
+  {
+    name: "version that is not PEP 440",
+    content: replace(UVICORN, "uvicorn: [0.11.3, zero.eleven]"),
+    expected: ':3: packages.uvicorn.1: "zero.eleven" is not a PEP 440 version',
+  },
+  // Signatures
+  {
+    name: "invalid regex",
+    content: replace(SIGNATURES, 'signatures: ["(unclosed"]'),
+    expected: /^:9: signatures\.0: not a valid regular expression \(Invalid regular expression: .*\)$/,
+  },
+  {
+    name: "catastrophically backtracking regex (nested quantifier)",
+    content: replace(SIGNATURES, 'signatures: ["(a+)+$"]'),
+    expected:
+      ':9: signatures.0: "(a+)+$" can backtrack catastrophically on a long log line (a+ inside (a+)+ can take the same characters as what follows it); write it so each character can match one way only, e.g. a+$ rather than (a+)+$',
+  },
+  {
+    name: "catastrophically backtracking regex (overlapping alternatives)",
+    content: replace(SIGNATURES, 'signatures: ["Error: (\\\\w|\\\\d)+$"]'),
+    expected:
+      ':9: signatures.0: "Error: (\\\\w|\\\\d)+$" can backtrack catastrophically on a long log line (\\w and \\d inside (\\w|\\d)+ can match the same text); write it so each character can match one way only, e.g. a+$ rather than (a+)+$',
+  },
+  {
+    name: "regex that matches every line",
+    content: replace(SIGNATURES, 'signatures: ["(Error)?"]'),
+    expected:
+      ':9: signatures.0: "(Error)?" matches an empty line, so every cell would count as reproduced; give the text the failure prints',
+  },
+  // Worker classes and counts
+  {
+    name: "worker class that is not a dotted Python path",
+    content: replace(WORKER, "workerClasses: [uvicorn/workers:UvicornWorker]"),
+    expected: ":7: workerClasses.0.class: a dotted path such as uvicorn.workers.UvicornWorker",
+  },
+  {
+    name: "worker class package crafted to backtrack",
+    content: replace(WORKER, `workerClasses: [{ class: a.B, package: "a==1${",===1".repeat(60)};" }]`),
+    expected: ":7: workerClasses.0.package: a requirement such as uvicorn-worker or uvicorn-worker==0.3.0",
+  },
+  {
+    name: "negative worker count",
+    content: plus("workers: [8, -2]"),
+    expected: ":10: workers.1: Gunicorn workers per server: a whole number from 1 to 64 (found -2)",
+  },
+  {
+    name: "absurd worker count",
+    content: plus("workers: 100000"),
+    expected: ":10: workers.0: Gunicorn workers per server: a whole number from 1 to 64 (found 100000)",
+  },
+  // Timeouts and probes
+  {
+    name: "zero timeout",
+    content: plus("timeouts: { bootSeconds: 0 }"),
+    expected: ":10: timeouts.bootSeconds: seconds until the first answer: a number of seconds above 0, at most 3600 (found 0)",
+  },
+  {
+    name: "absurd timeout",
+    content: plus("timeouts: { bootSeconds: 1e9 }"),
+    expected: ":10: timeouts.bootSeconds: seconds until the first answer: a number of seconds above 0, at most 3600 (found 1000000000)",
+  },
+  {
+    name: "boot timeout not below the cell timeout",
+    content: plus("timeouts: { cellSeconds: 30 }"),
+    expected:
+      ":10: timeouts.bootSeconds: 60 is not below cellSeconds (30), which includes the boot; raise cellSeconds or lower bootSeconds",
+  },
+  {
+    name: "absurd probe count",
+    content: plus("probes: { count: 10000000 }"),
+    expected: ":10: probes.count: requests sent per server: a whole number from 1 to 10000 (found 10000000)",
+  },
+  // Names that become paths
+  {
+    name: "scenario name with a slash",
+    content: replace("scenario: demo", "scenario: ../../etc"),
+    expected: ":1: scenario: lowercase letters, digits and dashes only (it names the folder reports/<scenario>/)",
+  },
+  {
+    name: "scenario name ..",
+    content: replace("scenario: demo", 'scenario: ".."'),
+    expected: ":1: scenario: lowercase letters, digits and dashes only (it names the folder reports/<scenario>/)",
+  },
+  // Python and base images
+  {
+    name: "python key that is not 3.X",
+    content: replace(PYTHON, '"2.7": { base: "debian:bullseye" }'),
+    expected: ':6: python.2.7: a Python 3 version as a quoted string such as "3.9"',
+  },
+  {
+    name: "python 3.10 unquoted (read as 3.1)",
+    content: replace(PYTHON, '3.10: { base: "debian:bookworm" }'),
+    expected:
+      ':6: python.3.1: Python 3.1 predates async/await and every uvicorn; if you wrote 3.10 unquoted, YAML read it as 3.1: quote it ("3.10")',
+  },
+  {
+    name: "base that is neither debian:<suite> nor an image",
+    content: replace("debian:bullseye", "not an image!"),
+    expected:
+      ':6: python.3.9.base: "not an image!" is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim',
+  },
+  // Documents that are not a scenario
+  {
+    name: "a list, not a mapping",
+    content: "- scenario: demo\n- apps: [plain]\n",
+    expected:
+      ":1: (top level): a list, not a mapping; a scenario is a mapping of fields such as scenario:, packages:, python: (see the README)",
+  },
+  {
+    name: "a scalar, not a mapping",
+    content: "just some text\n",
+    expected:
+      ':1: (top level): a single value ("just some text"), not a mapping; a scenario is a mapping of fields such as scenario:, packages:, python: (see the README)',
+  },
+  {
+    name: "empty file",
+    content: "",
+    expected: ": (top level): the file is empty; a scenario is a mapping of fields such as scenario:, packages:, python: (see the README)",
+  },
+  { name: "duplicate key", content: plus("apps: [lifespan]"), expected: ":10: apps: appears twice in the same mapping; keep one" },
+  {
+    name: "tab indentation",
+    content: replace(`  ${PYTHON}`, `\t${PYTHON}`),
+    expected: ":6: YAML syntax error: a tab indents this line; indent with spaces",
+  },
+  {
+    name: "two YAML documents",
+    content: `${MINIMAL}---\nscenario: other\n`,
+    expected: ":10: YAML syntax error: more than one YAML document (a --- line); one scenario per file",
+  },
+  {
+    name: "YAML bomb (billion laughs)",
+    content: `${MINIMAL}${BOMB}\n`,
+    expected:
+      ':14: e: aliases (*name) expand it to 66420 values, over 10000 (a "billion laughs" YAML bomb?); refused unexpanded, write the values out',
+  },
+  {
+    name: "flow collections nested 100000 deep",
+    content: plus(`description: ${"[".repeat(100_000)}${"]".repeat(100_000)}`),
+    expected: ":10: (top level): [ or { nested more than 64 deep; a scenario needs a few levels",
+  },
+  // Files that are not YAML text
+  {
+    name: "not UTF-8",
+    content: Buffer.concat([Buffer.from(`${MINIMAL}description: caf`), Buffer.from([0xe9]), Buffer.from("\n")]),
+    expected: ":10: (file): not UTF-8 text (byte 0xe9); save it as UTF-8",
+  },
+  {
+    name: "binary file",
+    content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0xff, 0xfe]),
+    expected: ":1: (file): binary data (a NUL byte), not a YAML text file",
+  },
+  {
+    name: "huge file (over 1 MiB)",
+    content: `${MINIMAL}description: "${"x".repeat(1024 * 1024)}"\n`,
+    expected: ": (file): larger than 1 MiB (a scenario is a few KB); refused before parsing",
+  },
+];
+
+/** How many malformed inputs are refused (the README cites it). */
+export const BAD_INPUT_COUNT = BAD_INPUTS.length;
