@@ -39,7 +39,7 @@ export function classify(f: RunFacts): Classification {
   if (f.readiness.state === "crash-loop") {
     return {
       outcome: "boot-failure",
-      reason: `workers crash-looping (${countLabel(f.logs.tracebacks, "traceback")}, no HTTP answer)${firstException(f.logs)}`,
+      reason: `workers crash-looping (${countLabel(f.logs.tracebacks, "traceback")}, ${f.logs.workerBoots} worker starts for ${f.workersAsked} workers, no HTTP answer)${firstException(f.logs)}`,
     };
   }
   if (f.readiness.state === "timeout") {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PrerequisiteError } from "../errors.js";
+import { lowOnSpace } from "../machine-errors.js";
 
 /** Pinned so resolutions do not change when uv does. */
 export const UV_VERSION = "0.13.9";
@@ -26,6 +27,8 @@ export async function ensureUv(cacheDir: string, signal?: AbortSignal): Promise<
   for (const [file, args] of steps) {
     const r = await execa(file, args, { reject: false, cancelSignal: signal, all: true });
     if (r.failed) {
+      const full = await lowOnSpace(cacheDir, r.all);
+      if (full) throw full;
       throw new PrerequisiteError(`cannot install uv ${UV_VERSION} (needs python3 with venv and PyPI access): ${lastLine(r.all)}`);
     }
   }

@@ -22,6 +22,8 @@ export interface LogSummary {
   tracebacks: number;
   /** The phases in which tracebacks began (a shutdown-only traceback reads differently). */
   tracebackPhases: Phase[];
+  /** Workers Gunicorn started ("Booting worker with pid"), respawns included. */
+  workerBoots: number;
 }
 
 export interface LogCaps {
@@ -43,12 +45,16 @@ export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLe
  * profile times workers by these, since probes reach a worker only when the kernel hands it a
  * connection. "Application startup complete" comes after lifespan startup, where there is one.
  */
+/** Gunicorn starting a worker: more of these than workers asked for means some died and were replaced. */
+const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
+
 const WORKER_UP = /\[(\d+)\] \[INFO\] (?:Application startup complete|Started server process)/;
 
 export class LogCollector {
   phase: Phase = "boot";
   /** Per worker pid, when (performance.now()) its latest "up" line arrived. */
   private readonly workersUp = new Map<number, number>();
+  private workerBoots = 0;
   private readonly head: LogLine[] = [];
   private readonly tail: LogLine[] = [];
   private readonly matches: LogLine[] = [];
@@ -68,6 +74,11 @@ export class LogCollector {
   /** Tracebacks so far: readiness uses it to notice workers that crash in a loop. */
   get tracebackCount(): number {
     return this.tracebacks;
+  }
+
+  /** Workers started so far, respawns included: workers that die without a traceback show here. */
+  get workerBootCount(): number {
+    return this.workerBoots;
   }
 
   constructor(
@@ -103,6 +114,7 @@ export class LogCollector {
       ...(this.firstOtherTraceback ? { firstOtherTraceback: this.firstOtherTraceback } : {}),
       tracebacks: this.tracebacks,
       tracebackPhases: [...this.tracebackPhases],
+      workerBoots: this.workerBoots,
     };
   }
 
@@ -110,6 +122,7 @@ export class LogCollector {
     const text = raw.length > this.caps.maxLineLength ? `${raw.slice(0, this.caps.maxLineLength)}…` : raw;
     const line: LogLine = { n: ++this.counts[stream], stream, phase: this.phase, text };
     this.total++;
+    if (WORKER_BOOT.test(raw)) this.workerBoots++;
     const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
     if (up) this.workersUp.set(Number(up[1]), performance.now());
     const isMatch = this.signatures.some((re) => re.test(raw));

@@ -90,6 +90,24 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
   return { ...summarize(results, plan.expectedStatus), ...(allServedAt !== undefined ? { allServedAt } : {}) };
 }
 
+/** A fixture answers a few dozen bytes; an app that streams megabytes must not fill the harness's memory. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** The body's first `max` bytes as text; the rest is not read (the connection is closed). */
+async function cappedText(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= max) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
+}
+
 /** One request; any failure becomes data (an error code), never an exception. */
 export async function probeOnce(agent: Agent, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -101,7 +119,7 @@ export async function probeOnce(agent: Agent, url: string, timeoutMs: number, si
       bodyTimeout: timeoutMs,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    const body = await res.body.text();
+    const body = await cappedText(res.body, MAX_BODY_BYTES);
     return { status: res.statusCode, ...parseBody(body) };
   } catch (err) {
     // undici's codes are strings (UND_ERR_SOCKET); an AbortSignal.timeout() DOMException has a

@@ -34,12 +34,16 @@ export function matchesClaim(c: CellRecord, when: ClaimFilter): boolean {
 export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detail: string } {
   const n = cells.length;
   const count = (o: CellRecord["outcome"]) => cells.filter((c) => c.outcome === o).length;
-  const reproduced = count("reproduced");
-  const other = count("other-failure");
+  // A flaky cell is never Fixed: affected when any trial reproduced, otherwise affected differently.
+  const flakyReproduced = cells.filter((c) => c.outcome === "flaky" && (c.trials?.reproducedIn ?? 0) > 0).length;
+  const flakyOther = count("flaky") - flakyReproduced;
+  const reproduced = count("reproduced") + flakyReproduced;
+  const other = count("other-failure") + flakyOther;
+  const flaky = count("flaky") > 0 ? ` (${count("flaky")} flaky)` : "";
   const clean = count("clean");
   if (n === 0) return { status: "Not testable", detail: "no cells" };
-  if (reproduced > 0) return { status: "Affected", detail: `${reproduced}/${n} cells reproduced` };
-  if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, no signature` };
+  if (reproduced > 0) return { status: "Affected", detail: `${reproduced}/${n} cells reproduced${flaky}` };
+  if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, no signature${flaky}` };
   if (clean === n) return { status: "Fixed", detail: `${n}/${n} cells clean` };
   const untestable = cells.filter((c) => c.outcome !== "clean");
   const kinds = [...new Set(untestable.map((c) => c.outcome))].join(", ");

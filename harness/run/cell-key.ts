@@ -57,5 +57,7 @@ export function cellKey(cell: Cell, s: Scenario, env: { image: string }, runtime
     signatures: s.signatures,
     timeouts: s.timeouts,
     limits: s.limits,
+    // Only when asked for: a single trial is the experiment every earlier key describes.
+    ...(s.trials > 1 ? { trials: s.trials } : {}),
   });
 }

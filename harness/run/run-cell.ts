@@ -102,6 +102,7 @@ export async function runCell(
   runtime: Runtime,
   apps: PlacedFile[],
   runSignal: AbortSignal,
+  trial = 1,
 ): Promise<CellRecord> {
   const startedAt = new Date();
   const start = performance.now();
@@ -124,6 +125,8 @@ export async function runCell(
         logs,
         labels: {},
         memoryMiB: s.limits.memoryMiB,
+        // Fixtures may read it (flaky_signature does); real apps ignore it.
+        env: { REPRO_MATRIX_TRIAL: String(trial) },
       },
       signal,
     );
@@ -132,7 +135,9 @@ export async function runCell(
     const serverStartedAt = performance.now();
     // Gunicorn replaces a worker that dies of anything but a boot error, forever: twice as
     // many tracebacks as workers before any answer means they will not come up.
-    const crashLooping = () => logs.tracebackCount >= 2 * cell.workers;
+    // Workers that die silently (os._exit, a signal) show as respawns instead: three boots per
+    // asked-for worker before any answer is a loop too.
+    const crashLooping = () => logs.tracebackCount >= 2 * cell.workers || logs.workerBootCount >= 3 * cell.workers;
     readiness = await waitForReady(
       server.baseUrl + s.probes.path,
       server.exited,

@@ -5,6 +5,7 @@ import type { Scenario } from "../config/schema.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
 import { ensureUv } from "../envs/uv.js";
 import { ConfigError } from "../errors.js";
+import { engineGone } from "../machine-errors.js";
 import { type Cell, cellId, envKey, envOf, expandCells } from "../plan/cells.js";
 import { onlyIds, parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
@@ -22,6 +23,7 @@ import { cellKey } from "./cell-key.js";
 import type { RunListener } from "./events.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
+import { combineTrials } from "./trials.js";
 
 export interface RunOptions {
   scenario: Scenario;
@@ -139,7 +141,9 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
                 const earlier = resumed.records.get(key) ?? reusable.get(key);
                 if (earlier) return record(earlier, true);
                 o.onEvent({ type: "cell-started", cell });
-                return record({ ...(await runCell(cell, s, env, runtime, apps, o.signal)), cacheKey });
+                const trials: CellRecord[] = [];
+                for (let trial = 1; trial <= s.trials; trial++) trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial));
+                return record({ ...combineTrials(trials), cacheKey });
               }),
             ),
           );
@@ -147,8 +151,13 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       ),
     );
     completed = true;
+  } catch (err) {
+    // The engine going away mid-run is the machine's state, not a bug: say so in one line.
+    throw (runtime.name === "docker" ? engineGone(err) : undefined) ?? err;
   } finally {
-    await session.removeRun();
+    // With the engine gone this cannot succeed, and must not stop the finished cells being
+    // saved below: the next run reaps what is left, by label.
+    await session.removeRun().catch(() => undefined);
     // Whatever finished is kept, even when the run was interrupted or failed.
     if (records.length > 0 || completed) {
       const info = {

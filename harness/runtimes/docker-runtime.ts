@@ -33,7 +33,13 @@ export class DockerRuntime implements Runtime {
       User: USER,
       WorkingDir: PLACE.appDir,
       // A minimal environment: nothing of the host's leaks into the experiment.
-      Env: ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"],
+      Env: [
+        "PYTHONUNBUFFERED=1",
+        "PYTHONDONTWRITEBYTECODE=1",
+        "HOME=/tmp",
+        "LANG=C.UTF-8",
+        ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ],
       Labels: { ...this.labels, ...spec.labels },
       HostConfig: {
         NetworkMode: "none",

@@ -65,6 +65,7 @@ export class LocalRuntime implements Runtime {
           PYTHONDONTWRITEBYTECODE: "1",
           HOME: appDir,
           LANG: "C.UTF-8",
+          ...spec.env,
         },
         stdin: "ignore",
         buffer: false,

@@ -27,6 +27,8 @@ export interface ServerSpec {
   logs: LogCollector;
   /** Labels that let a later run find and reap what a crashed run left behind. */
   labels: Record<string, string>;
+  /** Environment variables for the server beyond the runtime's minimal set (the trial number). */
+  env?: Record<string, string>;
   /** Memory cap for the whole server, where the runtime can enforce one (docker). */
   memoryMiB?: number;
 }

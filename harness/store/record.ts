@@ -85,6 +85,8 @@ export const CellRecord = z.strictObject({
   /** The harness version that ran the cell; with startedAt and the lock, what "last verified" means. */
   harnessVersion: z.string().optional(),
   bootProfile: BootProfile.optional(),
+  /** With trials > 1: how many ran, their outcomes, and in how many the signature appeared. */
+  trials: z.strictObject({ count: z.number(), outcomes: z.record(z.string(), z.number()), reproducedIn: z.number() }).optional(),
   evidence: Evidence,
 });
 export type CellRecord = z.infer<typeof CellRecord>;

@@ -35,7 +35,15 @@ export async function writeConfig(dir: string, text: string): Promise<string> {
 export async function runScenario(
   text: string,
   outDir: string,
-  opts: { only?: string; signal?: AbortSignal; runtime?: RuntimeChoice; file?: string; force?: boolean } = {},
+  opts: {
+    only?: string;
+    signal?: AbortSignal;
+    runtime?: RuntimeChoice;
+    file?: string;
+    force?: boolean;
+    /** Called with each event as it happens (fault tests act on "cell-started"). */
+    onEvent?: (e: RunEvent) => void;
+  } = {},
 ) {
   const events: RunEvent[] = [];
   const docker = opts.runtime === "local" ? undefined : await connectDocker();
@@ -46,7 +54,10 @@ export async function runScenario(
     cacheDir: CACHE_DIR,
     concurrency: 2,
     signal: opts.signal ?? new AbortController().signal,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      opts.onEvent?.(e);
+    },
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.force ? { force: true } : {}),
   });

@@ -121,12 +121,13 @@ describe("classify", () => {
       probes: undefined,
       readiness: { state: "crash-loop", afterMs: 3000 },
       logs: logsOf(
-        "Traceback (most recent call last):\n  File \"w.py\"\nRuntimeError: There is no current event loop in thread 'MainThread'.\n",
+        "[2026-11-25 10:00:00 +0000] [7] [INFO] Booting worker with pid: 7\nTraceback (most recent call last):\n  File \"w.py\"\nRuntimeError: There is no current event loop in thread 'MainThread'.\n[2026-11-25 10:00:00 +0000] [8] [INFO] Booting worker with pid: 8\n",
       ),
     });
     expect(r).toEqual({
       outcome: "boot-failure",
-      reason: "workers crash-looping (1 traceback, no HTTP answer): RuntimeError: There is no current event loop in thread 'MainThread'.",
+      reason:
+        "workers crash-looping (1 traceback, 2 worker starts for 4 workers, no HTTP answer): RuntimeError: There is no current event loop in thread 'MainThread'.",
     });
   });
 
