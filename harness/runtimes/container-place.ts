@@ -7,4 +7,6 @@ import type { ServerPlace } from "./runtime.js";
  * the only way in, and nothing the app under test does can reach out.
  */
 export const SOCKET_DIR = "/run/repro-matrix";
+/** Host folders for the sockets: <tmp>/rm-sock-<harness pid>-<random>, so a later run can reap a dead run's. */
+export const SOCKET_DIR_PREFIX = "rm-sock-";
 export const CONTAINER_PLACE: ServerPlace = { venv: VENV, appDir: "/app", bind: `unix:${SOCKET_DIR}/gunicorn.sock` };

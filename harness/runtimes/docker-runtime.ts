@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import { CONTAINER_PLACE, SOCKET_DIR } from "./container-place.js";
+import { CONTAINER_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
@@ -25,7 +25,7 @@ export class DockerRuntime implements Runtime {
     signal.throwIfAborted();
     const command = spec.command(PLACE);
     // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
-    const socketDir = await mkdtemp(join(tmpdir(), "rm-sock-"));
+    const socketDir = await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`));
     await chmod(socketDir, 0o777);
     const container = await this.docker.createContainer({
       Image: spec.image,

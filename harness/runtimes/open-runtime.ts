@@ -9,7 +9,7 @@ import { DockerRuntime } from "./docker-runtime.js";
 import { ownerLabels } from "./labels.js";
 import { reapLocalOrphans } from "./local-pid-files.js";
 import { LocalRuntime } from "./local-runtime.js";
-import { reapOrphans, removeRun } from "./reaper.js";
+import { reapOrphans, reapSocketDirs, removeRun } from "./reaper.js";
 
 export const RUNTIME_CHOICES = ["auto", "docker", "local"] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
@@ -36,7 +36,10 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
       const runtime = new DockerRuntime(docker, ownerLabels(o.runId));
       return {
         backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal, buildFailures(o)),
-        reapOrphans: async () => void (await reapOrphans(docker)),
+        reapOrphans: async () => {
+          await reapOrphans(docker);
+          await reapSocketDirs();
+        },
         removeRun: async () => void (await removeRun(docker, o.runId)),
       };
     } catch (err) {

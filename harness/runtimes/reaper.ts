@@ -1,4 +1,8 @@
+import { readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type Docker from "dockerode";
+import { SOCKET_DIR_PREFIX } from "./container-place.js";
 import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
 
 /**
@@ -7,6 +11,20 @@ import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
  */
 export const reapOrphans = (docker: Docker) =>
   removeLabelled(docker, `${MANAGED_LABEL}=true`, (labels) => !isAlive(Number(labels[OWNER_PID_LABEL])));
+
+/**
+ * Remove the socket folders (<tmp>/rm-sock-<pid>-*) of harness processes that no longer exist:
+ * a run killed with -9 could not remove its own.
+ */
+export async function reapSocketDirs(dir = tmpdir()): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const dead = names.filter((n) => {
+    const pid = new RegExp(`^${SOCKET_DIR_PREFIX}(\\d+)-`).exec(n)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  });
+  await Promise.all(dead.map((n) => rm(join(dir, n), { recursive: true, force: true })));
+  return dead.length;
+}
 
 /** Remove every container of one run (used on the way out, even after Ctrl-C). */
 export const removeRun = (docker: Docker, runId: string) => removeLabelled(docker, `${RUN_LABEL}=${runId}`, () => true);

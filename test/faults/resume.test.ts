@@ -1,4 +1,5 @@
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -40,9 +41,12 @@ apps: [plain, lifespan]
       void killed.then(() => resolve());
     });
     // Let the fourth cell start, so a container is running when the harness dies.
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1500));
     killed.kill("SIGKILL");
     expect((await killed).signal).toBe("SIGKILL");
+    // What it could not clean up: its running container's socket folder on the host.
+    const socketDirs = async () => (await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${killed.pid}-`));
+    expect(await socketDirs()).not.toEqual([]);
 
     const jsonl = join(dir, "it-resume", "results.jsonl");
     const finished = (await readFile(jsonl, "utf8"))
@@ -70,8 +74,47 @@ apps: [plain, lifespan]
 
     const docker = await connectDocker();
     expect(await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${killed.pid}`] } })).toEqual([]);
+    expect(await socketDirs()).toEqual([]);
     // Merged: the run is no longer in progress and the append log starts over.
     await expect(readFile(join(dir, "it-resume", "run-in-progress.json"))).rejects.toMatchObject({ code: "ENOENT" });
     expect(await readFile(jsonl, "utf8")).toBe("");
+  }, 600_000);
+});
+
+describe("SIGTERM mid-run (a CI job cancelled)", () => {
+  it("stops every container, keeps the finished cells, exits 130", async () => {
+    const dir = await tempDir("sigterm");
+    const config = await writeConfig(
+      dir,
+      itScenario(
+        "it-sigterm",
+        `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false, true]
+workers: 2
+apps: [plain, slow]
+`,
+      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+    );
+    const child = execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"], {
+      reject: false,
+      env: { REPRO_MATRIX_CACHE: CACHE_DIR },
+    });
+    await new Promise<void>((resolve) => {
+      child.stderr?.on("data", (b: Buffer) => {
+        if (/\[1\/4\]/.test(b.toString())) resolve();
+      });
+      void child.then(() => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    const docker = await connectDocker();
+    expect(await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } })).toEqual([]);
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${child.pid}-`))).toEqual([]);
+    const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-sigterm", "results.json"), "utf8")));
+    expect(results.runs.at(-1)?.completed).toBe(false);
+    expect(results.cells.length).toBeGreaterThanOrEqual(1);
   }, 600_000);
 });
