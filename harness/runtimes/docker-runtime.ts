@@ -27,31 +27,37 @@ export class DockerRuntime implements Runtime {
     // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
     const socketDir = await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`));
     await chmod(socketDir, 0o777);
-    const container = await this.docker.createContainer({
-      Image: spec.image,
-      Cmd: command,
-      User: USER,
-      WorkingDir: PLACE.appDir,
-      // A minimal environment: nothing of the host's leaks into the experiment.
-      Env: [
-        "PYTHONUNBUFFERED=1",
-        "PYTHONDONTWRITEBYTECODE=1",
-        "HOME=/tmp",
-        "LANG=C.UTF-8",
-        ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      ],
-      Labels: { ...this.labels, ...spec.labels },
-      HostConfig: {
-        NetworkMode: "none",
-        Binds: [`${socketDir}:${SOCKET_DIR}`],
-        Init: true,
-        Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
-        PidsLimit: LIMITS.pids,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
-      },
-    });
+    const container = await this.docker
+      .createContainer({
+        Image: spec.image,
+        Cmd: command,
+        User: USER,
+        WorkingDir: PLACE.appDir,
+        // A minimal environment: nothing of the host's leaks into the experiment.
+        Env: [
+          "PYTHONUNBUFFERED=1",
+          "PYTHONDONTWRITEBYTECODE=1",
+          "HOME=/tmp",
+          "LANG=C.UTF-8",
+          ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        ],
+        Labels: { ...this.labels, ...spec.labels },
+        HostConfig: {
+          NetworkMode: "none",
+          Binds: [`${socketDir}:${SOCKET_DIR}`],
+          Init: true,
+          Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
+          PidsLimit: LIMITS.pids,
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
+        },
+      })
+      .catch(async (err: unknown) => {
+        // No container to dispose of yet: the socket folder is this call's to remove.
+        await rm(socketDir, { recursive: true, force: true });
+        throw err;
+      });
     const started = new DockerServer(container, command, socketDir);
     try {
       await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${PLACE.appDir}/${f.path}` }))), { path: "/" });

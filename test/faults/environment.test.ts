@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -76,6 +77,8 @@ describe("faults in the machine", () => {
       const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-env-fault", "results.json"), "utf8")));
       expect(results.cells.length).toBeGreaterThanOrEqual(1);
       expect(results.runs.at(-1)?.completed).toBe(false);
+      // Servers that could not start left no socket folder behind.
+      expect((await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${child.pid}-`))).toEqual([]);
     } finally {
       await proxy.stop();
       // The engine itself is fine: remove what the cut-off run could not.
