@@ -1,7 +1,7 @@
 import { compare, gt, gte, lt } from "@renovatebot/pep440";
-import { failureFingerprint } from "../classify/fingerprint.js";
 import { shortClass } from "../plan/cells.js";
 import { type CompatRow, compatRows, firstCleanVersion, matchesClaim, versionOf } from "../report/compat.js";
+import { failureFingerprint } from "../report/fingerprint.js";
 import { primaryCells } from "../report/runtimes.js";
 import type { CellRecord } from "../store/record.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";

@@ -1,6 +1,6 @@
-import { failureFingerprint } from "../classify/fingerprint.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { type CompatStatus, compatRows, sortVersions } from "./compat.js";
+import { failureFingerprint } from "./fingerprint.js";
 import { primaryCells } from "./runtimes.js";
 
 /**

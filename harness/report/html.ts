@@ -1,10 +1,10 @@
 import { type ClaimVerdict, type ConfigVerdict, claimVerdict } from "../claims/verdict.js";
-import { failureFingerprint } from "../classify/fingerprint.js";
 import { OUTCOMES } from "../classify/outcome.js";
 import { cellId, cellLabel, shortClass } from "../plan/cells.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { sortVersions } from "./compat.js";
+import { failureFingerprint } from "./fingerprint.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
 import { escapeHtml } from "./html-escape.js";

@@ -1,8 +1,8 @@
-import { failureFingerprint } from "../classify/fingerprint.js";
 import type { Outcome } from "../classify/outcome.js";
 import { cellId, shortClass } from "../plan/cells.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
+import { failureFingerprint } from "./fingerprint.js";
 
 /** How much of a cell's output goes into a testcase: enough to see what happened, small enough for CI dashboards. */
 const LOG_TAIL_LINES = 40;

@@ -1,11 +1,11 @@
 import { claimVerification, staleCells } from "../claims/last-verified.js";
 import { type ClaimVerdict, claimVerdict } from "../claims/verdict.js";
-import { failureFingerprint } from "../classify/fingerprint.js";
 import type { Outcome } from "../classify/outcome.js";
 import { cellLabel, shortClass } from "../plan/cells.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { compatRows, sortVersions } from "./compat.js";
+import { failureFingerprint } from "./fingerprint.js";
 import { bootSeries, profiledCells, type Series } from "./html-boot-profile.js";
 import { primaryCells, runtimeParity } from "./runtimes.js";
 

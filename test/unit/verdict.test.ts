@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { claimVerdict } from "../../harness/claims/verdict.js";
-import { failureFingerprint, normalizeError } from "../../harness/classify/fingerprint.js";
+import { failureFingerprint, normalizeError } from "../../harness/report/fingerprint.js";
 import type { CellRecord } from "../../harness/store/record.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
@@ -105,6 +105,8 @@ describe("failure fingerprints", () => {
     );
     expect(normalizeError('File "/work/x/.cache/local/app-nvDPjT/app.py", line 24')).toBe('File "<path>", line N');
     expect(normalizeError("uvicorn==0.54.0 requires Python>=3.10")).toBe("uvicorn==0.54.0 requires Python>=3.10");
+    expect(normalizeError("only 7/8 workers served")).toBe("only N/N workers served");
+    expect(normalizeError("at /opt/venv/lib/python3.9/site-packages/x.py:12")).toBe("at <path>:N");
   });
   it("gives two runs of the same failure the same fingerprint, and clean or reproduced cells none", () => {
     expect(failureFingerprint(otherLoop("0.11.3"))).toBe(failureFingerprint(otherLoop("0.20.0")));

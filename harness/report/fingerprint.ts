@@ -26,7 +26,8 @@ export function normalizeError(line: string): string {
       .replaceAll("\u2039\u203a", "<…>")
       .replace(/0x[0-9a-fA-F]+/g, "0x…")
       // Absolute paths (the venv, a temp app folder) differ per runtime and run.
-      .replace(/(?:[A-Za-z]:)?(?:\/[\w.@+-]+)+\/?/g, "<path>")
+      // Not "7/8": a path starts where no word does, and names something with a letter in it.
+      .replace(/(?<![\w.])(?:[A-Za-z]:)?(?:\/[\w.@+-]*[A-Za-z_][\w.@+-]*)+\/?/g, "<path>")
       // Ports, pids, fds, line numbers: numbers that are not part of a version such as 3.10.
       .replace(/(?<![\w.])\d+(?!x|[\w.]*\d*\.\d)/g, "N")
       .replace(/\s+/g, " ")
