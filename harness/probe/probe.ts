@@ -78,11 +78,12 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     };
     await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
     const deadline = start + plan.coverageSeconds * 1000;
+    // One connection at a time from here: a burst is taken by whichever workers wake first, so
+    // a worker that always wakes a little later may never get one; a lone connection wakes every
+    // idle worker and any of them may take it.
     while (pids.size < plan.workers && performance.now() < deadline && results.length < MAX_REQUESTS && !signal.aborted) {
-      const seen = pids.size;
-      await Promise.all(Array.from({ length: plan.concurrency }, () => limit(one)));
-      // Nothing new: a worker is probably still booting; give it a moment instead of hammering.
-      if (pids.size === seen) await new Promise((r) => setTimeout(r, 250));
+      await one();
+      await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
     await agent.destroy();
