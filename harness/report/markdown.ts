@@ -211,10 +211,14 @@ const sortBy = <T>(items: T[], key: (t: T) => string) => {
 
 /** One row per uvicorn version, one column per (worker class, preload, app). */
 export function renderGrid(cells: CellRecord[]): string {
-  const columns = [...new Map(cells.map((c) => [`${c.workerClass}|${c.preload}|${c.app}`, c])).values()].map((c) => ({
-    key: `${c.workerClass}|${c.preload}|${c.app}`,
-    label: `${shortClass(c.workerClass)}<br>${c.preload ? "--preload" : "no preload"}<br>${c.app}`,
-  }));
+  // In a fixed order (class, no preload first, app), not the order cells finished in: a report
+  // must not depend on which cell was fastest, or on how shards were merged.
+  const columns = [...new Map(cells.map((c) => [`${c.workerClass}|${c.preload}|${c.app}`, c])).values()]
+    .sort((a, b) => a.workerClass.localeCompare(b.workerClass) || Number(a.preload) - Number(b.preload) || a.app.localeCompare(b.app))
+    .map((c) => ({
+      key: `${c.workerClass}|${c.preload}|${c.app}`,
+      label: `${shortClass(c.workerClass)}<br>${c.preload ? "--preload" : "no preload"}<br>${c.app}`,
+    }));
   const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${c.workerClass}|${c.preload}|${c.app}`, c]));
   const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => [
     v,

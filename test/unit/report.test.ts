@@ -38,6 +38,9 @@ describe("markdown", () => {
         "| 0.11.4 | 🟢 clean<br><sub>48/48 × 200 from 8/8 workers</sub> | 🟠 other-failure<br><sub>only 7/8 workers \\| served</sub> |",
       ].join("\n"),
     );
+    // The order cells finished in (or shards were merged in) does not move the columns.
+    expect(renderGrid([...cells].reverse())).toBe(renderGrid(cells));
+    expect(renderGrid([cells[1], cells[0], cells[2]] as CellRecord[])).toBe(renderGrid(cells));
   });
 
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
