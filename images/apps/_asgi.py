@@ -1,7 +1,8 @@
 """Helpers shared by the fixture apps, so each fixture shows only the behaviour it tests.
 
 All fixtures are class-based ASGI 2 apps (``App(scope)`` then ``await app(receive, send)``):
-the one interface that uvicorn 0.2 and the newest release both serve.
+the one interface that uvicorn 0.2 and the newest release both serve. ``asgi_app`` builds one
+from the fixture's request handler.
 """
 import json
 import os
@@ -42,3 +43,19 @@ async def respond(send, app_name, pid=None, status=200):
     await send({"type": "http.response.start", "status": status,
                 "headers": [[b"content-type", b"application/json"]]})
     await send({"type": "http.response.body", "body": body})
+
+
+def asgi_app(handle_request, on_startup=None):
+    """A class-based ASGI 2 app: lifespan is answered (calling on_startup), and every HTTP
+    request goes to ``await handle_request(send)``."""
+
+    class App:
+        def __init__(self, scope):
+            self.scope = scope
+
+        async def __call__(self, receive, send):
+            if self.scope["type"] == "lifespan":
+                return await run_lifespan(receive, send, on_startup=on_startup)
+            await handle_request(send)
+
+    return App

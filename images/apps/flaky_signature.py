@@ -6,20 +6,14 @@ but the test needs to know which trials fail.
 import os
 import sys
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 if int(os.environ.get("REPRO_MATRIX_TRIAL", "1")) % 2 == 0:
     print("RuntimeError: Event loop is closed", file=sys.stderr, flush=True)
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        await respond(send, "flaky-signature")
+async def handle_request(send):
+    await respond(send, "flaky-signature")
 
 
-app = App
+app = asgi_app(handle_request)

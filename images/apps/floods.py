@@ -5,7 +5,7 @@ an app under test writes.
 """
 import sys
 
-from _asgi import run_lifespan
+from _asgi import asgi_app
 
 _line = "x" * 1000 + "\n"
 for _ in range(200_000):
@@ -15,17 +15,11 @@ sys.stderr.flush()
 _chunk = b"y" * (1024 * 1024)
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        await send({"type": "http.response.start", "status": 200, "headers": [[b"content-type", b"text/plain"]]})
-        for _ in range(32):
-            await send({"type": "http.response.body", "body": _chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+async def handle_request(send):
+    await send({"type": "http.response.start", "status": 200, "headers": [[b"content-type", b"text/plain"]]})
+    for _ in range(32):
+        await send({"type": "http.response.body", "body": _chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
-app = App
+app = asgi_app(handle_request)

@@ -6,7 +6,7 @@ pid), so exactly one hangs whatever the worker count.
 import asyncio
 import os
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 try:
     os.close(os.open("/tmp/hangs-%d" % os.getppid(), os.O_CREAT | os.O_EXCL))
@@ -15,16 +15,10 @@ except FileExistsError:
     HANGS = False
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        if HANGS:
-            await asyncio.sleep(3600)
-        await respond(send, "hangs")
+async def handle_request(send):
+    if HANGS:
+        await asyncio.sleep(3600)
+    await respond(send, "hangs")
 
 
-app = App
+app = asgi_app(handle_request)

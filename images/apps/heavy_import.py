@@ -6,7 +6,7 @@ profile measures whether that makes booting many workers faster, as the #85 thre
 """
 import time
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 _deadline = time.process_time() + 0.3
 while time.process_time() < _deadline:
@@ -14,14 +14,8 @@ while time.process_time() < _deadline:
 TABLE = {i: str(i) * 4 for i in range(300_000)}
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        await respond(send, "heavy-import")
+async def handle_request(send):
+    await respond(send, "heavy-import")
 
 
-app = App
+app = asgi_app(handle_request)

@@ -8,21 +8,15 @@ it (closed, or merely different): the behaviour the harness measures.
 import asyncio
 import os
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 loop = asyncio.get_event_loop()
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        # Raises if the import-time loop is closed, or is not the loop serving this request.
-        pid = await loop.run_in_executor(None, os.getpid)
-        await respond(send, "import-time-loop", pid=pid)
+async def handle_request(send):
+    # Raises if the import-time loop is closed, or is not the loop serving this request.
+    pid = await loop.run_in_executor(None, os.getpid)
+    await respond(send, "import-time-loop", pid=pid)
 
 
-app = App
+app = asgi_app(handle_request)

@@ -7,7 +7,7 @@ first request, still inside the serving loop, so it runs under every version.
 import asyncio
 import os
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 resources = {}
 
@@ -17,18 +17,12 @@ def make_resources():
     resources["lock"] = asyncio.Lock()
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send, on_startup=make_resources)
-        if "loop" not in resources:
-            make_resources()
-        async with resources["lock"]:
-            pid = await resources["loop"].run_in_executor(None, os.getpid)
-        await respond(send, "lifespan", pid=pid)
+async def handle_request(send):
+    if "loop" not in resources:
+        make_resources()
+    async with resources["lock"]:
+        pid = await resources["loop"].run_in_executor(None, os.getpid)
+    await respond(send, "lifespan", pid=pid)
 
 
-app = App
+app = asgi_app(handle_request, on_startup=make_resources)

@@ -1,15 +1,9 @@
 """plain: the smallest app; answers with the pid of the worker that served it."""
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        await respond(send, "plain")
+async def handle_request(send):
+    await respond(send, "plain")
 
 
-app = App
+app = asgi_app(handle_request)

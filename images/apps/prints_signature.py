@@ -5,20 +5,14 @@ real history.
 """
 import sys
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        # One write, so the line reaches the pipe whole: print() writes the text and the newline
-        # separately, and another worker's log line can land in between.
-        sys.stderr.write("RuntimeError: Event loop is closed\n")
-        await respond(send, "prints-signature", status=500)
+async def handle_request(send):
+    # One write, so the line reaches the pipe whole: print() writes the text and the newline
+    # separately, and another worker's log line can land in between.
+    sys.stderr.write("RuntimeError: Event loop is closed\n")
+    await respond(send, "prints-signature", status=500)
 
 
-app = App
+app = asgi_app(handle_request)

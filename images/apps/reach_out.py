@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from _asgi import respond, run_lifespan
+from _asgi import asgi_app, respond
 
 
 def findings():
@@ -35,14 +35,8 @@ PROBLEMS = findings()
 print("isolation: uid=%d env=%s problems=%s" % (os.getuid(), ",".join(sorted(os.environ)), PROBLEMS or "none"), file=sys.stderr, flush=True)
 
 
-class App:
-    def __init__(self, scope):
-        self.scope = scope
-
-    async def __call__(self, receive, send):
-        if self.scope["type"] == "lifespan":
-            return await run_lifespan(receive, send)
-        await respond(send, "reach-out", status=500 if PROBLEMS else 200)
+async def handle_request(send):
+    await respond(send, "reach-out", status=500 if PROBLEMS else 200)
 
 
-app = App
+app = asgi_app(handle_request)
