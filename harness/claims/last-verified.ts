@@ -1,4 +1,4 @@
-import { matchesClaim } from "../report/compat.js";
+import { claimCells } from "../report/compat.js";
 import { primaryCells } from "../report/runtimes.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
@@ -27,8 +27,7 @@ export function verificationOf(cells: CellRecord[]): Verification | undefined {
 /** The claim's cells (its trigger, one record per cell) and when they were verified. */
 export function claimVerification(r: ResultsFile): Verification | undefined {
   if (!r.claim) return undefined;
-  const when = r.claim.when;
-  return verificationOf(primaryCells(r.cells).filter((c) => matchesClaim(c, when)));
+  return verificationOf(claimCells(r));
 }
 
 /**

@@ -1,8 +1,7 @@
 import { compare, gt, gte, lt } from "@renovatebot/pep440";
 import { shortClass } from "../plan/cells.js";
-import { type CompatRow, compatRows, firstCleanVersion, matchesClaim, versionOf } from "../report/compat.js";
+import { type CompatRow, claimCells, compatRows, firstCleanVersion, versionOf } from "../report/compat.js";
 import { failureFingerprint } from "../report/fingerprint.js";
-import { primaryCells } from "../report/runtimes.js";
 import type { CellRecord } from "../store/record.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";
 
@@ -42,9 +41,9 @@ export interface ClaimVerdict {
 /** The claim's verdict as the results stand; undefined when the scenario states no claim. */
 export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
   if (!r.claim) return undefined;
-  const relevant = primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
+  const relevant = claimCells(r);
   const pkg = r.claim.package;
-  const configs = [...groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, labeller(relevant), pkg));
+  const configs = [...Map.groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, labeller(relevant), pkg));
   return { ...overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length), configs };
 }
 
@@ -154,7 +153,7 @@ function overall(claim: Claim, rows: CompatRow[], configs: ConfigVerdict[], cell
 function differentlyClause(configs: ConfigVerdict[], from: string | undefined): string {
   if (!from) return "";
   const runs = configs.flatMap((c) => c.affectedDifferently.filter((r) => gte(r.from, from)).map((r) => ({ ...r, config: c })));
-  return [...groupBy(runs, (r) => r.fingerprint).entries()]
+  return [...Map.groupBy(runs, (r) => r.fingerprint).entries()]
     .map(([print, rs]) => {
       const start = rs.map((r) => r.from).sort(compare)[0] as string;
       const end = rs
@@ -208,12 +207,6 @@ function labeller(cells: CellRecord[]): (c: CellRecord) => string {
       c.app,
       ...(showWorkers ? [`${c.workers} workers`] : []),
     ].join(" · ");
-}
-
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const item of items) m.set(key(item), [...(m.get(key(item)) ?? []), item]);
-  return m;
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

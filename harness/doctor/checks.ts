@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Index, type Scenario } from "../config/schema.js";
 import { UV_VERSION, uvPlaces } from "../envs/uv.js";
 import type { RuntimeChoice } from "../runtimes/open-runtime.js";

@@ -1,7 +1,6 @@
 import { compare } from "@renovatebot/pep440";
 import type { ClaimVerdict } from "../claims/verdict.js";
-import { compatRows, matchesClaim } from "../report/compat.js";
-import { primaryCells } from "../report/runtimes.js";
+import { claimCells, compatRows } from "../report/compat.js";
 import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import type { PageRow } from "./compat-table.js";
@@ -21,7 +20,7 @@ export interface PageFacts {
 export function pageFacts(r: ResultsFile, verdict: ClaimVerdict | undefined): PageFacts {
   const when = r.claim?.when ?? {};
   // The same cells as the report's table: one per cell (docker preferred), within the claim's trigger.
-  const cells = primaryCells(r.cells).filter((c) => matchesClaim(c, when));
+  const cells = claimCells(r);
   return {
     rows: compatRows(cells, when, r.claim?.package).map(({ version, status }) => ({ version, status })),
     firstFixed: measuredFirstFixed(verdict),

@@ -1,6 +1,8 @@
 import { compare } from "@renovatebot/pep440";
 import { normalizeName } from "../package-name.js";
 import type { CellRecord } from "../store/record.js";
+import type { ResultsFile } from "../store/results-file.js";
+import { primaryCells } from "./runtimes.js";
 
 export type CompatStatus = "Affected" | "Fixed" | "Affected differently" | "Not testable" | "Inconclusive";
 
@@ -16,6 +18,10 @@ export interface ClaimFilter {
   app?: string | undefined;
   workerClass?: string | undefined;
 }
+
+/** The claim's cells: one record per cell (docker preferred), within its trigger. */
+export const claimCells = (r: Pick<ResultsFile, "cells" | "claim">) =>
+  primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
 
 export const sortVersions = (versions: Iterable<string>) => [...new Set(versions)].sort(compare);
 

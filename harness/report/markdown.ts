@@ -110,7 +110,7 @@ export function renderMarkdown(r: ResultsFile): string {
       .join(" · ")}`,
     "",
   );
-  for (const [group, groupCells] of groupBy(
+  for (const [group, groupCells] of Map.groupBy(
     sortBy(cells, (c) => c.python),
     (c) => `Python ${c.python} · gunicorn ${c.gunicorn}${extras(c)} · ${c.workers} workers`,
   )) {
@@ -124,7 +124,7 @@ export function renderMarkdown(r: ResultsFile): string {
     "The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), with how it was resolved.",
     "",
   );
-  for (const [env, envCells] of groupBy(
+  for (const [env, envCells] of Map.groupBy(
     sortBy(cells, (c) => c.python),
     (c) =>
       `Python ${c.pythonFull ?? c.python} · uvicorn ${c.uvicorn} · gunicorn ${c.gunicorn}${extras(c)}${c.runtime === "local" ? " · local" : ""}`,
@@ -232,12 +232,6 @@ export function renderGrid(cells: CellRecord[]): string {
   return table(["uvicorn", ...columns.map((c) => c.label)], rows);
 }
 
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const item of items) m.set(key(item), [...(m.get(key(item)) ?? []), item]);
-  return m;
-}
-
 /** Per configuration of the trigger: where the signature stops, where cells turn clean, and what fails instead. */
 function claimSection(v: ClaimVerdict): string[] {
   const lines = ["## Claim, per configuration", ""];
@@ -259,7 +253,7 @@ function claimSection(v: ClaimVerdict): string[] {
 
 /** Cells that failed without the signature, grouped by the fingerprint of their first error. */
 function fingerprintSection(cells: CellRecord[]): string[] {
-  const groups = groupBy(
+  const groups = Map.groupBy(
     cells.filter((c) => failureFingerprint(c) && c.outcome !== "install-failed"),
     (c) => failureFingerprint(c) as string,
   );

@@ -2,9 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
 import { stableJson } from "../hash.js";
-import { renderMarkdown } from "../report/markdown.js";
 import { writeReports } from "../report/write-reports.js";
-import { writeAtomic } from "./json-file.js";
 import { type CellRecord, cellIdentity } from "./record.js";
 import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "./results-file.js";
 
