@@ -68,13 +68,16 @@ export type ResultsFile = z.infer<typeof ResultsFile>;
 
 export async function readResultsFile(file: string): Promise<ResultsFile | undefined> {
   // Results a newer harness wrote must not be overwritten by an older one that cannot read them.
-  const version = await readJsonFile(file, z.looseObject({ schemaVersion: z.number().optional() }));
-  if ((version?.schemaVersion ?? 1) > RESULTS_SCHEMA_VERSION)
+  // Read and parsed once (the file is megabytes), then checked twice.
+  const value = await readJsonFile(file, z.unknown());
+  const version = z.looseObject({ schemaVersion: z.number().optional() }).safeParse(value).data?.schemaVersion ?? 1;
+  if (version > RESULTS_SCHEMA_VERSION)
     throw new ConfigError(
-      `${file}: results schema version ${version?.schemaVersion} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
+      `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
   // An older, hand-edited or truncated file is not merged into; the new run replaces it.
-  return readJsonFile(file, ResultsFile);
+  const parsed = ResultsFile.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** New cells replace earlier ones with the same axes; cells a filtered run did not touch stay. */
