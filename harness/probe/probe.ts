@@ -82,10 +82,9 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     // accepts a connection is the kernel's choice, and it is not random: a lone connection goes
     // to the same few workers every time (46 of 64 after 900 in a test), and a burst of
     // `concurrency` only to the first to wake. A burst as wide as the worker count reaches them all.
-    const burst = pLimit(plan.workers);
     while (pids.size < plan.workers && performance.now() < deadline && results.length < MAX_REQUESTS && !signal.aborted) {
       const seen = pids.size;
-      await Promise.all(Array.from({ length: plan.workers }, () => burst(one)));
+      await Promise.all(Array.from({ length: plan.workers }, one));
       // Nothing new: a worker is probably still booting; give it a moment instead of hammering.
       if (pids.size === seen) await new Promise((r) => setTimeout(r, 100));
     }
