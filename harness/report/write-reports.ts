@@ -12,14 +12,16 @@ export const REPORT_FILES = ["results.json", "README.md", "index.html", "junit.x
 
 /**
  * Writes every report of one scenario: results.json first (the record), then what is derived
- * from it. Each file is replaced atomically, so a reader never sees half a report.
+ * from it. Each file is replaced atomically, so a reader never sees half a report. Returns the
+ * results as written (with the claim's summary).
  */
-export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<void> {
+export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<ResultsFile> {
   const results = withClaimSummary(recorded);
   await writeAtomic(join(reportDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
   await writeAtomic(join(reportDir, "index.html"), renderHtml(results));
   await writeAtomic(join(reportDir, "junit.xml"), renderJunit(results));
+  return results;
 }
 
 /** The claim's verdict and verification dates, stored beside it for readers of results.json alone. */

@@ -67,7 +67,9 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   if (missing.length > 0)
     throw new ConfigError(`--only: no cell of ${s.scenario} has the id ${missing[0]} (a version outside the file needs --set)`);
   const reportDir = join(o.outDir, s.scenario);
-  const due = o.staleDays === undefined ? selected : await staleOnly(selected, join(reportDir, "results.json"), o.staleDays);
+  // Read once: what is stale, what may be reused, and what this run's cells merge into.
+  const previous = await readResultsFile(join(reportDir, "results.json"));
+  const due = o.staleDays === undefined ? selected : staleOnly(selected, previous, o.staleDays);
   // A shard may be empty (more shards than envs), and so may a verify with nothing stale: it then records a run of no cells.
   const cells = o.shard ? shardCells(due, (c) => envKey(envOf(c, s)), o.shard) : due;
   const apps = await loadFixtureApps(s.apps);
@@ -105,13 +107,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   await session.reapOrphans();
   const maxAgeDays = o.staleDays ?? o.maxAgeDays;
   const notBefore = maxAgeDays === undefined ? "" : daysAgo(maxAgeDays);
-  const reusable = o.force ? new Map<string, CellRecord>() : await reusableRecords(join(reportDir, "results.json"), notBefore);
+  const reusable = o.force ? new Map<string, CellRecord>() : reusableRecords(previous, notBefore);
   const records: CellRecord[] = [];
   let cellsReused = 0;
   let imagesBuilt = 0;
   let imagesReused = 0;
   let completed = false;
   let changes: string[] = [];
+  let written: ResultsFile | undefined;
   try {
     const uv = await ensureUv(cacheDir, o.signal);
     const ctx = { backend: session.backend, cacheDir, uv, signal: o.signal };
@@ -172,7 +175,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
         completed,
       };
-      changes = await writeResults(o, reportDir, records, info);
+      ({ written, changes } = await writeResults(o, reportDir, previous, records, info));
       // results.json now holds every finished cell: the run is no longer in progress, and the
       // append log can start over (unless it holds a killed run's cells that nobody resumed).
       await clearRunMarker(reportDir);
@@ -182,8 +185,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       o.onEvent({ type: "run-finished", info, counts, reportDir, changes });
     }
   }
-  const results = (await readResultsFile(join(reportDir, "results.json"))) as ResultsFile;
-  return { results, records, changes };
+  return { results: (written ?? previous) as ResultsFile, records, changes };
 }
 
 /**
@@ -191,8 +193,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
  * key. Timeouts are not reused: they say more about the machine's load then than about the cell;
  * nor are results verified before `notBefore` (--max-age), which are stale by the user's measure.
  */
-async function reusableRecords(file: string, notBefore: string): Promise<Map<string, CellRecord>> {
-  const previous = await readResultsFile(file);
+function reusableRecords(previous: ResultsFile | undefined, notBefore: string): Map<string, CellRecord> {
   const usable = (previous?.cells ?? []).filter((c) => c.cacheKey && c.outcome !== "timeout" && c.startedAt >= notBefore);
   return new Map(usable.map((c) => [`${cellIdentity(c)}|${c.cacheKey}`, c]));
 }
@@ -225,9 +226,9 @@ async function resumable(
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
 /** The cells whose newest verification, on any runtime, is older than `days`; a cell never run is not stale, it is new. */
-async function staleOnly(cells: Cell[], file: string, days: number): Promise<Cell[]> {
+function staleOnly(cells: Cell[], previous: ResultsFile | undefined, days: number): Cell[] {
   const newest = new Map<string, string>();
-  for (const c of (await readResultsFile(file))?.cells ?? []) {
+  for (const c of previous?.cells ?? []) {
     const key = cellAxesKey(c);
     if ((newest.get(key) ?? "") < c.startedAt) newest.set(key, c.startedAt);
   }
@@ -246,10 +247,14 @@ export async function rerenderReport(reportDir: string): Promise<string> {
   return join(reportDir, "README.md");
 }
 
-/** Writes results.json and the report; returns what changed in the table since the previous results. */
-async function writeResults(o: RunOptions, reportDir: string, records: CellRecord[], run: ResultsFile["runs"][number]): Promise<string[]> {
-  const file = join(reportDir, "results.json");
-  const previous = await readResultsFile(file);
+/** Writes results.json and the report; returns them and what changed in the table since the previous results. */
+async function writeResults(
+  o: RunOptions,
+  reportDir: string,
+  previous: ResultsFile | undefined,
+  records: CellRecord[],
+  run: ResultsFile["runs"][number],
+): Promise<{ written: ResultsFile; changes: string[] }> {
   const s = o.scenario;
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -261,8 +266,8 @@ async function writeResults(o: RunOptions, reportDir: string, records: CellRecor
     cells: mergeCells(previous?.cells ?? [], records),
     runs: [...(previous?.runs ?? []), run],
   };
-  await writeReports(reportDir, results);
-  return tableChanges(previous, results);
+  const written = await writeReports(reportDir, results);
+  return { written, changes: tableChanges(previous, results) };
 }
 
 /** Like Promise.all, but waits for every task to settle first, so nothing still runs during cleanup. */
