@@ -2,8 +2,10 @@ import { Agent } from "undici";
 import type { ServerExit } from "../runtimes/runtime.js";
 import { probeOnce } from "./probe.js";
 
-/** Connections per readiness round. */
-const PARALLEL = 4;
+/** A new connection attempt this often until one is answered. */
+const PACE_MS = 100;
+/** Attempts in flight at most (each gives up after 2 s), so a hung worker cannot absorb them all. */
+const MAX_IN_FLIGHT = 16;
 
 export type Readiness =
   | { state: "ready"; afterMs: number }
@@ -25,7 +27,7 @@ export async function waitForReady(
   socketPath?: string,
 ): Promise<Readiness> {
   const start = performance.now();
-  const agent = new Agent({ connections: PARALLEL, ...(socketPath ? { connect: { socketPath } } : {}) });
+  const agent = new Agent({ connections: MAX_IN_FLIGHT, ...(socketPath ? { connect: { socketPath } } : {}) });
   let exit: ServerExit | undefined;
   void exited.then(
     (e) => {
@@ -33,17 +35,30 @@ export async function waitForReady(
     },
     () => undefined,
   );
+  let answered = false;
+  const firstAnswer = Promise.withResolvers<void>();
+  const inFlight = new Set<Promise<void>>();
   try {
     while (!signal.aborted) {
       const elapsed = performance.now() - start;
+      if (answered) return { state: "ready", afterMs: elapsed };
       if (exit) return { state: "exited", afterMs: elapsed, exit };
       if (elapsed > timeoutMs) return { state: "timeout", afterMs: elapsed };
       if (isCrashLooping()) return { state: "crash-loop", afterMs: elapsed };
-      // Several connections at once, each with a short timeout: one worker that accepts and never
-      // answers must not hold readiness past bootSeconds while the others could answer.
-      const round = await Promise.all(Array.from({ length: PARALLEL }, () => probeOnce(agent, url, Math.min(2000, timeoutMs), signal)));
-      if (round.some((r) => r.status !== undefined)) return { state: "ready", afterMs: performance.now() - start };
-      await new Promise((res) => setTimeout(res, 200));
+      // Attempts are spaced out, not fired in rounds: an asyncio worker that wakes on the shared
+      // listening socket accepts every connection pending at that moment, so a round of
+      // simultaneous connections often went whole to one worker that accepts and never answers.
+      if (inFlight.size < MAX_IN_FLIGHT) {
+        const attempt: Promise<void> = probeOnce(agent, url, Math.min(2000, timeoutMs), signal).then((r) => {
+          inFlight.delete(attempt);
+          if (r.status === undefined) return;
+          answered = true;
+          firstAnswer.resolve();
+        });
+        inFlight.add(attempt);
+      }
+      // Refused attempts (nothing bound yet) fail at once; only an answer cuts the pause short.
+      await Promise.race([new Promise((res) => setTimeout(res, PACE_MS)), firstAnswer.promise]);
     }
     signal.throwIfAborted();
     throw new Error("unreachable");
