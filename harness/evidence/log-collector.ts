@@ -40,21 +40,32 @@ export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLe
  * and every line, kept or not, is checked for the failure signatures as it arrives, so a log
  * bomb can neither exhaust memory nor hide a match.
  */
+/** Gunicorn starting a worker: more of these than workers asked for means some died and were replaced. */
+const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
+
 /**
  * A uvicorn worker saying it is up, in Gunicorn's log format ("[pid] [INFO] ..."): the boot
  * profile times workers by these, since probes reach a worker only when the kernel hands it a
  * connection. "Application startup complete" comes after lifespan startup, where there is one.
  */
-/** Gunicorn starting a worker: more of these than workers asked for means some died and were replaced. */
-const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
-
 const WORKER_UP = /\[(\d+)\] \[INFO\] (?:Application startup complete|Started server process)/;
+
+/**
+ * A worker failing a request, in Gunicorn's log format: uvicorn's "Exception in ASGI application"
+ * or an access line with a 4xx/5xx status. An error page names no pid, but these lines do, so the
+ * probes know which workers they reached even when every answer is a 500. Only failures count: a
+ * worker that answered well named its pid in the body, and a late log line of a readiness request
+ * must not stand in for a probe answer on a server that may yet be clean.
+ */
+const REQUEST_FAILED = /\[(\d+)\] \[(?:INFO|ERROR)\] (?:Exception in ASGI application|[^"]{0,200}"[A-Z]+ [^"]* HTTP\/[\d.]+" [45]\d\d)/;
 
 export class LogCollector {
   phase: Phase = "boot";
   /** Per worker pid, when (performance.now()) its latest "up" line arrived. */
   private readonly workersUp = new Map<number, number>();
   private workerBoots = 0;
+  /** Pids of workers that logged failing a request while the probes ran. */
+  private readonly reached = new Set<number>();
   private readonly head: LogLine[] = [];
   private readonly tail: LogLine[] = [];
   private readonly matches: LogLine[] = [];
@@ -69,6 +80,16 @@ export class LogCollector {
   /** When (performance.now()) the n-th distinct worker had logged that it is up, if n have. */
   workersUpAt(n: number): number | undefined {
     return [...this.workersUp.values()].sort((a, b) => a - b)[n - 1];
+  }
+
+  /** Workers whose logs show they failed a probe's request. */
+  get workersReached(): ReadonlySet<number> {
+    return this.reached;
+  }
+
+  /** A signature has matched: the cell's outcome (reproduced) can no longer change. */
+  get signatureSeen(): boolean {
+    return this.matches.length > 0;
   }
 
   /** Tracebacks so far: readiness uses it to notice workers that crash in a loop. */
@@ -125,6 +146,8 @@ export class LogCollector {
     if (WORKER_BOOT.test(raw)) this.workerBoots++;
     const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
     if (up) this.workersUp.set(Number(up[1]), performance.now());
+    const failed = this.phase === "probe" ? REQUEST_FAILED.exec(text) : null;
+    if (failed) this.reached.add(Number(failed[1]));
     const isMatch = this.signatures.some((re) => re.test(raw));
     if (isMatch && this.matches.length < this.caps.maxMatches) this.matches.push(line);
     this.trackTraceback(text, isMatch);

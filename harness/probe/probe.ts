@@ -43,6 +43,10 @@ export interface ProbePlan {
   workers: number;
   coverageSeconds: number;
   requestTimeoutMs: number;
+  /** Workers the server's logs show failing a probe: reached, though their error page named no pid. */
+  workersReachedInLogs?: () => ReadonlySet<number>;
+  /** True once nothing more the probes could see would change the cell's outcome. */
+  outcomeDecided?: () => boolean;
 }
 
 /** Upper bound on requests per cell, whatever the coverage phase wants. */
@@ -78,15 +82,25 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     };
     await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
     const deadline = start + plan.coverageSeconds * 1000;
-    // Then bursts of one connection per worker until every worker has answered. Which worker
+    // A worker counts as reached when it answered with its pid, or when its log lines show it
+    // failed a request (an error page names no pid); a failed probe already rules out "clean". Waiting for one pid-bearing answer per worker
+    // instead kept every all-500 cell probing for the whole coverageSeconds.
+    const reached = () => new Set([...pids, ...(plan.workersReachedInLogs?.() ?? [])]).size;
+    // Then bursts of one connection per worker until every worker has been reached. Which worker
     // accepts a connection is the kernel's choice, and it is not random: a lone connection goes
     // to the same few workers every time (46 of 64 after 900 in a test), and a burst of
     // `concurrency` only to the first to wake. A burst as wide as the worker count reaches them all.
-    while (pids.size < plan.workers && performance.now() < deadline && results.length < MAX_REQUESTS && !signal.aborted) {
-      const seen = pids.size;
+    while (
+      reached() < plan.workers &&
+      !plan.outcomeDecided?.() &&
+      performance.now() < deadline &&
+      results.length < MAX_REQUESTS &&
+      !signal.aborted
+    ) {
+      const seen = reached();
       await Promise.all(Array.from({ length: plan.workers }, one));
       // Nothing new: a worker is probably still booting; give it a moment instead of hammering.
-      if (pids.size === seen) await new Promise((r) => setTimeout(r, 100));
+      if (reached() === seen) await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     await agent.destroy();

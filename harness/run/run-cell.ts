@@ -156,6 +156,10 @@ export async function runCell(
           ...s.probes,
           workers: cell.workers,
           requestTimeoutMs: s.timeouts.requestSeconds * 1000,
+          workersReachedInLogs: () => logs.workersReached,
+          // The signature decides the outcome wherever it appears (classify): once it has, more
+          // probing could only add evidence lines, never change the verdict.
+          outcomeDecided: () => logs.signatureSeen,
         },
         signal,
       );

@@ -71,4 +71,20 @@ describe("LogCollector", () => {
     expect(s.firstOtherTraceback?.at(-1)).toBe("RuntimeError: Task got Future attached to a different loop");
     expect(s.firstOtherTraceback).toHaveLength(4);
   });
+
+  it("knows the workers that failed a probe's request from their log lines, counted only while probing", () => {
+    const c = new LogCollector(SIG);
+    // A readiness request failed by worker 7: not a probe.
+    c.write("stderr", '[2026-11-26 01:01:00 +0000] [7] [INFO] None - "GET / HTTP/1.1" 500\n');
+    c.phase = "probe";
+    c.write("stderr", "[2026-11-26 01:01:00 +0000] [11] [ERROR] Exception in ASGI application\n");
+    c.write("stderr", '[2026-11-26 01:01:00 +0000] [12] [INFO] None - "GET / HTTP/1.1" 500\n');
+    c.write("stderr", '[2026-11-26 01:01:00 +0000] [13] [INFO]  - "GET /?x=1 HTTP/1.1" 404\n');
+    // Answered well: the body named the pid, the log line adds nothing.
+    c.write("stderr", '[2026-11-26 01:01:00 +0000] [14] [INFO] None - "GET / HTTP/1.1" 200\n');
+    expect([...c.workersReached].sort()).toEqual([11, 12, 13]);
+    expect(c.signatureSeen).toBe(false);
+    c.write("stderr", "RuntimeError: Event loop is closed\n");
+    expect(c.signatureSeen).toBe(true);
+  });
 });
