@@ -28,6 +28,8 @@ export interface EnvBackend {
 }
 
 export interface DownloadedFile {
+  /** The package the file installs, as the lock names it. */
+  name: string;
   path: string;
   sha256: string;
 }
@@ -133,7 +135,11 @@ async function attemptEnv(
             onlyBinary: spec.onlyBinary.includes(p.name),
             signal: ctx.signal,
           });
-          return { path: await downloadDistFile(file, join(ctx.cacheDir, "files"), { signal: ctx.signal }), sha256: file.sha256 };
+          return {
+            name: p.name,
+            path: await downloadDistFile(file, join(ctx.cacheDir, "files"), { signal: ctx.signal }),
+            sha256: file.sha256,
+          };
         }),
       ),
     );

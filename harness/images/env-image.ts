@@ -4,26 +4,52 @@ import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import type { BuildFailures } from "../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
+import type { DownloadedFile } from "../envs/prepare-env.js";
 import { contentHash } from "../hash.js";
 import { imageExists } from "./base-image.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
 export const VENV = "/opt/venv";
 
+const pipInstall = `${VENV}/bin/pip install --no-index --find-links /wheels --disable-pip-version-check --no-cache-dir`;
+const pins = (packages: Lock["packages"]) => packages.map((p) => `${p.name}==${p.version}`).join(" ");
+
 /**
- * Offline install from the files the host downloaded: the build has no index to fall back on,
- * so what is installed is exactly the lock. Build tools first, so sdists build without isolation.
+ * The packages every version of a sweep shares: the build tools and the other exactly pinned
+ * packages (gunicorn), never the anchor whose version the sweep walks. They sit in one layer
+ * under all of the sweep's env images, so each release's build installs only its own packages.
  */
-function dockerfile(base: string, lock: Lock): string {
-  const tools = lock.packages.filter((p) => BUILD_TOOLS.includes(p.name)).map((p) => `${p.name}==${p.version}`);
-  const pip = `${VENV}/bin/pip install --no-index --find-links /wheels --disable-pip-version-check --no-cache-dir`;
+export function sharedPackages(lock: Lock): { tools: Lock["packages"]; pinned: Lock["packages"] } {
+  const anchor = lock.anchor?.split("==")[0]?.toLowerCase();
+  const exempt = new Set((lock.exempt ?? []).map((n) => n.toLowerCase()));
+  const tools = lock.packages.filter((p) => BUILD_TOOLS.includes(p.name.toLowerCase()));
+  const pinned = lock.packages.filter(
+    (p) => exempt.has(p.name.toLowerCase()) && !BUILD_TOOLS.includes(p.name.toLowerCase()) && p.name.toLowerCase() !== anchor,
+  );
+  return { tools, pinned };
+}
+
+/**
+ * The shared layer: a virtualenv with the build tools, so sdists build offline with a known
+ * toolchain, and the shared pins without their dependencies (those are the version's, at its
+ * cut-off, and come with it in the layer above).
+ */
+function sharedRecipe(baseId: string, shared: ReturnType<typeof sharedPackages>): string {
+  const steps = [`python3 -m venv ${VENV}`, `${pipInstall} ${pins(shared.tools)}`];
+  if (shared.pinned.length > 0) steps.push(`${pipInstall} --no-deps --no-build-isolation ${pins(shared.pinned)}`);
+  return [`FROM ${baseId}`, "COPY wheels /wheels", `RUN ${steps.join(" \\\n && ")}`, ""].join("\n");
+}
+
+/**
+ * The version's own layer: offline install of the whole lock from the files the host downloaded
+ * (what the shared layer holds is already satisfied), so what is installed is exactly the lock.
+ */
+function versionRecipe(sharedTag: string): string {
   return [
-    `FROM ${base}`,
+    `FROM ${sharedTag}`,
     "COPY wheels /wheels",
     "COPY lock.txt /lock.txt",
-    `RUN python3 -m venv ${VENV} \\`,
-    ` && ${pip} ${tools.join(" ")} \\`,
-    ` && ${pip} --no-build-isolation -r /lock.txt \\`,
+    `RUN ${pipInstall} --no-build-isolation -r /lock.txt \\`,
     ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
     "",
   ].join("\n");
@@ -45,28 +71,91 @@ export function buildFailureCause(lines: string[]): string | undefined {
 
 export type EnvImageResult = { ok: true; tag: string; built: boolean } | { ok: false; tag: string; reason: string; log: string };
 
-/** Build (or reuse) the env image; its tag is a hash of base image id, recipe and files. */
+/**
+ * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
+ * tools, pinned packages such as gunicorn) and the version's own. Each tag is a hash of what the
+ * layer is made of, so a sweep builds the shared layer once and each release only its packages.
+ */
 export async function ensureEnvImage(
   docker: Docker,
   baseRef: string,
   lock: Lock,
-  files: { path: string; sha256: string }[],
+  files: DownloadedFile[],
   signal: AbortSignal,
   failures?: BuildFailures,
 ): Promise<EnvImageResult> {
   const baseId = (await docker.getImage(baseRef).inspect()).Id;
-  const recipe = dockerfile(baseId, lock);
-  const tag = `repro-matrix-env:${contentHash({ recipe, files: files.map((f) => [basename(f.path), f.sha256]) })}`;
-  if (await imageExists(docker, tag)) return { ok: true, tag, built: false };
-  const failedBefore = await failures?.recall(tag);
-  if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
-  signal.throwIfAborted();
+  const shared = sharedPackages(lock);
+  const sharedNames = new Set([...shared.tools, ...shared.pinned].map((p) => p.name.toLowerCase()));
+  const isShared = (f: DownloadedFile) => sharedNames.has(f.name.toLowerCase());
+  const sharedLayer = await ensureLayer(
+    docker,
+    { repo: SHARED_REPO, recipe: sharedRecipe(baseId, shared), files: files.filter(isShared) },
+    signal,
+    failures,
+  );
+  if (!sharedLayer.ok) return sharedLayer;
+  return ensureLayer(
+    docker,
+    { repo: ENV_REPO, recipe: versionRecipe(sharedLayer.tag), files: files.filter((f) => !isShared(f)), lockText: lockText(lock) },
+    signal,
+    failures,
+  );
+}
 
+/** Image repositories of the two layers (the reaper's `clean --images` removes both). */
+export const ENV_REPO = "repro-matrix-env";
+export const SHARED_REPO = "repro-matrix-shared";
+
+interface LayerSpec {
+  repo: string;
+  recipe: string;
+  files: DownloadedFile[];
+  lockText?: string;
+}
+
+/** Builds of one tag in flight: envs that share a layer wait for one build of it, not race it. */
+const inFlight = new Map<string, Promise<EnvImageResult>>();
+
+async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal, failures?: BuildFailures): Promise<EnvImageResult> {
+  const tag = `${layer.repo}:${contentHash({
+    recipe: layer.recipe,
+    files: layer.files.map((f) => [basename(f.path), f.sha256]),
+    lock: layer.lockText ?? null,
+  })}`;
+  const running = inFlight.get(tag);
+  if (running) return running;
+  const build = (async (): Promise<EnvImageResult> => {
+    if (await imageExists(docker, tag)) return { ok: true, tag, built: false };
+    const failedBefore = await failures?.recall(tag);
+    if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
+    signal.throwIfAborted();
+    const failure = await buildLayer(docker, tag, layer, signal);
+    if (!failure) return { ok: true, tag, built: true };
+    // An interrupted build says nothing about the recipe; only a real failure is remembered.
+    if (!signal.aborted) await failures?.remember(tag, failure);
+    return { ok: false, tag, ...failure };
+  })();
+  inFlight.set(tag, build);
+  try {
+    return await build;
+  } finally {
+    inFlight.delete(tag);
+  }
+}
+
+/** Runs one docker build; returns why it failed (pip's own words), or nothing when it worked. */
+async function buildLayer(
+  docker: Docker,
+  tag: string,
+  layer: LayerSpec,
+  signal: AbortSignal,
+): Promise<{ reason: string; log: string } | undefined> {
   const tar = pack();
-  tar.entry({ name: "Dockerfile" }, recipe);
-  tar.entry({ name: "lock.txt" }, lockText(lock));
+  tar.entry({ name: "Dockerfile" }, layer.recipe);
+  if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
   tar.entry({ name: "wheels/", type: "directory" });
-  for (const f of files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));
+  for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));
   tar.finalize();
 
   const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
@@ -93,13 +182,8 @@ export async function ensureEnvImage(
       },
     );
   });
-  if (error) {
-    const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
-    const cause = buildFailureCause(lines);
-    const failure = { reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
-    // An interrupted build says nothing about the recipe; only a real failure is remembered.
-    if (!signal.aborted) await failures?.remember(tag, failure);
-    return { ok: false, tag, ...failure };
-  }
-  return { ok: true, tag, built: true };
+  if (!error) return undefined;
+  const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
+  const cause = buildFailureCause(lines);
+  return { reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
 }

@@ -2,6 +2,7 @@ import { readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { ENV_REPO, SHARED_REPO } from "../images/env-image.js";
 import { SOCKET_DIR_PREFIX } from "./container-place.js";
 import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
 
@@ -34,9 +35,9 @@ export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MA
 
 /** Remove the cached base and env images; the next run builds them again. */
 export async function removeCachedImages(docker: Docker): Promise<number> {
-  const images = await docker.listImages({ filters: { reference: ["repro-matrix-env", "repro-matrix-base"] } });
-  // Env images first: they are children of the base images.
-  const ordered = [...images].sort((a, b) => Number(isBase(a.RepoTags)) - Number(isBase(b.RepoTags)));
+  const images = await docker.listImages({ filters: { reference: [ENV_REPO, SHARED_REPO, "repro-matrix-base"] } });
+  // Children first: env images sit on the shared layer, which sits on a base image.
+  const ordered = [...images].sort((a, b) => layerDepth(b.RepoTags) - layerDepth(a.RepoTags));
   for (const image of ordered)
     await docker
       .getImage(image.Id)
@@ -45,7 +46,11 @@ export async function removeCachedImages(docker: Docker): Promise<number> {
   return images.length;
 }
 
-const isBase = (tags: string[] | undefined) => (tags ?? []).some((t) => t.startsWith("repro-matrix-base:"));
+/** 2 for an env image, 1 for a shared layer, 0 for a base image. */
+const layerDepth = (tags: string[] | undefined) => {
+  const repo = (tags ?? [])[0]?.split(":")[0];
+  return repo === ENV_REPO ? 2 : repo === SHARED_REPO ? 1 : 0;
+};
 
 async function removeLabelled(docker: Docker, label: string, shouldRemove: (labels: Record<string, string>) => boolean): Promise<number> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });

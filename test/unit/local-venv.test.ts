@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findHostPython, readHostFacts } from "../../harness/envs/host-python.js";
@@ -55,6 +55,8 @@ let tools: DownloadedFile[];
 let dists: string;
 
 const fileOf = async (path: string): Promise<DownloadedFile> => ({
+  // The distribution's name, as a lock would give it: the file name up to the version.
+  name: (basename(path).split("-")[0] as string).toLowerCase(),
   path,
   sha256: createHash("sha256")
     .update(await readFile(path))
