@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { Lock } from "../../harness/envs/lock.js";
+import { sharedPackages } from "../../harness/images/env-image.js";
+
+const lock = (over: Partial<Lock>): Lock => ({
+  strategy: "as-of-release",
+  resolvedOn: "2026-11-26",
+  python: "3.9.2",
+  platform: "x86_64-manylinux_2_31",
+  onlyBinary: [],
+  constraints: [],
+  packages: [
+    { name: "click", version: "7.1.2" },
+    { name: "gunicorn", version: "23.0.0" },
+    { name: "h11", version: "0.9.0" },
+    { name: "packaging", version: "20.4" },
+    { name: "pip", version: "24.0" },
+    { name: "setuptools", version: "82.0.1" },
+    { name: "uvicorn", version: "0.11.4" },
+    { name: "wheel", version: "0.45.1" },
+  ],
+  ...over,
+});
+
+describe("sharedPackages (what goes in the layer every release of a sweep shares)", () => {
+  it("as-of-release: the build tools and the other pinned axis packages, never the swept anchor nor anything held to its date", () => {
+    const shared = sharedPackages(lock({ anchor: "uvicorn==0.11.4", exempt: ["uvicorn", "gunicorn", "pip", "setuptools", "wheel"] }));
+    expect(shared.tools.map((p) => p.name)).toEqual(["pip", "setuptools", "wheel"]);
+    // gunicorn's own dependency (packaging) is at the release's cut-off, so it stays with the release.
+    expect(shared.pinned).toEqual([{ name: "gunicorn", version: "23.0.0" }]);
+  });
+
+  it("latest: nothing is exempt from a date, so only the build tools are shared", () => {
+    const shared = sharedPackages(lock({ strategy: "latest" }));
+    expect(shared.tools.map((p) => p.name)).toEqual(["pip", "setuptools", "wheel"]);
+    expect(shared.pinned).toEqual([]);
+  });
+});
