@@ -51,11 +51,10 @@ const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
 const WORKER_UP = /\[(\d+)\] \[INFO\] (?:Application startup complete|Started server process)/;
 
 /**
- * A worker failing a request, in Gunicorn's log format: uvicorn's "Exception in ASGI application"
- * or an access line with a 4xx/5xx status. An error page names no pid, but these lines do, so the
- * probes know which workers they reached even when every answer is a 500. Only failures count: a
- * worker that answered well named its pid in the body, and a late log line of a readiness request
- * must not stand in for a probe answer on a server that may yet be clean.
+ * A worker failing a request, in Gunicorn's log format: uvicorn's "Exception in ASGI application",
+ * or an access line with a 4xx/5xx status (older uvicorn releases log these through Gunicorn's
+ * error log, "[pid] [INFO] None - \"GET / HTTP/1.1\" 500"). An error page names no pid, but these
+ * lines do, so the probes know which workers they reached even when every answer is a 500.
  */
 const REQUEST_FAILED = /\[(\d+)\] \[(?:INFO|ERROR)\] (?:Exception in ASGI application|[^"]{0,200}"[A-Z]+ [^"]* HTTP\/[\d.]+" [45]\d\d)/;
 

@@ -6,6 +6,7 @@ import type { BuildFailures } from "../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
 import type { DownloadedFile } from "../envs/prepare-env.js";
 import { contentHash } from "../hash.js";
+import { normalizeName } from "../package-name.js";
 import { imageExists } from "./base-image.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
@@ -16,44 +17,45 @@ const pins = (packages: Lock["packages"]) => packages.map((p) => `${p.name}==${p
 
 /**
  * The packages every version of a sweep shares: the build tools and the other exactly pinned
- * packages (gunicorn), never the anchor whose version the sweep walks. They sit in one layer
- * under all of the sweep's env images, so each release's build installs only its own packages.
+ * packages (gunicorn), never the anchor whose version the sweep walks, nor packages lifted past
+ * its cut-off (they differ by release). They sit in one layer under all of the sweep's env
+ * images, so each release's build installs only its own packages.
  */
 export function sharedPackages(lock: Lock): { tools: Lock["packages"]; pinned: Lock["packages"] } {
-  const anchor = lock.anchor?.split("==")[0]?.toLowerCase();
-  const exempt = new Set((lock.exempt ?? []).map((n) => n.toLowerCase()));
-  const tools = lock.packages.filter((p) => BUILD_TOOLS.includes(p.name.toLowerCase()));
-  const pinned = lock.packages.filter(
-    (p) => exempt.has(p.name.toLowerCase()) && !BUILD_TOOLS.includes(p.name.toLowerCase()) && p.name.toLowerCase() !== anchor,
-  );
-  return { tools, pinned };
+  const tools = new Set(BUILD_TOOLS.map(normalizeName));
+  const notShared = new Set([lock.anchor?.split("==")[0] ?? "", ...(lock.fallback?.packages ?? [])].map(normalizeName));
+  const pinnedNames = new Set((lock.exempt ?? []).map(normalizeName).filter((n) => !tools.has(n) && !notShared.has(n)));
+  return {
+    tools: lock.packages.filter((p) => tools.has(normalizeName(p.name))),
+    pinned: lock.packages.filter((p) => pinnedNames.has(normalizeName(p.name))),
+  };
 }
 
 /**
  * The shared layer: a virtualenv with the build tools, so sdists build offline with a known
- * toolchain, and the shared pins without their dependencies (those are the version's, at its
- * cut-off, and come with it in the layer above).
+ * toolchain, and the shared pins, all without their dependencies: those are held to the version's
+ * cut-off (wheel's packaging, gunicorn's) and come with it in the layer above.
  */
-function sharedRecipe(baseId: string, shared: ReturnType<typeof sharedPackages>): string {
-  const steps = [`python3 -m venv ${VENV}`, `${pipInstall} ${pins(shared.tools)}`];
-  if (shared.pinned.length > 0) steps.push(`${pipInstall} --no-deps --no-build-isolation ${pins(shared.pinned)}`);
-  return [`FROM ${baseId}`, "COPY wheels /wheels", `RUN ${steps.join(" \\\n && ")}`, ""].join("\n");
-}
+const sharedRecipe =
+  (shared: ReturnType<typeof sharedPackages>) =>
+  (from: string): string => {
+    const steps = [`python3 -m venv ${VENV}`, `${pipInstall} --no-deps --no-build-isolation ${pins([...shared.tools, ...shared.pinned])}`];
+    return [`FROM ${from}`, "COPY wheels /wheels", `RUN ${steps.join(" \\\n && ")}`, ""].join("\n");
+  };
 
 /**
  * The version's own layer: offline install of the whole lock from the files the host downloaded
  * (what the shared layer holds is already satisfied), so what is installed is exactly the lock.
  */
-function versionRecipe(sharedTag: string): string {
-  return [
-    `FROM ${sharedTag}`,
+const versionRecipe = (from: string): string =>
+  [
+    `FROM ${from}`,
     "COPY wheels /wheels",
     "COPY lock.txt /lock.txt",
     `RUN ${pipInstall} --no-build-isolation -r /lock.txt \\`,
     ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
     "",
   ].join("\n");
-}
 
 /** pip colours its errors with ANSI escapes; they would only get in the way of matching. */
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -86,18 +88,25 @@ export async function ensureEnvImage(
 ): Promise<EnvImageResult> {
   const baseId = (await docker.getImage(baseRef).inspect()).Id;
   const shared = sharedPackages(lock);
-  const sharedNames = new Set([...shared.tools, ...shared.pinned].map((p) => p.name.toLowerCase()));
-  const isShared = (f: DownloadedFile) => sharedNames.has(f.name.toLowerCase());
+  const sharedNames = new Set([...shared.tools, ...shared.pinned].map((p) => normalizeName(p.name)));
+  const isShared = (f: DownloadedFile) => sharedNames.has(normalizeName(f.name));
   const sharedLayer = await ensureLayer(
     docker,
-    { repo: SHARED_REPO, recipe: sharedRecipe(baseId, shared), files: files.filter(isShared) },
+    { repo: SHARED_REPO, recipe: sharedRecipe(shared), parent: { tag: baseId, id: baseId }, files: files.filter(isShared) },
     signal,
     failures,
   );
   if (!sharedLayer.ok) return sharedLayer;
+  const sharedId = (await docker.getImage(sharedLayer.tag).inspect()).Id;
   return ensureLayer(
     docker,
-    { repo: ENV_REPO, recipe: versionRecipe(sharedLayer.tag), files: files.filter((f) => !isShared(f)), lockText: lockText(lock) },
+    {
+      repo: ENV_REPO,
+      recipe: versionRecipe,
+      parent: { tag: sharedLayer.tag, id: sharedId },
+      files: files.filter((f) => !isShared(f)),
+      lockText: lockText(lock),
+    },
     signal,
     failures,
   );
@@ -109,7 +118,13 @@ export const SHARED_REPO = "repro-matrix-shared";
 
 interface LayerSpec {
   repo: string;
-  recipe: string;
+  /** The Dockerfile, given what it builds on. */
+  recipe: (from: string) => string;
+  /**
+   * The image it builds on: its tag goes into the content hash, its id into FROM, so a parent
+   * removed meanwhile fails the build plainly instead of sending Docker to a registry for the tag.
+   */
+  parent: { tag: string; id: string };
   files: DownloadedFile[];
   lockText?: string;
 }
@@ -119,12 +134,16 @@ const inFlight = new Map<string, Promise<EnvImageResult>>();
 
 async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal, failures?: BuildFailures): Promise<EnvImageResult> {
   const tag = `${layer.repo}:${contentHash({
-    recipe: layer.recipe,
+    recipe: layer.recipe(layer.parent.tag),
     files: layer.files.map((f) => [basename(f.path), f.sha256]),
     lock: layer.lockText ?? null,
   })}`;
   const running = inFlight.get(tag);
-  if (running) return running;
+  if (running) {
+    const result = await running;
+    signal.throwIfAborted();
+    return result;
+  }
   const build = (async (): Promise<EnvImageResult> => {
     if (await imageExists(docker, tag)) return { ok: true, tag, built: false };
     const failedBefore = await failures?.recall(tag);
@@ -132,6 +151,10 @@ async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal
     signal.throwIfAborted();
     const failure = await buildLayer(docker, tag, layer, signal);
     if (!failure) return { ok: true, tag, built: true };
+    // Its parent gone mid-build (`clean --images`, a prune) says nothing about this recipe.
+    if (!(await imageExists(docker, layer.parent.id))) {
+      throw new Error(`${tag}: the image it builds on (${layer.parent.tag}) was removed during the build; run again`);
+    }
     // An interrupted build says nothing about the recipe; only a real failure is remembered.
     if (!signal.aborted) await failures?.remember(tag, failure);
     return { ok: false, tag, ...failure };
@@ -152,7 +175,7 @@ async function buildLayer(
   signal: AbortSignal,
 ): Promise<{ reason: string; log: string } | undefined> {
   const tar = pack();
-  tar.entry({ name: "Dockerfile" }, layer.recipe);
+  tar.entry({ name: "Dockerfile" }, layer.recipe(layer.parent.id));
   if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
   tar.entry({ name: "wheels/", type: "directory" });
   for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));

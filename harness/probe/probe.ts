@@ -83,9 +83,13 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     await Promise.all(Array.from({ length: plan.count }, () => limit(one)));
     const deadline = start + plan.coverageSeconds * 1000;
     // A worker counts as reached when it answered with its pid, or when its log lines show it
-    // failed a request (an error page names no pid); a failed probe already rules out "clean". Waiting for one pid-bearing answer per worker
+    // failed a request (an error page names no pid). Waiting for one pid-bearing answer per worker
     // instead kept every all-500 cell probing for the whole coverageSeconds.
-    const reached = () => new Set([...pids, ...(plan.workersReachedInLogs?.() ?? [])]).size;
+    // Log lines count only once a probe has failed: the cell cannot be clean then, so they cannot
+    // stand in for the pid-bearing answers a clean verdict needs (a late log line of a readiness
+    // request, say).
+    const reached = () =>
+      new Set([...pids, ...(results.some((r) => r.status !== plan.expectedStatus) ? (plan.workersReachedInLogs?.() ?? []) : [])]).size;
     // Then bursts of one connection per worker until every worker has been reached. Which worker
     // accepts a connection is the kernel's choice, and it is not random: a lone connection goes
     // to the same few workers every time (46 of 64 after 900 in a test), and a burst of

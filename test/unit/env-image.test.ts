@@ -35,4 +35,15 @@ describe("sharedPackages (what goes in the layer every release of a sweep shares
     expect(shared.tools.map((p) => p.name)).toEqual(["pip", "setuptools", "wheel"]);
     expect(shared.pinned).toEqual([]);
   });
+
+  it("packages lifted past the cut-off stay with the release, and names match whatever their spelling", () => {
+    const shared = sharedPackages(
+      lock({
+        anchor: "Uvicorn==0.11.4",
+        exempt: ["uvicorn", "gunicorn", "pip", "setuptools", "wheel", "h11"],
+        fallback: { packages: ["H11"], because: "h11 0.9.0 has no wheel" },
+      }),
+    );
+    expect(shared.pinned).toEqual([{ name: "gunicorn", version: "23.0.0" }]);
+  });
 });
