@@ -24,6 +24,7 @@ import { cellId } from "../harness/plan/cells.js";
 import { APPS_DIR } from "../harness/run/fixtures.js";
 import { runMatrix } from "../harness/run/run-matrix.js";
 import { connectDocker } from "../harness/runtimes/docker-engine.js";
+import { removeCachedImages } from "../harness/runtimes/reaper.js";
 import type { CellRecord } from "../harness/store/record.js";
 
 const { values } = parseArgs({
@@ -75,14 +76,9 @@ const docker = await connectDocker();
 
 /** Cold means every env is built and every lock resolved again: only base images and downloads stay. */
 async function forgetEnvs(): Promise<number> {
-  const images = await docker.listImages({ filters: { reference: [ENV_REPO, SHARED_REPO] } });
-  // Env images before the shared layers they sit on.
-  const ordered = [...images].sort(
-    (a, b) => Number((b.RepoTags ?? [])[0]?.startsWith(ENV_REPO)) - Number((a.RepoTags ?? [])[0]?.startsWith(ENV_REPO)),
-  );
-  for (const image of ordered) await docker.getImage(image.Id).remove({ force: true });
-  for (const dir of ["build-failures", "locks"]) await rm(join(CACHE, dir), { recursive: true, force: true });
-  return images.length;
+  const removed = await removeCachedImages(docker, [ENV_REPO, SHARED_REPO]);
+  for (const dir of ["build-failures", "locks", "freezes"]) await rm(join(CACHE, dir), { recursive: true, force: true });
+  return removed;
 }
 
 if (!values["keep-envs"]) process.stderr.write(`bench: removed ${await forgetEnvs()} env images, build-failure records and locks\n`);

@@ -42,8 +42,14 @@ export function classify(f: RunFacts): Classification {
       reason: `workers crash-looping (${countLabel(f.logs.tracebacks, "traceback")}, ${f.logs.workerBoots} worker starts for ${f.workersAsked} workers, no HTTP answer)${firstException(f.logs)}`,
     };
   }
+  if (f.readiness.state === "stalled") {
+    return {
+      outcome: "boot-failure",
+      reason: `workers stalled (${countLabel(f.logs.tracebacks, "traceback")} for ${f.workersAsked} workers, then silence and no HTTP answer)${firstException(f.logs)}`,
+    };
+  }
   if (f.readiness.state === "timeout") {
-    return { outcome: "timeout", reason: `no HTTP answer within ${Math.round(f.readiness.afterMs / 1000)} s` };
+    return { outcome: "timeout", reason: `no HTTP answer within ${Math.round(f.readiness.afterMs / 1000)} s${firstException(f.logs)}` };
   }
   if (f.cellTimedOut) return { outcome: "timeout", reason: "cell deadline passed while probing" };
   const p = f.probes;

@@ -1,10 +1,12 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import { readBaseFacts } from "../images/base-facts.js";
 import { baseImageProvider } from "../images/base-image.js";
 import { ensureEnvImage, VENV } from "../images/env-image.js";
 import type { EnvSpec } from "../plan/cells.js";
 import type { DockerRuntime } from "../runtimes/docker-runtime.js";
+import { writeAtomic } from "../store/json-file.js";
 import type { BuildFailures } from "./build-failures.js";
 import type { Lock } from "./lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "./prepare-env.js";
@@ -38,9 +40,22 @@ export class DockerEnvBackend implements EnvBackend {
   async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
     const image = await ensureEnvImage(this.docker, interp.ref, lock, files, this.signal, this.failures);
     if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
-    const freeze = await this.runtime.exec(image.tag, ["cat", `${VENV}/freeze.txt`], this.signal);
+    return { ok: true, location: image.tag, built: image.built, freeze: await this.freezeOf(image.tag) };
+  }
+
+  /**
+   * The env's `pip freeze`, read once per image: the tag is a hash of everything the image was
+   * built from, so it never changes, and a warm sweep need not start a container per env to ask.
+   */
+  private async freezeOf(tag: string): Promise<string[]> {
+    const file = join(this.cacheDir, "freezes", `${tag.replace(/[^\w.-]+/g, "_")}.txt`);
+    const known = await readFile(file, "utf8").catch(() => undefined);
+    if (known !== undefined) return known.split("\n").filter(Boolean);
+    const freeze = await this.runtime.exec(tag, ["cat", `${VENV}/freeze.txt`], this.signal);
     // A freeze that cannot be read says nothing about the env; reporting drift from it would.
-    if (freeze.exitCode !== 0) throw new Error(`${image.tag}: cannot read ${VENV}/freeze.txt (${freeze.stderr.trim()})`);
-    return { ok: true, location: image.tag, built: image.built, freeze: freeze.stdout.trim().split("\n").filter(Boolean) };
+    if (freeze.exitCode !== 0) throw new Error(`${tag}: cannot read ${VENV}/freeze.txt (${freeze.stderr.trim()})`);
+    const lines = freeze.stdout.trim().split("\n").filter(Boolean);
+    await writeAtomic(file, `${lines.join("\n")}\n`);
+    return lines;
   }
 }

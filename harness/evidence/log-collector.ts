@@ -63,6 +63,8 @@ export class LogCollector {
   /** Per worker pid, when (performance.now()) its latest "up" line arrived. */
   private readonly workersUp = new Map<number, number>();
   private workerBoots = 0;
+  /** performance.now() of the latest line (or of the start). */
+  private lastLineAt = performance.now();
   /** Pids of workers that logged failing a request while the probes ran. */
   private readonly reached = new Set<number>();
   private readonly head: LogLine[] = [];
@@ -89,6 +91,11 @@ export class LogCollector {
   /** A signature has matched: the cell's outcome (reproduced) can no longer change. */
   get signatureSeen(): boolean {
     return this.matches.length > 0;
+  }
+
+  /** How long the server has printed nothing. */
+  quietForMs(now = performance.now()): number {
+    return now - this.lastLineAt;
   }
 
   /** Tracebacks so far: readiness uses it to notice workers that crash in a loop. */
@@ -142,6 +149,7 @@ export class LogCollector {
     const text = raw.length > this.caps.maxLineLength ? `${raw.slice(0, this.caps.maxLineLength)}…` : raw;
     const line: LogLine = { n: ++this.counts[stream], stream, phase: this.phase, text };
     this.total++;
+    this.lastLineAt = performance.now();
     if (WORKER_BOOT.test(raw)) this.workerBoots++;
     const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
     if (up) this.workersUp.set(Number(up[1]), performance.now());

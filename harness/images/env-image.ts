@@ -207,6 +207,32 @@ async function buildLayer(
   });
   if (!error) return undefined;
   const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
+  await removeLeftovers(docker, lines);
   const cause = buildFailureCause(lines);
-  return { reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`, log: lines.slice(-80).join("\n") };
+  // The image it built on heads the log: what the env was layered on is part of what failed.
+  return {
+    reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
+    log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
+  };
+}
+
+/**
+ * A failed build leaves the images of the steps that worked (COPY wheels, …) untagged behind it:
+ * a sweep with a hundred releases that do not build would pile them up, and they pin their parent.
+ * Removes the untagged ones the build printed (" ---> <id>"); the tagged parent it names stays.
+ */
+async function removeLeftovers(docker: Docker, lines: string[]): Promise<void> {
+  const ids = lines.map((l) => /^\s*---> ([0-9a-f]{12})\s*$/.exec(l)?.[1]).filter((id): id is string => Boolean(id));
+  for (const id of ids.reverse()) {
+    const image = await docker
+      .getImage(id)
+      .inspect()
+      .catch(() => undefined);
+    const tagged = (image?.RepoTags ?? []).some((t) => t !== "<none>:<none>");
+    if (image && !tagged)
+      await docker
+        .getImage(id)
+        .remove()
+        .catch(() => undefined);
+  }
 }

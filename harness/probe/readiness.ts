@@ -11,8 +11,13 @@ export type Readiness =
   | { state: "ready"; afterMs: number }
   | { state: "exited"; afterMs: number; exit: ServerExit }
   | { state: "timeout"; afterMs: number }
-  /** Workers keep dying and Gunicorn keeps replacing them: waiting longer would only burn time. */
-  | { state: "crash-loop"; afterMs: number };
+  /**
+   * The server cannot come up, and waiting longer would only burn time: workers keep dying and
+   * Gunicorn keeps replacing them (crash-loop), or every worker failed and the server went quiet (stalled).
+   */
+  | { state: BootGaveUp; afterMs: number };
+
+export type BootGaveUp = "crash-loop" | "stalled";
 
 /**
  * Ready means the server answered HTTP at all (any status: a 500 is a booted server whose
@@ -23,7 +28,7 @@ export async function waitForReady(
   exited: Promise<ServerExit>,
   timeoutMs: number,
   signal: AbortSignal,
-  isCrashLooping: () => boolean = () => false,
+  hopeless: () => BootGaveUp | undefined = () => undefined,
   socketPath?: string,
 ): Promise<Readiness> {
   const start = performance.now();
@@ -44,7 +49,8 @@ export async function waitForReady(
       if (answered) return { state: "ready", afterMs: elapsed };
       if (exit) return { state: "exited", afterMs: elapsed, exit };
       if (elapsed > timeoutMs) return { state: "timeout", afterMs: elapsed };
-      if (isCrashLooping()) return { state: "crash-loop", afterMs: elapsed };
+      const gaveUp = hopeless();
+      if (gaveUp) return { state: gaveUp, afterMs: elapsed };
       // Attempts are spaced out, not fired in rounds: an asyncio worker that wakes on the shared
       // listening socket accepts every connection pending at that moment, so a round of
       // simultaneous connections often went whole to one worker that accepts and never answers.

@@ -5,11 +5,14 @@ import type { PreparedEnv } from "../envs/prepare-env.js";
 import { LogCollector } from "../evidence/log-collector.js";
 import type { Cell } from "../plan/cells.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
-import { type Readiness, waitForReady } from "../probe/readiness.js";
+import { type BootGaveUp, type Readiness, waitForReady } from "../probe/readiness.js";
 import { CONTAINER_PLACE } from "../runtimes/container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
 import { HARNESS_VERSION } from "../version.js";
+
+/** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
+export const STALL_MS = 10_000;
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {
@@ -137,13 +140,20 @@ export async function runCell(
     // many tracebacks as workers before any answer means they will not come up.
     // Workers that die silently (os._exit, a signal) show as respawns instead: three boots per
     // asked-for worker before any answer is a loop too.
-    const crashLooping = () => logs.tracebackCount >= 2 * cell.workers || logs.workerBootCount >= 3 * cell.workers;
+    // And a worker whose server fails to start may stay alive without serving (uvicorn 0.3.26 to
+    // 0.3.28: a NameError in UvicornWorker.create_servers): a traceback per worker and then
+    // silence, with nothing answering, would otherwise sit out the whole boot timeout.
+    const hopeless = (): BootGaveUp | undefined => {
+      if (logs.tracebackCount >= 2 * cell.workers || logs.workerBootCount >= 3 * cell.workers) return "crash-loop";
+      if (logs.tracebackCount >= cell.workers && logs.quietForMs() >= STALL_MS) return "stalled";
+      return undefined;
+    };
     readiness = await waitForReady(
       server.baseUrl + s.probes.path,
       server.exited,
       s.timeouts.bootSeconds * 1000,
       signal,
-      crashLooping,
+      hopeless,
       server.socketPath,
     );
     phases.end("boot");

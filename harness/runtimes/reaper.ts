@@ -33,24 +33,32 @@ export const removeRun = (docker: Docker, runId: string) => removeLabelled(docke
 /** Remove every container any harness process started, live runs included (`repro-matrix clean`). */
 export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, () => true);
 
-/** Remove the cached base and env images; the next run builds them again. */
-export async function removeCachedImages(docker: Docker): Promise<number> {
-  const images = await docker.listImages({ filters: { reference: [ENV_REPO, SHARED_REPO, "repro-matrix-base"] } });
-  // Children first: env images sit on the shared layer, which sits on a base image.
-  const ordered = [...images].sort((a, b) => layerDepth(b.RepoTags) - layerDepth(a.RepoTags));
-  for (const image of ordered)
+export const BASE_REPO = "repro-matrix-base";
+
+/**
+ * Remove the cached images of these repositories (by default base, shared and env: the next run
+ * builds them again), each with every image built on it: env images on a shared layer, and the
+ * untagged intermediate images a failed build leaves behind, which would otherwise pin their parent.
+ */
+export async function removeCachedImages(docker: Docker, repos: string[] = [ENV_REPO, SHARED_REPO, BASE_REPO]): Promise<number> {
+  const roots = await docker.listImages({ filters: { reference: repos } });
+  const all = await docker.listImages({ all: true });
+  const children = new Map<string, string[]>();
+  for (const image of all) if (image.ParentId) children.set(image.ParentId, [...(children.get(image.ParentId) ?? []), image.Id]);
+  const removed = new Set<string>();
+  // Depth first, children before their parent; an image already gone (a shared child) is fine.
+  const removeTree = async (id: string): Promise<void> => {
+    if (removed.has(id)) return;
+    removed.add(id);
+    for (const child of children.get(id) ?? []) await removeTree(child);
     await docker
-      .getImage(image.Id)
+      .getImage(id)
       .remove({ force: true })
       .catch(() => undefined);
-  return images.length;
+  };
+  for (const image of roots) await removeTree(image.Id);
+  return roots.length;
 }
-
-/** 2 for an env image, 1 for a shared layer, 0 for a base image. */
-const layerDepth = (tags: string[] | undefined) => {
-  const repo = (tags ?? [])[0]?.split(":")[0];
-  return repo === ENV_REPO ? 2 : repo === SHARED_REPO ? 1 : 0;
-};
 
 async function removeLabelled(docker: Docker, label: string, shouldRemove: (labels: Record<string, string>) => boolean): Promise<number> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });

@@ -20,7 +20,7 @@ export const Evidence = z.strictObject({
   /** Distinct worker pids that answered with the expected status. */
   pidsServed: z.array(z.number()),
   workersAsked: z.number(),
-  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "crash-loop", "not-started"]), afterMs: z.number() }),
+  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "crash-loop", "stalled", "not-started"]), afterMs: z.number() }),
   exit: z.strictObject({ exitCode: z.number(), killed: z.boolean() }).optional(),
   /** The last lines of output (both streams), enough to see what happened without the full log. */
   logTail: z.array(LogLine),

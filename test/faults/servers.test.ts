@@ -5,7 +5,7 @@ import type { CellRecord } from "../../harness/store/record.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 
 /** One fixture, one cell, on the docker runtime; timeouts short enough that a hang would show. */
-const scenario = (name: string, app: string, preload: boolean) => `scenario: ${name}
+const scenario = (name: string, app: string, preload: boolean, bootSeconds: number) => `scenario: ${name}
 packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
 python:
   "3.11": { base: "debian:bookworm" }
@@ -16,11 +16,11 @@ workers: 2
 apps: [${app}]
 signatures: ["RuntimeError: Event loop is closed"]
 probes: { count: 24, concurrency: 2, coverageSeconds: 3 }
-timeouts: { bootSeconds: 8, requestSeconds: 2, cellSeconds: 40, stopSeconds: 3 }
+timeouts: { bootSeconds: ${bootSeconds}, requestSeconds: 2, cellSeconds: 40, stopSeconds: 3 }
 `;
 
-async function runOne(name: string, app: string, preload: boolean, onStarted?: () => void): Promise<CellRecord> {
-  const { records } = await runScenario(scenario(name, app, preload), await tempDir(name), {
+async function runOne(name: string, app: string, preload: boolean, onStarted?: () => void, bootSeconds = 8): Promise<CellRecord> {
+  const { records } = await runScenario(scenario(name, app, preload, bootSeconds), await tempDir(name), {
     onEvent: (e) => {
       if (e.type === "cell-started") onStarted?.();
     },
@@ -48,6 +48,16 @@ describe("faults in the server under test", () => {
     expect(r.outcome, r.reason).toBe("boot-failure");
     expect(r.reason).toMatch(/^workers crash-looping \(0 tracebacks, \d+ worker starts for 2 workers, no HTTP answer\)/);
     expect(r.evidence.readiness.afterMs).toBeLessThan(8_000);
+  }, 120_000);
+
+  it("workers that each raise while loading and then stay alive without serving: boot-failure (stalled), long before the boot timeout", async () => {
+    const r = await runOne("it-stalls", "stalls", false, undefined, 35);
+    expect(r.outcome, r.reason).toBe("boot-failure");
+    expect(r.reason).toMatch(
+      /^workers stalled \(2 tracebacks for 2 workers, then silence and no HTTP answer\): RuntimeError: fixture stalls/,
+    );
+    expect(r.evidence.readiness).toMatchObject({ state: "stalled" });
+    expect(r.evidence.readiness.afterMs).toBeLessThan(25_000);
   }, 120_000);
 
   it("a server that never binds: timeout after bootSeconds, never reported as fixed", async () => {

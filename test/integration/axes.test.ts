@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CACHE_DIR, runScenario, tempDir } from "../helpers/harness.js";
 import { makeBrokenSdist, makeWheel } from "../helpers/local-wheel.js";
 
@@ -170,9 +170,29 @@ index: { findLinks: [dists] }
 python:
   "3.9": { base: "debian:bullseye" }
 ${cellSettings}`;
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
     const run = await runScenario(scenario, out, { runtime: "docker", file: join(out, "matrix.yaml") });
     const r = run.records[0];
     expect(r?.outcome).toBe("install-failed");
+    // The steps that worked before the compile failed (COPY wheels, …) left no untagged images
+    // on the image the build started from. Another test's build in flight has such images too,
+    // until it is tagged: so wait for what is left over to go, which a real leftover never does.
+    const docker = run.docker as NonNullable<typeof run.docker>;
+    const parent = /^\(building on (\S+)\)/.exec(r?.evidence.installLog ?? "")?.[1] as string;
+    const parentId = (await docker.getImage(parent).inspect()).Id;
+    const leftovers = async () => {
+      const all = await docker.listImages({ all: true });
+      const byId = new Map(all.map((i) => [i.Id, i]));
+      const tagged = all.filter((i) => (i.RepoTags ?? []).some((t) => t !== "<none>:<none>"));
+      const inUse = new Set<string>();
+      for (const i of tagged) for (let id: string | undefined = i.Id; id && !inUse.has(id); id = byId.get(id)?.ParentId) inUse.add(id);
+      const descends = (id: string) => {
+        for (let p = byId.get(id)?.ParentId; p; p = byId.get(p)?.ParentId) if (p === parentId) return true;
+        return false;
+      };
+      return all.filter((i) => i.Created >= startedAt && !inUse.has(i.Id) && descends(i.Id)).map((i) => i.Id);
+    };
+    await vi.waitFor(async () => expect(await leftovers()).toEqual([]), { timeout: 60_000, interval: 2_000 });
     expect(r?.reason).toMatch(/brokenext/);
     expect(r?.reason).toMatch(/error/);
     expect(r?.evidence.installLog).toMatch(/broken\.c.*error/);

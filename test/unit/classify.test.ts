@@ -8,6 +8,10 @@ const logsOf = (stderr = "") => {
   return c.finish();
 };
 
+/** uvicorn 0.3.26's UvicornWorker, whose server never starts. */
+const STALLED_LOG =
+  "Task exception was never retrieved\nTraceback (most recent call last):\n  File \"/opt/venv/lib/python3.9/site-packages/uvicorn/workers.py\", line 109, in create_servers\n    config = Config(\nNameError: name 'Config' is not defined\n";
+
 const healthy: RunFacts = {
   readiness: { state: "ready", afterMs: 900 },
   probes: { requests: 48, statusCounts: { 200: 48 }, connectionErrors: {}, pidsServed: [1, 2, 3, 4], unexpected: [], workerMemory: [] },
@@ -131,8 +135,26 @@ describe("classify", () => {
     });
   });
 
-  it("is timeout when no answer came in time, never clean", () => {
-    expect(classify({ ...healthy, probes: undefined, readiness: { state: "timeout", afterMs: 60_000 } }).outcome).toBe("timeout");
+  it("is timeout when no answer came in time, never clean, naming the first error when there was one", () => {
+    expect(classify({ ...healthy, probes: undefined, readiness: { state: "timeout", afterMs: 60_000 } })).toEqual({
+      outcome: "timeout",
+      reason: "no HTTP answer within 60 s",
+    });
     expect(classify({ ...healthy, cellTimedOut: true }).outcome).toBe("timeout");
+    const withError = classify({
+      ...healthy,
+      probes: undefined,
+      readiness: { state: "timeout", afterMs: 60_000 },
+      logs: logsOf(STALLED_LOG),
+    });
+    expect(withError.reason).toBe("no HTTP answer within 60 s: NameError: name 'Config' is not defined");
+  });
+
+  it("is boot-failure when every worker raised and the server then went quiet without answering", () => {
+    const r = classify({ ...healthy, probes: undefined, readiness: { state: "stalled", afterMs: 11_000 }, logs: logsOf(STALLED_LOG) });
+    expect(r).toEqual({
+      outcome: "boot-failure",
+      reason: "workers stalled (1 traceback for 4 workers, then silence and no HTTP answer): NameError: name 'Config' is not defined",
+    });
   });
 });
