@@ -103,15 +103,20 @@ class Search<V> {
 
   /**
    * The next version to test strictly inside (a, b): the midpoint, or if that was already tested (untestable), the
-   * nearest untested index, alternately right and left, as `git bisect skip` does. undefined when nothing is left.
+   * middle of the widest stretch of untested versions left, so a long run of untestable releases is crossed in
+   * O(log n) tests rather than one per release. undefined when nothing is left.
    */
   pick(a: number, b: number): number | undefined {
     const m = Math.floor((a + b) / 2);
-    for (let d = 0; m + d < b || m - d > a; d++) {
-      if (m + d > a && m + d < b && !this.seen.has(m + d)) return m + d;
-      if (d > 0 && m - d > a && !this.seen.has(m - d)) return m - d;
+    if (m > a && m < b && !this.seen.has(m)) return m;
+    let widest: [number, number] | undefined;
+    let prev = a;
+    for (let i = a + 1; i <= b; i++) {
+      if (i < b && !this.seen.has(i)) continue;
+      if (i - prev > 1 && (widest === undefined || i - prev > widest[1] - widest[0])) widest = [prev, i];
+      prev = i;
     }
-    return undefined;
+    return widest === undefined ? undefined : Math.floor((widest[0] + widest[1]) / 2);
   }
 
   /** The one verdict a version gave, or undefined when it gave none worth building on (untestable, or flaky). */

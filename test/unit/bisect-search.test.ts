@@ -98,11 +98,12 @@ describe("bisect, untestable versions", () => {
     expect(r.tested).toBeLessThanOrEqual(bound(20) + 4);
   });
 
-  it("skips an untestable midpoint to its nearest untested neighbour, right first", async () => {
+  it("skips an untestable midpoint to the middle of the widest untested stretch left", async () => {
     const r = await run(10, (i) => (i === 4 ? "untestable" : fixedAt(7)(i)));
+    // Tested so far 0, 9 and 4: the stretch 5..8 is wider than 1..3.
     expect(r.steps.slice(2, 4).map((st) => [st.index, st.why])).toEqual([
       [4, "midpoint"],
-      [5, "skip-neighbour"],
+      [6, "skip-neighbour"],
     ]);
     expect(r.transitions).toMatchObject([{ lastBefore: 6, firstAfter: 7, untestableBetween: [] }]);
   });
@@ -149,6 +150,13 @@ describe("bisect, untestable versions", () => {
       expect(r.transitions, `n=${n} at=${at} dead=${[...dead]}`).toEqual(expected);
       expect(r.widened).toBe(false);
     }
+  });
+
+  it("crosses a long run of untestable versions between the ends in O(log n) tests, not one per version", async () => {
+    // 200 versions, 60..139 untestable (a Python they cannot install on), fixed at 150.
+    const r = await run(200, (i) => (i >= 60 && i < 140 ? "untestable" : fixedAt(150)(i)));
+    expect(r.transitions).toMatchObject([{ lastBefore: 149, firstAfter: 150, untestableBetween: [] }]);
+    expect(r.tested).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(200)) + 4);
   });
 
   it("reports nothing when fewer than two versions are testable", async () => {
