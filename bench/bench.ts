@@ -114,7 +114,13 @@ const claimCells = records.filter((r) => r.preload && r.workerClass.endsWith(".U
 
 process.stderr.write(`bench: naive baseline on ${NAIVE_CELLS} cells …\n`);
 const { ref: base } = await baseImageProvider("debian:bullseye", CACHE).ensure(docker, signal);
-const sample = records.filter((r) => r.outcome !== "install-failed").slice(0, NAIVE_CELLS);
+// Cells whose servers came up and were probed, spread over the sweep: the oldest installable
+// releases never serve, and a loop that only waits for a boot to fail compares nothing.
+const served = records.filter((r) => r.outcome === "clean" || r.outcome === "reproduced" || r.outcome === "other-failure");
+const sample = Array.from(
+  { length: Math.min(NAIVE_CELLS, served.length) },
+  (_, k) => served[Math.floor((k * served.length) / NAIVE_CELLS)] as CellRecord,
+);
 const naive = await timed(() =>
   execa("bash", [
     "bench/naive-baseline.sh",
