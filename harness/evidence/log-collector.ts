@@ -35,11 +35,6 @@ export interface LogCaps {
 
 export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLength: 2000, maxMatches: 50 };
 
-/**
- * Collects a container's output line by line with bounded memory: head and tail are kept,
- * and every line, kept or not, is checked for the failure signatures as it arrives, so a log
- * bomb can neither exhaust memory nor hide a match.
- */
 /** Gunicorn starting a worker: more of these than workers asked for means some died and were replaced. */
 const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
 
@@ -58,6 +53,11 @@ const WORKER_UP = /\[(\d+)\] \[INFO\] (?:Application startup complete|Started se
  */
 const REQUEST_FAILED = /\[(\d+)\] \[(?:INFO|ERROR)\] (?:Exception in ASGI application|[^"]{0,200}"[A-Z]+ [^"]* HTTP\/[\d.]+" [45]\d\d)/;
 
+/**
+ * Collects a container's output line by line with bounded memory: head and tail are kept,
+ * and every line, kept or not, is checked for the failure signatures as it arrives, so a log
+ * bomb can neither exhaust memory nor hide a match.
+ */
 export class LogCollector {
   phase: Phase = "boot";
   /** Per worker pid, when (performance.now()) its latest "up" line arrived. */

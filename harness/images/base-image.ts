@@ -17,11 +17,13 @@ export function baseImageProvider(base: string, cacheDir: string): BaseImageProv
   return new RegistryBaseImage(base);
 }
 
-export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+/** The image's id, or undefined when the engine has no such image. */
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
   try {
-    await docker.getImage(ref).inspect();
-    return true;
+    return (await docker.getImage(ref).inspect()).Id;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+export const imageExists = async (docker: Docker, ref: string): Promise<boolean> => (await imageId(docker, ref)) !== undefined;

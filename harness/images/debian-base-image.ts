@@ -8,6 +8,9 @@ import { contentHash } from "../hash.js";
 import type { BaseImageProvider } from "./base-image.js";
 import { imageExists } from "./base-image.js";
 
+/** The repository base images are tagged in (the reaper's `clean --images` removes it too). */
+export const BASE_REPO = "repro-matrix-base";
+
 /** Python, venv, and a C toolchain so sdists of httptools/uvloop-era packages can build. */
 const PACKAGES = ["python3", "python3-venv", "python3-dev", "gcc", "libc6-dev"];
 const MIRROR = process.env.REPRO_MATRIX_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
@@ -26,7 +29,7 @@ export class DebianBaseImage implements BaseImageProvider {
     private readonly cacheDir: string,
   ) {
     this.recipe = `debootstrap --variant=minbase --include=${PACKAGES.join(",")} ${suite}`;
-    this.tag = `repro-matrix-base:${suite}-${contentHash(this.recipe, 12)}`;
+    this.tag = `${BASE_REPO}:${suite}-${contentHash(this.recipe, 12)}`;
   }
 
   async ensure(docker: Docker, signal: AbortSignal): Promise<{ ref: string; built: boolean }> {

@@ -7,7 +7,7 @@ import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
 import type { DownloadedFile } from "../envs/prepare-env.js";
 import { contentHash } from "../hash.js";
 import { normalizeName } from "../package-name.js";
-import { imageExists } from "./base-image.js";
+import { imageExists, imageId } from "./base-image.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
 export const VENV = "/opt/venv";
@@ -71,7 +71,9 @@ export function buildFailureCause(lines: string[]): string | undefined {
   return lines.findLast((l) => /^\s*(ERROR:|error:|\S*Error:)/.test(l))?.trim();
 }
 
-export type EnvImageResult = { ok: true; tag: string; built: boolean } | { ok: false; tag: string; reason: string; log: string };
+export type EnvImageResult =
+  | { ok: true; tag: string; id: string; built: boolean }
+  | { ok: false; tag: string; reason: string; log: string };
 
 /**
  * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
@@ -97,13 +99,12 @@ export async function ensureEnvImage(
     failures,
   );
   if (!sharedLayer.ok) return sharedLayer;
-  const sharedId = (await docker.getImage(sharedLayer.tag).inspect()).Id;
   return ensureLayer(
     docker,
     {
       repo: ENV_REPO,
       recipe: versionRecipe,
-      parent: { tag: sharedLayer.tag, id: sharedId },
+      parent: { tag: sharedLayer.tag, id: sharedLayer.id },
       files: files.filter((f) => !isShared(f)),
       lockText: lockText(lock),
     },
@@ -145,12 +146,13 @@ async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal
     return result;
   }
   const build = (async (): Promise<EnvImageResult> => {
-    if (await imageExists(docker, tag)) return { ok: true, tag, built: false };
+    const existing = await imageId(docker, tag);
+    if (existing) return { ok: true, tag, id: existing, built: false };
     const failedBefore = await failures?.recall(tag);
     if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
     signal.throwIfAborted();
     const failure = await buildLayer(docker, tag, layer, signal);
-    if (!failure) return { ok: true, tag, built: true };
+    if (!failure) return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true };
     // Its parent gone mid-build (`clean --images`, a prune) says nothing about this recipe.
     if (!(await imageExists(docker, layer.parent.id))) {
       throw new Error(`${tag}: the image it builds on (${layer.parent.tag}) was removed during the build; run again`);

@@ -67,12 +67,15 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
   const pids = new Set<number>();
   const served = new Set<number>();
   let allServedAt: number | undefined;
+  /** Some probe got no answer or not the expected status: the cell cannot be clean. */
+  let anyFailed = false;
   const start = performance.now();
   try {
     const limit = pLimit(plan.concurrency);
     const one = async () => {
       const r = await probeOnce(agent, plan.baseUrl + plan.path, plan.requestTimeoutMs, signal);
       results.push(r);
+      if (r.status !== plan.expectedStatus) anyFailed = true;
       if (r.pid !== undefined) pids.add(r.pid);
       // The boot profile's "all workers serve": the moment the last one first answered as asked.
       if (r.pid !== undefined && r.status === plan.expectedStatus && !served.has(r.pid)) {
@@ -88,8 +91,7 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     // Log lines count only once a probe has failed: the cell cannot be clean then, so they cannot
     // stand in for the pid-bearing answers a clean verdict needs (a late log line of a readiness
     // request, say).
-    const reached = () =>
-      new Set([...pids, ...(results.some((r) => r.status !== plan.expectedStatus) ? (plan.workersReachedInLogs?.() ?? []) : [])]).size;
+    const reached = () => new Set([...pids, ...(anyFailed ? (plan.workersReachedInLogs?.() ?? []) : [])]).size;
     // Then bursts of one connection per worker until every worker has been reached. Which worker
     // accepts a connection is the kernel's choice, and it is not random: a lone connection goes
     // to the same few workers every time (46 of 64 after 900 in a test), and a burst of

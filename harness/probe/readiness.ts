@@ -42,7 +42,7 @@ export async function waitForReady(
   );
   let answered = false;
   const firstAnswer = Promise.withResolvers<void>();
-  const inFlight = new Set<Promise<void>>();
+  let inFlight = 0;
   try {
     while (!signal.aborted) {
       const elapsed = performance.now() - start;
@@ -54,14 +54,14 @@ export async function waitForReady(
       // Attempts are spaced out, not fired in rounds: an asyncio worker that wakes on the shared
       // listening socket accepts every connection pending at that moment, so a round of
       // simultaneous connections often went whole to one worker that accepts and never answers.
-      if (inFlight.size < MAX_IN_FLIGHT) {
-        const attempt: Promise<void> = probeOnce(agent, url, Math.min(2000, timeoutMs), signal).then((r) => {
-          inFlight.delete(attempt);
+      if (inFlight < MAX_IN_FLIGHT) {
+        inFlight++;
+        void probeOnce(agent, url, Math.min(2000, timeoutMs), signal).then((r) => {
+          inFlight--;
           if (r.status === undefined) return;
           answered = true;
           firstAnswer.resolve();
         });
-        inFlight.add(attempt);
       }
       // Refused attempts (nothing bound yet) fail at once; only an answer cuts the pause short.
       await Promise.race([new Promise((res) => setTimeout(res, PACE_MS)), firstAnswer.promise]);

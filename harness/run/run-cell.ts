@@ -12,7 +12,7 @@ import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
 import { HARNESS_VERSION } from "../version.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
-export const STALL_MS = 10_000;
+const STALL_MS = 10_000;
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {

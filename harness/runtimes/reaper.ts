@@ -2,6 +2,7 @@ import { readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { BASE_REPO } from "../images/debian-base-image.js";
 import { ENV_REPO, SHARED_REPO } from "../images/env-image.js";
 import { SOCKET_DIR_PREFIX } from "./container-place.js";
 import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
@@ -32,8 +33,6 @@ export const removeRun = (docker: Docker, runId: string) => removeLabelled(docke
 
 /** Remove every container any harness process started, live runs included (`repro-matrix clean`). */
 export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, () => true);
-
-export const BASE_REPO = "repro-matrix-base";
 
 /**
  * Remove the cached images of these repositories (by default base, shared and env: the next run

@@ -25,7 +25,8 @@ preload: [true]
 workers: 1
 apps: [floods]
 `,
-        ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+          "3.11",
+        ),
         out,
       ));
     } finally {

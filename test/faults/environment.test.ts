@@ -17,7 +17,8 @@ preload: [false, true]
 workers: 2
 apps: [slow, plain]
 `,
-).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }');
+  "3.11",
+);
 
 /** A stand-in for the engine's socket that forwards to the real one, and can be pulled out. */
 async function engineProxy(path: string): Promise<{ stop: () => Promise<void> }> {

@@ -16,7 +16,8 @@ workers: 2
 apps: [plain, flaky-signature]
 trials: 3
 `,
-      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+        "3.11",
+      ),
       out,
     );
     const flaky = records.find((r) => r.app === "flaky-signature");

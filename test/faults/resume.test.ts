@@ -27,7 +27,8 @@ preload: [false, true]
 workers: 2
 apps: [plain, lifespan]
 `,
-      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+        "3.11",
+      ),
     );
     const args = ["run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"];
     const env = { REPRO_MATRIX_CACHE: CACHE_DIR };
@@ -94,7 +95,8 @@ preload: [false, true]
 workers: 2
 apps: [plain, slow]
 `,
-      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+        "3.11",
+      ),
     );
     const child = execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"], {
       reject: false,

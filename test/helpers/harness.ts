@@ -11,10 +11,12 @@ import type { RuntimeChoice } from "../../harness/runtimes/open-runtime.js";
 export const CACHE_DIR = process.env.REPRO_MATRIX_CACHE ?? join(process.cwd(), ".cache");
 export const BIN = join(process.cwd(), "bin", "repro-matrix.js");
 
+const DEBIAN_SUITE_OF = { "3.9": "bullseye", "3.11": "bookworm" } as const;
+
 /** A scenario for integration tests: small, fast, and true whatever uvicorn's history is. */
-export const itScenario = (name: string, body: string) => `scenario: ${name}
+export const itScenario = (name: string, body: string, python: keyof typeof DEBIAN_SUITE_OF = "3.9") => `scenario: ${name}
 python:
-  "3.9": { base: "debian:bullseye" }
+  "${python}": { base: "debian:${DEBIAN_SUITE_OF[python]}" }
 onlyBinary: [uvloop]
 signatures: ["RuntimeError: Event loop is closed"]
 probes: { count: 16, concurrency: 4, coverageSeconds: 10 }

@@ -28,7 +28,8 @@ workers: 2
 apps: [plain]
 claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preload: true } }
 `,
-      ).replace('"3.9": { base: "debian:bullseye" }', '"3.11": { base: "debian:bookworm" }'),
+        "3.11",
+      ),
     );
     const file = join(dir, "it-verify", "results.json");
     const read = async () => ResultsFile.parse(JSON.parse(await readFile(file, "utf8")));
