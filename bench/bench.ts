@@ -19,7 +19,7 @@ import { parse, stringify } from "yaml";
 import { runBisect } from "../harness/bisect/run-bisect.js";
 import { parseScenario } from "../harness/config/load.js";
 import { baseImageProvider } from "../harness/images/base-image.js";
-import { ENV_REPO, SHARED_REPO } from "../harness/images/env-image.js";
+import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/images/env-image.js";
 import { cellId } from "../harness/plan/cells.js";
 import { APPS_DIR } from "../harness/run/fixtures.js";
 import { runMatrix } from "../harness/run/run-matrix.js";
@@ -76,7 +76,7 @@ const docker = await connectDocker();
 
 /** Cold means every env is built and every lock resolved again: only base images and downloads stay. */
 async function forgetEnvs(): Promise<number> {
-  const removed = await removeCachedImages(docker, [ENV_REPO, SHARED_REPO]);
+  const removed = await removeCachedImages(docker, [ENV_REPO, WHEEL_REPO, SHARED_REPO]);
   for (const dir of ["build-failures", "locks", "freezes"]) await rm(join(CACHE, dir), { recursive: true, force: true });
   return removed;
 }

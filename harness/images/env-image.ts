@@ -39,23 +39,47 @@ export function sharedPackages(lock: Lock): { tools: Lock["packages"]; pinned: L
 const sharedRecipe =
   (shared: ReturnType<typeof sharedPackages>) =>
   (from: string): string => {
-    const steps = [`python3 -m venv ${VENV}`, `${pipInstall} --no-deps --no-build-isolation ${pins([...shared.tools, ...shared.pinned])}`];
+    // The tools first, in a step of their own: a pinned sdist then builds as a wheel, with the
+    // wheel package already there, not through setup.py install.
+    const steps = [`python3 -m venv ${VENV}`, `${pipInstall} --no-deps --no-build-isolation ${pins(shared.tools)}`];
+    if (shared.pinned.length > 0) steps.push(`${pipInstall} --no-deps --no-build-isolation ${pins(shared.pinned)}`);
     return [`FROM ${from}`, "COPY wheels /wheels", `RUN ${steps.join(" \\\n && ")}`, ""].join("\n");
   };
 
 /**
- * The version's own layer: offline install of the whole lock from the files the host downloaded
- * (what the shared layer holds is already satisfied), so what is installed is exactly the lock.
+ * One sdist compiled into a wheel on the shared layer, the toolchain the version layer would have
+ * built it with (pip builds every sdist before installing anything, so nothing else of the lock is
+ * in the venv then either). Its tag hashes that toolchain and the sdist, so a sweep compiles each
+ * sdist once, and an sdist that does not compile (httptools and uvloop of 2018 on Python 3.9)
+ * fails once and is recalled for every release that pins it, instead of minutes of C each time.
  */
-const versionRecipe = (from: string): string =>
+const wheelRecipe =
+  (sdist: string) =>
+  (from: string): string =>
+    [`FROM ${from}`, "COPY wheels /wheels", `RUN ${pipWheel} --no-deps --no-build-isolation -w ${BUILT} /wheels/${sdist}`, ""].join("\n");
+
+/** Where a wheel image keeps the wheel it built; the version layer copies it from there. */
+const BUILT = "/built";
+const pipWheel = `${VENV}/bin/pip wheel --no-index --find-links /wheels --disable-pip-version-check --no-cache-dir`;
+
+/**
+ * The version's own layer: offline install of the whole lock from the files the host downloaded
+ * and the wheels its sdists compiled into (what the shared layer holds is already satisfied), so
+ * what is installed is exactly the lock.
+ */
+const versionRecipe = (from: string, wheelImages: string[]): string =>
   [
     `FROM ${from}`,
     "COPY wheels /wheels",
+    ...wheelImages.map((image) => `COPY --from=${image} ${BUILT}/ /wheels/`),
     "COPY lock.txt /lock.txt",
     `RUN ${pipInstall} --no-build-isolation -r /lock.txt \\`,
     ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
     "",
   ].join("\n");
+
+/** A file pip must build before it can install it (an sdist: .tar.gz, .zip, …), not a wheel. */
+export const isSdist = (f: DownloadedFile) => !basename(f.path).endsWith(".whl");
 
 /** pip colours its errors with ANSI escapes; they would only get in the way of matching. */
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -77,8 +101,9 @@ export type EnvImageResult =
 
 /**
  * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
- * tools, pinned packages such as gunicorn) and the version's own. Each tag is a hash of what the
- * layer is made of, so a sweep builds the shared layer once and each release only its packages.
+ * tools, pinned packages such as gunicorn) and the version's own, which copies in the wheels its
+ * sdists were compiled into on the shared layer. Each tag is a hash of what the image is made of,
+ * so a sweep builds the shared layer once, each sdist once, and each release only its packages.
  */
 export async function ensureEnvImage(
   docker: Docker,
@@ -99,13 +124,29 @@ export async function ensureEnvImage(
     failures,
   );
   if (!sharedLayer.ok) return sharedLayer;
+  const parent = { tag: sharedLayer.tag, id: sharedLayer.id };
+  const own = files.filter((f) => !isShared(f));
+  // One at a time: the first sdist that does not compile already decides the env, and the
+  // allowNewer fallback lifts one package per failure anyway.
+  const wheelImages: { tag: string; id: string }[] = [];
+  for (const sdist of own.filter(isSdist)) {
+    const built = await ensureLayer(
+      docker,
+      { repo: WHEEL_REPO, recipe: wheelRecipe(basename(sdist.path)), parent, files: [sdist] },
+      signal,
+      failures,
+    );
+    if (!built.ok) return built;
+    wheelImages.push(built);
+  }
   return ensureLayer(
     docker,
     {
       repo: ENV_REPO,
       recipe: versionRecipe,
-      parent: { tag: sharedLayer.tag, id: sharedLayer.id },
-      files: files.filter((f) => !isShared(f)),
+      parent,
+      copyFrom: wheelImages,
+      files: own.filter((f) => !isSdist(f)),
       lockText: lockText(lock),
     },
     signal,
@@ -113,19 +154,22 @@ export async function ensureEnvImage(
   );
 }
 
-/** Image repositories of the two layers (the reaper's `clean --images` removes both). */
+/** Image repositories of the layers (the reaper's `clean --images` removes them all). */
 export const ENV_REPO = "repro-matrix-env";
 export const SHARED_REPO = "repro-matrix-shared";
+export const WHEEL_REPO = "repro-matrix-wheel";
 
 interface LayerSpec {
   repo: string;
-  /** The Dockerfile, given what it builds on. */
-  recipe: (from: string) => string;
+  /** The Dockerfile, given what it builds on and the images it copies files from. */
+  recipe: (from: string, copyFrom: string[]) => string;
   /**
    * The image it builds on: its tag goes into the content hash, its id into FROM, so a parent
    * removed meanwhile fails the build plainly instead of sending Docker to a registry for the tag.
    */
   parent: { tag: string; id: string };
+  /** Images it copies built files from; named like the parent, by tag in the hash, by id in the build. */
+  copyFrom?: { tag: string; id: string }[];
   files: DownloadedFile[];
   lockText?: string;
 }
@@ -135,7 +179,10 @@ const inFlight = new Map<string, Promise<EnvImageResult>>();
 
 async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal, failures?: BuildFailures): Promise<EnvImageResult> {
   const tag = `${layer.repo}:${contentHash({
-    recipe: layer.recipe(layer.parent.tag),
+    recipe: layer.recipe(
+      layer.parent.tag,
+      (layer.copyFrom ?? []).map((i) => i.tag),
+    ),
     files: layer.files.map((f) => [basename(f.path), f.sha256]),
     lock: layer.lockText ?? null,
   })}`;
@@ -151,15 +198,22 @@ async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal
     const failedBefore = await failures?.recall(tag);
     if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
     signal.throwIfAborted();
-    const failure = await buildLayer(docker, tag, layer, signal);
+    let failure = await buildLayer(docker, tag, layer, signal);
+    // Failing outside the RUN step says nothing about the recipe: e.g. a cached step image that a
+    // concurrent failed build removed as its leftover. Once more; a second time is the harness's.
+    if (failure && !failure.inRunStep && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
     if (!failure) return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true };
-    // Its parent gone mid-build (`clean --images`, a prune) says nothing about this recipe.
-    if (!(await imageExists(docker, layer.parent.id))) {
-      throw new Error(`${tag}: the image it builds on (${layer.parent.tag}) was removed during the build; run again`);
+    // An image it builds on gone mid-build (`clean --images`, a prune) says nothing about this recipe.
+    for (const used of [layer.parent, ...(layer.copyFrom ?? [])]) {
+      if (!(await imageExists(docker, used.id))) {
+        throw new Error(`${tag}: the image it builds on (${used.tag}) was removed during the build; run again`);
+      }
     }
-    // An interrupted build says nothing about the recipe; only a real failure is remembered.
-    if (!signal.aborted) await failures?.remember(tag, failure);
-    return { ok: false, tag, ...failure };
+    signal.throwIfAborted();
+    if (!failure.inRunStep) throw new Error(`${tag}: docker build failed twice outside its RUN step: ${failure.reason}`);
+    // Only a real failure is remembered (an interrupted build has thrown above).
+    await failures?.remember(tag, { reason: failure.reason, log: failure.log });
+    return { ok: false, tag, reason: failure.reason, log: failure.log };
   })();
   inFlight.set(tag, build);
   try {
@@ -175,9 +229,15 @@ async function buildLayer(
   tag: string,
   layer: LayerSpec,
   signal: AbortSignal,
-): Promise<{ reason: string; log: string } | undefined> {
+): Promise<{ reason: string; log: string; inRunStep: boolean } | undefined> {
   const tar = pack();
-  tar.entry({ name: "Dockerfile" }, layer.recipe(layer.parent.id));
+  tar.entry(
+    { name: "Dockerfile" },
+    layer.recipe(
+      layer.parent.id,
+      (layer.copyFrom ?? []).map((i) => i.id),
+    ),
+  );
   if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
   tar.entry({ name: "wheels/", type: "directory" });
   for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));
@@ -215,6 +275,8 @@ async function buildLayer(
   return {
     reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
+    // The classic builder's words for a RUN command that exited non-zero.
+    inRunStep: /returned a non-zero code/.test(error),
   };
 }
 

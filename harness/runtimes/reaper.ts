@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { BASE_REPO } from "../images/debian-base-image.js";
-import { ENV_REPO, SHARED_REPO } from "../images/env-image.js";
+import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../images/env-image.js";
 import { SOCKET_DIR_PREFIX } from "./container-place.js";
 import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
 
@@ -35,11 +35,14 @@ export const removeRun = (docker: Docker, runId: string) => removeLabelled(docke
 export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, () => true);
 
 /**
- * Remove the cached images of these repositories (by default base, shared and env: the next run
+ * Remove the cached images of these repositories (by default base, shared, wheel and env: the next run
  * builds them again), each with every image built on it: env images on a shared layer, and the
  * untagged intermediate images a failed build leaves behind, which would otherwise pin their parent.
  */
-export async function removeCachedImages(docker: Docker, repos: string[] = [ENV_REPO, SHARED_REPO, BASE_REPO]): Promise<number> {
+export async function removeCachedImages(
+  docker: Docker,
+  repos: string[] = [ENV_REPO, WHEEL_REPO, SHARED_REPO, BASE_REPO],
+): Promise<number> {
   const roots = await docker.listImages({ filters: { reference: repos } });
   const all = await docker.listImages({ all: true });
   const children = new Map<string, string[]>();

@@ -35,14 +35,18 @@ describe("env images in layers, on the real engine", () => {
     // The shared layer alone already runs gunicorn 23.0.0 (pinned), but has no uvicorn (the release's own).
     const shared = (a?.Tags ?? []).find((t) => t.startsWith(`${SHARED_REPO}:`)) as string;
     const run = async (cmd: string[]) => {
-      const container = await docker?.createContainer({ Image: shared, Cmd: cmd, HostConfig: { NetworkMode: "none" } });
+      const container = await (docker as NonNullable<typeof docker>).createContainer({
+        Image: shared,
+        Cmd: cmd,
+        HostConfig: { NetworkMode: "none" },
+      });
       try {
-        await container?.start();
-        const { StatusCode } = (await container?.wait()) as { StatusCode: number };
-        const output = String(await container?.logs({ stdout: true, stderr: true }));
+        await container.start();
+        const { StatusCode } = (await container.wait()) as { StatusCode: number };
+        const output = String(await container.logs({ stdout: true, stderr: true }));
         return { StatusCode, output };
       } finally {
-        await container?.remove({ force: true });
+        await container.remove({ force: true });
       }
     };
     expect(await run(["/opt/venv/bin/gunicorn", "--version"])).toMatchObject({ StatusCode: 0, output: expect.stringContaining("23.0.0") });
