@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
 import { parseOnly } from "../plan/filter.js";
 import { resolveVersions } from "../plan/versions.js";
+import { versionsNotFor } from "../releases/python-support.js";
 import { listReleases, selectReleases } from "../releases/releases.js";
 import { loadFixtureApps } from "../run/fixtures.js";
 import { installFailedRecord, runCell } from "../run/run-cell.js";
@@ -50,7 +51,9 @@ export function verdictOf(outcome: Outcome): Verdict {
  * versions: endpoints, midpoints (whose next envs are prepared while the current one runs),
  * and both sides of each boundary again. Ends with the commands that reproduce each side.
  */
-export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectResult<string>; records: Map<string, CellRecord> }> {
+export async function runBisect(
+  o: BisectRunOptions,
+): Promise<{ result: BisectResult<string>; records: Map<string, CellRecord>; skipped: Map<string, string> }> {
   const s = o.scenario;
   const pkg = o.package;
   if (!(pkg in s.packages)) throw new ConfigError(`bisect: --package ${pkg} is not a package axis of ${o.configFile}`);
@@ -85,12 +88,25 @@ export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectRe
   const cacheDir = resolve(o.cacheDir);
   const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal });
   const runtime = session.backend.runtime;
-  o.say(
-    `bisect ${pkg} over ${ordered.length} versions (${ordered[0]} to ${ordered.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
-  );
   await session.reapOrphans();
   const records = new Map<string, CellRecord>();
   try {
+    // Releases that cannot install on the cell's Python, by their own Requires-Python, would
+    // each cost a test to learn what the index already says.
+    const interp = await session.backend.interpreter(envOf(byVersion.get(ordered[0] as string) as Cell, s));
+    const skipped = interp.ok
+      ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal: o.signal })
+      : new Map<string, string>();
+    const searched = ordered.filter((v) => !skipped.has(v));
+    const python = interp.ok ? interp.facts.python : "";
+    if (searched.length < 2)
+      throw new ConfigError(
+        `bisect: only ${searched.length} of ${ordered.length} ${pkg} versions install on Python ${python} (${skippedSummary(skipped)}); search another Python`,
+      );
+    o.say(
+      `bisect ${pkg} over ${searched.length} versions (${searched[0]} to ${searched.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
+    );
+    if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
     const apps = await loadFixtureApps(s.apps);
     const ctx = { backend: session.backend, cacheDir, uv: await ensureUv(cacheDir, o.signal), signal: o.signal };
     const envs = new Map<string, Promise<PreparedEnv>>();
@@ -105,7 +121,7 @@ export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectRe
       return p;
     };
     const result = await bisect({
-      versions: ordered,
+      versions: searched,
       signal: o.signal,
       crossCheck: o.crossCheck,
       // Build the next possible midpoints' envs while this version's server runs.
@@ -122,8 +138,8 @@ export async function runBisect(o: BisectRunOptions): Promise<{ result: BisectRe
         o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
       },
     });
-    for (const line of summary(result, records, ordered.length, o, byVersion)) o.say(line);
-    return { result, records };
+    for (const line of summary(result, records, searched.length, o, byVersion)) o.say(line);
+    return { result, records, skipped };
   } finally {
     await session.removeRun();
   }
@@ -161,6 +177,15 @@ function summary(
       );
   }
   return lines;
+}
+
+/** Versions grouped by the Requires-Python they declare: `>=3.10: 0.40.0 … 0.54.0 (21 versions)`. */
+export function skippedSummary(skipped: Map<string, string>): string {
+  const bySpec = new Map<string, string[]>();
+  for (const [v, spec] of skipped) bySpec.set(spec, [...(bySpec.get(spec) ?? []), v]);
+  return [...bySpec]
+    .map(([spec, vs]) => `${spec || "(none)"}: ${vs.length === 1 ? vs[0] : `${vs[0]} … ${vs.at(-1)} (${vs.length} versions)`}`)
+    .join("; ");
 }
 
 /** Reasons can quote a whole traceback line; a trail line needs only its start. */

@@ -207,7 +207,7 @@ const describeTarget = (t: TargetPlatform) => {
 };
 
 /** pip ignores a requires-python it cannot parse (PyPI has some, e.g. ">=3.6.*"), and so do we. */
-function pythonAllowed(python: string, spec: string | null | undefined): boolean {
+export function pythonAllowed(python: string, spec: string | null | undefined): boolean {
   if (!spec?.trim()) return true;
   try {
     return !validRange(spec) || satisfies(python, spec, { prereleases: true });

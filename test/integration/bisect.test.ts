@@ -64,6 +64,32 @@ describe("repro-matrix bisect", () => {
     );
   }, 600_000);
 
+  it("spends no cell on releases whose Requires-Python excludes the Python searched", async () => {
+    const dir = await tempDir("bisect-requires-python");
+    const config = await writeConfig(
+      dir,
+      SCENARIO.replace('"3.11": { base: "debian:bookworm" }', '"3.9": { base: "debian:bullseye" }').replace(
+        "apps: [signature-before-0-30, plain]",
+        "apps: [plain]",
+      ),
+    );
+    const bisect = (versions: string) =>
+      cli(["bisect", "--config", config, "--runtime", "docker", "--where", "preload=true", "--versions", versions]);
+    // uvicorn 0.40.0 and later declare Requires-Python >=3.10: only 0.38.0 and 0.39.0 are left.
+    const r = await bisect(">=0.38,<0.42");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bisect uvicorn over 2 versions \(0\.38\.0 to 0\.39\.0\)/m);
+    expect(r.stdout).toMatch(/^not searched, their Requires-Python excludes Python 3\.9\.\d+: >=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)$/m);
+    expect(r.stdout).toMatch(/^2 cells run for 2 versions/m);
+    expect(r.stdout).not.toMatch(/0\.4[01]\.0 +untestable/);
+
+    const none = await bisect(">=0.40,<0.42");
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr.trim()).toMatch(
+      /^repro-matrix: bisect: only 0 of 2 uvicorn versions install on Python 3\.9\.\d+ \(>=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)\); search another Python$/,
+    );
+  }, 300_000);
+
   it("exits 2 naming the axes to pin when --where leaves several configurations", async () => {
     const dir = await tempDir("bisect-where");
     const config = await writeConfig(dir, SCENARIO);
