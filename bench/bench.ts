@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --versions RANGE] [--keep-envs]`: how fast the harness settles a claim on
  * this machine, printed as numbers and ratios and written to reports/bench.md. The sweep is
- * scenarios/full-sweep.yaml (every uvicorn release by default, or RANGE) on Python 3.9:
+ * scenarios/full-sweep.yaml (its own range, every uvicorn release from 0.2.0, or RANGE) on Python 3.9:
  *
  * 1. cold: no recorded results, and no env images, build-failure records or locks either (they
  *    are removed first unless --keep-envs; the base image and downloaded files stay);
@@ -29,17 +29,19 @@ import type { CellRecord } from "../harness/store/record.js";
 
 const { values } = parseArgs({
   options: {
-    versions: { type: "string", default: "all" },
+    versions: { type: "string" },
     naive: { type: "string", default: "10" },
     "keep-envs": { type: "boolean", default: false },
   },
 });
-const RANGE = values.versions as string;
 const NAIVE_CELLS = Number(values.naive);
 const CACHE = resolve(process.env.REPRO_MATRIX_CACHE ?? ".cache");
 
 const SCENARIO_FILE = "scenarios/full-sweep.yaml";
 const sweepConfig = parse(await readFile(SCENARIO_FILE, "utf8")) as { packages: Record<string, unknown>; probes: { count: number } };
+/** The scenario's own range unless --versions narrows it; the committed reports are of the former. */
+const OWN_RANGE = String(sweepConfig.packages.uvicorn);
+const RANGE = values.versions ?? OWN_RANGE;
 sweepConfig.packages.uvicorn = RANGE;
 const scenario = parseScenario(stringify(sweepConfig), SCENARIO_FILE);
 const PROBES = sweepConfig.probes.count;
@@ -63,6 +65,13 @@ async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakR
   } finally {
     clearInterval(timer);
   }
+}
+
+/** CPU time the whole machine has spent busy since boot (/proc/stat, every core), in seconds. */
+async function busyCpuSeconds(): Promise<number> {
+  const fields = (await readFile("/proc/stat", "utf8")).split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -93,7 +102,7 @@ process.stderr.write("bench: warm sweep …\n");
 const warm = await timed(sweep);
 const warmRun = warm.value.results.runs.at(-1);
 // The whole sweep is also the report users read (reports/full-sweep), written by the cold run.
-if (RANGE === "all") await cp(join(out, scenario.scenario), join("reports", scenario.scenario), { recursive: true, force: true });
+if (RANGE === OWN_RANGE) await cp(join(out, scenario.scenario), join("reports", scenario.scenario), { recursive: true, force: true });
 
 process.stderr.write("bench: bisect …\n");
 const bisectLines: string[] = [];
@@ -133,6 +142,7 @@ const naive = await timed(() =>
 // The same cells through the harness with their envs built: what a user re-checking them waits.
 process.stderr.write(`bench: the harness on the same ${sample.length} cells …\n`);
 const sameOut = await mkdtemp(join(tmpdir(), "repro-matrix-bench-same-"));
+const cpuBefore = await busyCpuSeconds();
 const same = await timed(() =>
   runMatrix({
     scenario,
@@ -147,6 +157,10 @@ const same = await timed(() =>
   }),
 );
 const harnessPerCell = same.ms / Math.max(1, sample.length);
+// What the machine spent on those cells (servers, engine, harness): divided over its cores, the
+// least wall time a cell can take here however the harness schedules it.
+const cpuPerCell = ((await busyCpuSeconds()) - cpuBefore) / Math.max(1, sample.length);
+const floorPerCell = (cpuPerCell / cpus().length) * 1000;
 const naiveLines = naive.value.stdout.trim().split("\n").filter(Boolean);
 const naivePerCell = naiveLines.map((l) => Number(l.split(" ")[1]));
 const naiveMean = naive.ms / Math.max(1, naiveLines.length);
@@ -184,12 +198,13 @@ const lines = [
   `| Median cell that ran a server (env build excluded) | ${seconds(median(ran.map((r) => r.durationMs)))} (${ran.length} of ${records.length} cells; the rest could not be installed) |`,
   `| Median cell's phases | ${phaseNames.map((p) => `${p} ${seconds(medianCell?.phasesMs[p] ?? 0)}`).join(" · ")} |`,
   `| Harness peak resident memory (cold sweep) | ${Math.round(cold.value.peakRss / 1024 ** 2)} MB |`,
-  `| #85 verdict by bisect | ${seconds(bisected.ms)}, ${bisected.value.result.tested} cells (bound 2·⌈log2 n⌉+4 = ${2 * Math.ceil(Math.log2(new Set(records.map((r) => r.uvicorn)).size)) + 4}) |`,
+  `| #85 verdict by bisect | ${seconds(bisected.ms)}, ${bisected.value.result.tested} cells (bound 2·⌈log2 n⌉+4 = ${bisectBound}); ${bisected.value.skipped.size} releases left out by their Requires-Python, no cell run |`,
   `| #85 verdict by sweep | ${seconds(cold.ms)}, ${records.length} cells (${claimCells.length} in the claim's configuration) |`,
   `| Sweep ÷ bisect (cells) | ${(records.length / Math.max(1, bisected.value.result.tested)).toFixed(1)}× |`,
   `| Naive loop, per cell (${naiveLines.length} cells, one after another) | ${seconds(naiveMean)} mean, ${seconds(median(naivePerCell) * 1000)} median |`,
   `| Harness, same cells, per cell (envs built, --force, 2 at a time) | ${seconds(harnessPerCell)} wall ÷ cells (${sample.length} cells in ${seconds(same.ms)}) |`,
   `| Naive ÷ harness per cell | ${(naiveMean / harnessPerCell).toFixed(1)}× |`,
+  `| Machine CPU per harness cell (same cells) | ${cpuPerCell.toFixed(2)} CPU-s: on ${cpus().length} cores no cell can take under ${seconds(floorPerCell)} of wall, so naive ÷ harness is at most ${(naiveMean / floorPerCell).toFixed(1)}× here |`,
   "",
   "Targets (issue #4):",
   "",

@@ -79,7 +79,9 @@ describe("repro-matrix bisect", () => {
     const r = await bisect(">=0.38,<0.42");
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^bisect uvicorn over 2 versions \(0\.38\.0 to 0\.39\.0\)/m);
-    expect(r.stdout).toMatch(/^not searched, their Requires-Python excludes Python 3\.9\.\d+: >=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)$/m);
+    expect(r.stdout).toMatch(
+      /^not searched, their Requires-Python excludes Python 3\.9\.\d+: >=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)$/m,
+    );
     expect(r.stdout).toMatch(/^2 cells run for 2 versions/m);
     expect(r.stdout).not.toMatch(/0\.4[01]\.0 +untestable/);
 
