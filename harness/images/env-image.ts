@@ -126,10 +126,14 @@ export async function ensureEnvImage(
   if (!sharedLayer.ok) return sharedLayer;
   const parent = { tag: sharedLayer.tag, id: sharedLayer.id };
   const own = files.filter((f) => !isShared(f));
+  // The swept release's own sdist is never shared with another release: compiling it apart would
+  // only add a build, so it is built with the rest of its layer.
+  const anchor = normalizeName(lock.anchor?.split("==")[0] ?? "");
+  const compiledApart = (f: DownloadedFile) => isSdist(f) && normalizeName(f.name) !== anchor;
   // One at a time: the first sdist that does not compile already decides the env, and the
   // allowNewer fallback lifts one package per failure anyway.
   const wheelImages: { tag: string; id: string }[] = [];
-  for (const sdist of own.filter(isSdist)) {
+  for (const sdist of own.filter(compiledApart)) {
     const built = await ensureLayer(
       docker,
       { repo: WHEEL_REPO, recipe: wheelRecipe(basename(sdist.path)), parent, files: [sdist] },
@@ -146,7 +150,7 @@ export async function ensureEnvImage(
       recipe: versionRecipe,
       parent,
       copyFrom: wheelImages,
-      files: own.filter((f) => !isSdist(f)),
+      files: own.filter((f) => !compiledApart(f)),
       lockText: lockText(lock),
     },
     signal,
