@@ -65,7 +65,32 @@ const SHA256 = /^[0-9a-f]{64}$/i;
  * or HTML by its content-type. `undefined` means the page does not exist (404/410): a project
  * may live on another source. `label` prefixes messages (the pin or project being looked up).
  */
-export async function fetchSimplePage(url: string, label: string, opts: FetchOptions = {}): Promise<SimplePage | undefined> {
+export function fetchSimplePage(url: string, label: string, opts: FetchOptions = {}): Promise<SimplePage | undefined> {
+  if (opts.fetch) return fetchPage(url, label, opts);
+  let pending = pages.get(url);
+  if (!pending) {
+    pending = fetchPage(url, label, opts);
+    // A failure (network, abort) is not remembered: the next asker tries again.
+    pending.catch(() => pages.get(url) === pending && pages.delete(url));
+    pages.set(url, pending);
+  }
+  return pending;
+}
+
+/**
+ * Index pages already fetched by this process. Every env of a sweep picks its files from the same
+ * few projects' pages (uvloop's lists some 1,500 files): one request and one parse per page and
+ * run, not one per env and package, which cost the network time and most of the harness's memory
+ * churn. A page is at most a run old; a new run asks again.
+ */
+const pages = new Map<string, Promise<SimplePage | undefined>>();
+
+/** Forget the fetched pages (tests, or a long-lived process that wants fresh data). */
+export function clearPageCache(): void {
+  pages.clear();
+}
+
+async function fetchPage(url: string, label: string, opts: FetchOptions): Promise<SimplePage | undefined> {
   const doFetch = opts.fetch ?? globalThis.fetch;
   const res = await withRetry(url, opts.signal, async () => {
     const r = await doFetch(url, { headers: { Accept: SIMPLE_ACCEPT }, signal: opts.signal });

@@ -1,5 +1,6 @@
 import { compare, eq, explain, satisfies, valid, validRange } from "@renovatebot/pep440";
 import { listProjectFiles, normalizeName, type PackageSources, PYPI } from "../envs/pypi-files.js";
+import { clearPageCache } from "./index-page.js";
 
 /** One release of a project, merged across every source that lists it. */
 export interface Release {
@@ -25,9 +26,10 @@ export interface ListReleasesOptions {
 // (sources, project) per process. In-flight promises are kept so concurrent askers share one.
 const memo = new Map<string, Promise<Release[]>>();
 
-/** Forget every memoized release list (tests, or a long-lived process that wants fresh data). */
+/** Forget every memoized release list and index page (tests, or a long-lived process that wants fresh data). */
 export function clearReleaseCache(): void {
   memo.clear();
+  clearPageCache();
 }
 
 /**

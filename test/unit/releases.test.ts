@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PackageSources } from "../../harness/envs/pypi-files.js";
+import { fetchSimplePage } from "../../harness/releases/index-page.js";
 import {
   clearReleaseCache,
   closestVersions,
@@ -143,13 +144,43 @@ describe("listReleases", () => {
       expect(a).toBe(b);
       expect(await listReleases("x")).toBe(a);
       expect(urls).toHaveLength(1);
-      await listReleases("x", { sources: { ...PYPI_ONLY, findLinks: [tmpdir()] } });
-      expect(urls).toHaveLength(2);
+      // Other sources make another release list, but the index page they share is not asked again.
+      expect(await listReleases("x", { sources: { ...PYPI_ONLY, findLinks: [tmpdir()] } })).not.toBe(a);
+      expect(urls).toHaveLength(1);
       await listReleases("x", { sources: PYPI_ONLY, fetch });
-      expect(urls).toHaveLength(3);
+      expect(urls).toHaveLength(2);
       clearReleaseCache();
       await listReleases("x", { sources: PYPI_ONLY });
-      expect(urls).toHaveLength(4);
+      expect(urls).toHaveLength(3);
+    } finally {
+      globalThis.fetch = real;
+      clearReleaseCache();
+    }
+  });
+});
+
+describe("fetchSimplePage", () => {
+  it("fetches a page once per process for every asker, and asks again after a failure", async () => {
+    clearReleaseCache();
+    const real = globalThis.fetch;
+    const { fetch, urls } = fakePypi({ y: { files: [{ filename: "y-1.0.tar.gz" }] } });
+    let refuse = true;
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (refuse) {
+        refuse = false;
+        urls.push(String(input));
+        return new Response("forbidden", { status: 403 });
+      }
+      return fetch(input, init);
+    }) as typeof globalThis.fetch;
+    try {
+      const url = "https://pypi.org/simple/y/";
+      await expect(fetchSimplePage(url, "y")).rejects.toThrow(/y: .* answered HTTP 403/);
+      const [a, b] = await Promise.all([fetchSimplePage(url, "y"), fetchSimplePage(url, "y==1.0")]);
+      expect(a).toBe(b);
+      expect(a?.files.map((f) => f.filename)).toEqual(["y-1.0.tar.gz"]);
+      expect(await fetchSimplePage(url, "y")).toBe(a);
+      expect(urls).toEqual([url, url]);
     } finally {
       globalThis.fetch = real;
       clearReleaseCache();
