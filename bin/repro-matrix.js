@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly (tsx), so a checkout needs no build step.
 
-// Checked before anything is imported: on an older Node the dependencies fail at import with a
-// stack trace that names neither the cause nor the fix.
+// Checked before anything is imported, and in syntax old Nodes parse (no top-level await): on an
+// older Node the dependencies fail at import with a stack trace naming neither cause nor fix.
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
   process.stderr.write(
@@ -11,7 +11,9 @@ if (major < 22) {
   process.exit(2);
 }
 
-const { register } = await import("tsx/esm/api");
-register();
-const { runCli } = await import("../harness/cli/main.ts");
-await runCli(process.argv.slice(2));
+import("tsx/esm/api")
+  .then(({ register }) => {
+    register();
+    return import("../harness/cli/main.ts");
+  })
+  .then(({ runCli }) => runCli(process.argv.slice(2)));

@@ -279,9 +279,16 @@ async function buildLayer(
   return {
     reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
-    // The classic builder's words for a RUN command that exited non-zero.
-    inRunStep: /returned a non-zero code/.test(error),
+    inRunStep: failedInRunStep(error),
   };
+}
+
+/**
+ * Whether a build's error says its RUN command exited non-zero (the recipe failed), rather than
+ * the builder (an image gone, a full disk): the classic builder's words, and BuildKit's.
+ */
+export function failedInRunStep(error: string): boolean {
+  return /returned a non-zero code: \d+|did not complete successfully: exit code: \d+/.test(error);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eq } from "@renovatebot/pep440";
+import { eq, valid } from "@renovatebot/pep440";
 import { listProjectFiles, type PackageSources, pythonAllowed } from "../envs/pypi-files.js";
 import type { FetchOptions } from "./index-page.js";
 
@@ -18,7 +18,8 @@ export async function versionsNotFor(
   const { files } = await listProjectFiles(name, sources, name, opts);
   const excluded = new Map<string, string>();
   for (const v of versions) {
-    const own = files.filter((f) => eq(f.version, v));
+    // A wheel's version is whatever its filename says; eq() throws on one that is not PEP 440.
+    const own = files.filter((f) => valid(f.version) && eq(f.version, v));
     if (own.length > 0 && !own.some((f) => pythonAllowed(python, f.requiresPython))) {
       excluded.set(v, own.find((f) => f.requiresPython)?.requiresPython ?? "");
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../harness/envs/lock.js";
-import { sharedPackages } from "../../harness/images/env-image.js";
+import { failedInRunStep, sharedPackages } from "../../harness/images/env-image.js";
 
 const lock = (over: Partial<Lock>): Lock => ({
   strategy: "as-of-release",
@@ -45,5 +45,17 @@ describe("sharedPackages (what goes in the layer every release of a sweep shares
       }),
     );
     expect(shared.pinned).toEqual([{ name: "gunicorn", version: "23.0.0" }]);
+  });
+});
+
+describe("failedInRunStep (a recipe's failure, to record, or the builder's, to retry)", () => {
+  it("knows a RUN command that exited non-zero, in the classic builder's words and BuildKit's", () => {
+    expect(failedInRunStep("The command '/bin/sh -c /opt/venv/bin/pip wheel x.tar.gz' returned a non-zero code: 1")).toBe(true);
+    expect(failedInRunStep('process "/bin/sh -c pip wheel x.tar.gz" did not complete successfully: exit code: 1')).toBe(true);
+  });
+
+  it("does not take the builder's own failures for the recipe's", () => {
+    expect(failedInRunStep('unable to find image "sha256:2a9df257880b"')).toBe(false);
+    expect(failedInRunStep("failed to copy files: no space left on device")).toBe(false);
   });
 });

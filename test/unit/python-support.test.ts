@@ -34,6 +34,8 @@ describe("versionsNotFor (releases the index says cannot install on a Python)", 
       ["demo-4.0.tar.gz", ">=3.7"],
       // pip ignores a Requires-Python it cannot parse; so does this.
       ["demo-5.0.tar.gz", ">=3.6.*"],
+      // A filename whose version is not PEP 440 belongs to no version, and breaks nothing.
+      ["demo-3.0.foo-py3-none-any.whl", ">=3.6"],
     ]);
     const out = await versionsNotFor("demo", ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"], "3.9.2", PYPI_ONLY, { fetch });
     expect([...out]).toEqual([["3.0", ">=3.10"]]);
