@@ -178,15 +178,19 @@ interface LayerSpec {
   lockText?: string;
 }
 
+/** The layer's Dockerfile naming the images it uses by tag (for its hash) or by id (to build). */
+const dockerfile = (layer: LayerSpec, by: "tag" | "id") =>
+  layer.recipe(
+    layer.parent[by],
+    (layer.copyFrom ?? []).map((i) => i[by]),
+  );
+
 /** Builds of one tag in flight: envs that share a layer wait for one build of it, not race it. */
 const inFlight = new Map<string, Promise<EnvImageResult>>();
 
 async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal, failures?: BuildFailures): Promise<EnvImageResult> {
   const tag = `${layer.repo}:${contentHash({
-    recipe: layer.recipe(
-      layer.parent.tag,
-      (layer.copyFrom ?? []).map((i) => i.tag),
-    ),
+    recipe: dockerfile(layer, "tag"),
     files: layer.files.map((f) => [basename(f.path), f.sha256]),
     lock: layer.lockText ?? null,
   })}`;
@@ -235,13 +239,7 @@ async function buildLayer(
   signal: AbortSignal,
 ): Promise<{ reason: string; log: string; inRunStep: boolean } | undefined> {
   const tar = pack();
-  tar.entry(
-    { name: "Dockerfile" },
-    layer.recipe(
-      layer.parent.id,
-      (layer.copyFrom ?? []).map((i) => i.id),
-    ),
-  );
+  tar.entry({ name: "Dockerfile" }, dockerfile(layer, "id"));
   if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
   tar.entry({ name: "wheels/", type: "directory" });
   for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));

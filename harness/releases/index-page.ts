@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { ConfigError, PrerequisiteError } from "../errors.js";
+import { sharedPromise } from "../shared-promise.js";
 import { parseSimpleHtml } from "./simple-html.js";
 
 /**
@@ -66,15 +67,7 @@ const SHA256 = /^[0-9a-f]{64}$/i;
  * may live on another source. `label` prefixes messages (the pin or project being looked up).
  */
 export function fetchSimplePage(url: string, label: string, opts: FetchOptions = {}): Promise<SimplePage | undefined> {
-  if (opts.fetch) return fetchPage(url, label, opts);
-  let pending = pages.get(url);
-  if (!pending) {
-    pending = fetchPage(url, label, opts);
-    // A failure (network, abort) is not remembered: the next asker tries again.
-    pending.catch(() => pages.get(url) === pending && pages.delete(url));
-    pages.set(url, pending);
-  }
-  return pending;
+  return opts.fetch ? fetchPage(url, label, opts) : sharedPromise(pages, url, () => fetchPage(url, label, opts));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { compare, eq, explain, satisfies, valid, validRange } from "@renovatebot/pep440";
 import { listProjectFiles, normalizeName, type PackageSources, PYPI } from "../envs/pypi-files.js";
+import { sharedPromise } from "../shared-promise.js";
 import { clearPageCache } from "./index-page.js";
 
 /** One release of a project, merged across every source that lists it. */
@@ -41,14 +42,7 @@ export function listReleases(name: string, opts: ListReleasesOptions = {}): Prom
   const sources = opts.sources ?? PYPI;
   if (opts.fetch) return fetchReleases(name, sources, opts);
   const key = JSON.stringify([normalizeName(name), sources.indexUrl, sources.extraIndexUrls, sources.findLinks]);
-  let pending = memo.get(key);
-  if (!pending) {
-    pending = fetchReleases(name, sources, opts);
-    // A failure (network, abort) is not remembered: the next asker tries again.
-    pending.catch(() => memo.get(key) === pending && memo.delete(key));
-    memo.set(key, pending);
-  }
-  return pending;
+  return sharedPromise(memo, key, () => fetchReleases(name, sources, opts));
 }
 
 interface Sighting {
