@@ -17,7 +17,7 @@ import { resultsJsonSchema } from "../store/results-schema.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor-command.js";
 import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--rebuild] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix verify --stale 30d [--config matrix.yaml] [run's options]   (re-run only cells last verified more than 30 days ago; the dates move)
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
@@ -35,6 +35,7 @@ function parseOptions(args: string[]) {
       out: { type: "string", default: "reports" },
       only: { type: "string" },
       force: { type: "boolean", default: false },
+      rebuild: { type: "boolean", default: false },
       resume: { type: "boolean", default: false },
       shard: { type: "string" },
       set: { type: "string", multiple: true },
@@ -103,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       cacheDir: values["cache-dir"],
       ...(values.only ? { only: values.only } : {}),
       force: Boolean(values.force),
+      rebuild: Boolean(values.rebuild),
       resume: Boolean(values.resume),
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,

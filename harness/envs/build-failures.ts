@@ -9,7 +9,9 @@ export type BuildFailure = z.infer<typeof BuildFailure>;
  * Env builds that failed, by the content hash of what was built (image tag or venv key). A build
  * is offline and deterministic (the same recipe and files), so the same inputs fail the same
  * way: a re-run reports the recorded failure instead of compiling for minutes to learn it again.
- * `retry` (from --force) ignores what is recorded.
+ * `retry` (from --rebuild) ignores what is recorded. `--force` re-runs cells, not builds: a
+ * forced re-run of an old release would otherwise compile its failing sdists again (5 CPU-s and
+ * more each) only to fall back to the same lifted env.
  */
 export class BuildFailures {
   constructor(

@@ -36,6 +36,8 @@ export interface RunOptions {
   only?: string;
   /** Run every cell, even those whose recorded result has the same cell key. */
   force?: boolean;
+  /** Build again the env layers whose build failed before, instead of reporting the recorded failure. */
+  rebuild?: boolean;
   /** Keep the finished cells of a run that was killed before it merged them (results.jsonl). */
   resume?: boolean;
   /** Recorded results older than this many days are run again even when their key matches. */
@@ -92,7 +94,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       `${reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(reportDir, "run-in-progress.json")} if no such run is alive)`,
     );
   const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
-  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal, retryFailedBuilds: Boolean(o.force) });
+  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal, retryFailedBuilds: Boolean(o.rebuild) });
   const runtime = session.backend.runtime;
   o.onEvent({
     type: "run-started",

@@ -54,7 +54,7 @@ interface SessionOptions {
   runId: string;
   cacheDir: string;
   signal: AbortSignal;
-  /** Build again what failed before (--force) instead of reporting the recorded failure. */
+  /** Build again what failed before (--rebuild) instead of reporting the recorded failure. */
   retryFailedBuilds?: boolean;
 }
 

@@ -43,6 +43,7 @@ export async function runScenario(
     runtime?: RuntimeChoice;
     file?: string;
     force?: boolean;
+    rebuild?: boolean;
     /** Called with each event as it happens (fault tests act on "cell-started"). */
     onEvent?: (e: RunEvent) => void;
   } = {},
@@ -62,6 +63,7 @@ export async function runScenario(
     },
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.force ? { force: true } : {}),
+    ...(opts.rebuild ? { rebuild: true } : {}),
   });
   return { ...result, events, docker };
 }

@@ -80,4 +80,33 @@ describe("sdists compile once per toolchain, on the real engine", () => {
     // One compile, one record: building each release's env with the sdist would have written two.
     expect((await recordsOfThisSdist()).length - before.length).toBe(1);
   }, 300_000);
+
+  it("--force re-runs the cells but recalls a failed build; --rebuild compiles it again", async () => {
+    const out = await tempDir("sdist-rebuild");
+    await mkdir(join(out, "dists"));
+    await makeBrokenSdist(join(out, "dists"), "failsagain", "1.0", randomUUID());
+    const failures = join(CACHE_DIR, "build-failures");
+    const recordOfThisSdist = async () => {
+      for (const f of await readdir(failures).catch(() => [])) {
+        const text = await readFile(join(failures, f), "utf8");
+        if (text.includes("failsagain")) return JSON.parse(text) as { reason: string; at: string };
+      }
+      return undefined;
+    };
+    const scenario = await twoReleasesNeeding("it-sdist-rebuild", join(out, "dists"), "failsagain");
+    const opts = { file: join(out, "matrix.yaml") };
+    await runScenario(scenario, out, opts);
+    const first = await recordOfThisSdist();
+    expect(first?.reason).toMatch(/Failed building wheel for failsagain/);
+
+    const forced = await runScenario(scenario, out, { ...opts, force: true });
+    expect(forced.results.runs.at(-1)?.cellsReused).toBe(0);
+    expect((forced.records as CellRecord[]).map((c) => c.reason)).toEqual([first?.reason, first?.reason]);
+    // Recalled, not compiled again: a build would have written the record anew.
+    expect((await recordOfThisSdist())?.at).toBe(first?.at);
+
+    const rebuilt = await runScenario(scenario, out, { ...opts, rebuild: true });
+    expect((rebuilt.records as CellRecord[]).map((c) => c.outcome)).toEqual(["install-failed", "install-failed"]);
+    expect((await recordOfThisSdist())?.at).not.toBe(first?.at);
+  }, 300_000);
 });
