@@ -7,7 +7,11 @@
  *    are removed first unless --keep-envs; the base image and downloaded files stay);
  * 2. warm: the same run again, nothing changed (cells reused, no server started);
  * 3. the #85 verdict by bisect over the same releases, against the sweep;
- * 4. a naive shell loop (docker run + pip install at container start + curl) on 10 of the cells.
+ * 4. a naive shell loop (docker run + pip install at container start + curl) on 10 of the cells,
+ *    and the harness on the same cells with --force.
+ *
+ * The sweeps and the same-cells run are the CLI, a fresh process each, as a user runs it: its wall
+ * time is theirs, and its peak memory is the harness's alone (not this script's).
  */
 
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -21,12 +25,11 @@ import { parseScenario } from "../harness/config/load.js";
 import { baseImageProvider } from "../harness/images/base-image.js";
 import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/images/env-image.js";
 import { cellId } from "../harness/plan/cells.js";
-import { clearReleaseCache } from "../harness/releases/releases.js";
 import { APPS_DIR } from "../harness/run/fixtures.js";
-import { runMatrix } from "../harness/run/run-matrix.js";
 import { connectDocker } from "../harness/runtimes/docker-engine.js";
 import { removeCachedImages } from "../harness/runtimes/reaper.js";
 import type { CellRecord } from "../harness/store/record.js";
+import type { ResultsFile } from "../harness/store/results-file.js";
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const RANGE = values.versions ?? OWN_RANGE;
 sweepConfig.packages.uvicorn = RANGE;
 const scenario = parseScenario(stringify(sweepConfig), SCENARIO_FILE);
 const PROBES = sweepConfig.probes.count;
+const SCENARIO_TEXT = stringify(sweepConfig);
 
 const signal = new AbortController().signal;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -54,18 +58,21 @@ const median = (xs: number[]) => {
   return s.length === 0 ? 0 : ((s[Math.floor((s.length - 1) / 2)] as number) + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2;
 };
 
-/** Highest resident memory of this process while `work` runs. */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRss: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 250);
-  try {
-    const value = await work();
-    return { value, peakRss: Math.max(peak, process.memoryUsage().rss) };
-  } finally {
-    clearInterval(timer);
-  }
+/**
+ * Runs the harness as users do, one CLI process per phase (so no phase reuses what an earlier one
+ * fetched), and returns its stderr and its peak resident memory as the kernel counted it.
+ */
+async function harnessCli(args: string[]): Promise<{ stderr: string; peakRssMb: number; ms: number }> {
+  const t0 = performance.now();
+  const run = await execa(process.execPath, ["--import", "./bench/peak-rss.mjs", "bin/repro-matrix.js", ...args], {
+    env: { REPRO_MATRIX_CACHE: CACHE },
+    reject: false,
+  });
+  const ms = performance.now() - t0;
+  if (run.exitCode !== 0)
+    throw new Error(`repro-matrix ${args.join(" ")} exited ${run.exitCode}: ${run.stderr.split("\n").slice(-5).join("\n")}`);
+  const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN);
+  return { stderr: run.stderr, peakRssMb: peakKb / 1024, ms };
 }
 
 /** CPU time the whole machine has spent busy since boot (/proc/stat, every core), in seconds. */
@@ -83,6 +90,11 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 
 const out = await mkdtemp(join(tmpdir(), "repro-matrix-bench-"));
 const docker = await connectDocker();
+// The committed scenario itself when its range is benched, so the report's rerun commands name it.
+const configFile = RANGE === OWN_RANGE ? SCENARIO_FILE : join(out, "full-sweep.yaml");
+if (configFile !== SCENARIO_FILE) await writeFile(configFile, SCENARIO_TEXT);
+const readResults = async (dir: string) =>
+  JSON.parse(await readFile(join(dir, scenario.scenario, "results.json"), "utf8")) as Pick<ResultsFile, "cells" | "runs">;
 
 /** Cold means every env is built and every lock resolved again: only base images and downloads stay. */
 async function forgetEnvs(): Promise<number> {
@@ -92,24 +104,21 @@ async function forgetEnvs(): Promise<number> {
 }
 
 if (!values["keep-envs"]) process.stderr.write(`bench: removed ${await forgetEnvs()} env images, build-failure records and locks\n`);
-const sweep = () =>
-  runMatrix({ scenario, runtime: "docker", outDir: out, cacheDir: CACHE, concurrency: 2, signal, onEvent: () => undefined });
+const sweepArgs = ["run", "--config", configFile, "--out", out, "--runtime", "docker", "--concurrency", "2"];
 
 process.stderr.write(`bench: cold sweep of uvicorn ${RANGE} …\n`);
-const cold = await timed(() => withPeakRss(sweep));
-const coldRun = cold.value.value.results.runs.at(-1);
-const records = cold.value.value.records;
-// Each timed phase starts as a fresh CLI process would: without the index pages and release
-// lists an earlier phase of this process already fetched.
+const cold = await harnessCli(sweepArgs);
+const coldResults = await readResults(out);
+const coldRun = coldResults.runs.at(-1);
+const records = coldResults.cells;
 process.stderr.write("bench: warm sweep …\n");
-clearReleaseCache();
-const warm = await timed(sweep);
-const warmRun = warm.value.results.runs.at(-1);
-// The whole sweep is also the report users read (reports/full-sweep), written by the cold run.
+const warm = await harnessCli(sweepArgs);
+const warmRun = (await readResults(out)).runs.at(-1);
+// The whole sweep is also the report users read (reports/full-sweep), written by the cold run
+// (the warm run only re-rendered it: its cells and dates are the cold run's).
 if (RANGE === OWN_RANGE) await cp(join(out, scenario.scenario), join("reports", scenario.scenario), { recursive: true, force: true });
 
 process.stderr.write("bench: bisect …\n");
-clearReleaseCache();
 const bisectLines: string[] = [];
 const bisected = await timed(() =>
   runBisect({
@@ -147,26 +156,29 @@ const naive = await timed(() =>
 // The same cells through the harness with their envs built: what a user re-checking them waits.
 process.stderr.write(`bench: the harness on the same ${sample.length} cells …\n`);
 const sameOut = await mkdtemp(join(tmpdir(), "repro-matrix-bench-same-"));
-clearReleaseCache();
 const cpuBefore = await busyCpuSeconds();
-const same = await timed(() =>
-  runMatrix({
-    scenario,
-    runtime: "docker",
-    outDir: sameOut,
-    cacheDir: CACHE,
-    concurrency: 2,
-    signal,
-    force: true,
-    only: sample.map((r) => cellId(r)).join(" "),
-    onEvent: () => undefined,
-  }),
-);
+const same = await harnessCli([
+  ...sweepArgs.slice(0, 3),
+  "--out",
+  sameOut,
+  ...sweepArgs.slice(5),
+  "--force",
+  "--only",
+  sample.map((r) => cellId(r)).join(" "),
+]);
+const sameCells = (await readResults(sameOut)).cells;
 const harnessPerCell = same.ms / Math.max(1, sample.length);
 // What the machine spent on those cells (servers, engine, harness): divided over its cores, the
 // least wall time a cell can take here however the harness schedules it.
 const cpuPerCell = ((await busyCpuSeconds()) - cpuBefore) / Math.max(1, sample.length);
 const floorPerCell = (cpuPerCell / cpus().length) * 1000;
+// Nor can the cells take less wall together than the longest of them, however many run at once.
+const longest = [...sameCells].sort((a, b) => b.durationMs - a.durationMs)[0];
+const longestFloorPerCell = (longest?.durationMs ?? 0) / Math.max(1, sample.length);
+const cellLine = (r: CellRecord) =>
+  `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app} ${(r.durationMs / 1000).toFixed(1)} ${r.outcome} ${Object.entries(r.phasesMs ?? {})
+    .map(([p, ms]) => `${p}=${(ms / 1000).toFixed(1)}`)
+    .join(" ")}`;
 const naiveLines = naive.value.stdout.trim().split("\n").filter(Boolean);
 const naivePerCell = naiveLines.map((l) => Number(l.split(" ")[1]));
 const naiveMean = naive.ms / Math.max(1, naiveLines.length);
@@ -187,7 +199,7 @@ const targets: [string, string, boolean][] = [
     `${bisected.value.result.tested} cells`,
     bisected.value.result.tested <= bisectBound,
   ],
-  ["Harness resident memory under 300 MB", `${Math.round(cold.value.peakRss / 1024 ** 2)} MB`, cold.value.peakRss < 300 * 1024 ** 2],
+  ["Harness resident memory under 300 MB", `${Math.round(cold.peakRssMb)} MB`, cold.peakRssMb < 300],
 ];
 const now = new Date();
 const lines = [
@@ -203,14 +215,15 @@ const lines = [
   `| Cold ÷ warm | ${(cold.ms / warm.ms).toFixed(0)}× |`,
   `| Median cell that ran a server (env build excluded) | ${seconds(median(ran.map((r) => r.durationMs)))} (${ran.length} of ${records.length} cells; the rest could not be installed) |`,
   `| Median cell's phases | ${phaseNames.map((p) => `${p} ${seconds(medianCell?.phasesMs[p] ?? 0)}`).join(" · ")} |`,
-  `| Harness peak resident memory (cold sweep) | ${Math.round(cold.value.peakRss / 1024 ** 2)} MB |`,
+  `| Harness peak resident memory (the CLI process, as the kernel counts it) | cold sweep ${Math.round(cold.peakRssMb)} MB · warm ${Math.round(warm.peakRssMb)} MB · same cells ${Math.round(same.peakRssMb)} MB |`,
   `| #85 verdict by bisect | ${seconds(bisected.ms)}, ${bisected.value.result.tested} cells (bound 2·⌈log2 n⌉+4 = ${bisectBound}); ${bisected.value.skipped.size} releases left out by their Requires-Python, no cell run |`,
   `| #85 verdict by sweep | ${seconds(cold.ms)}, ${records.length} cells (${claimCells.length} in the claim's configuration) |`,
   `| Sweep ÷ bisect (cells) | ${(records.length / Math.max(1, bisected.value.result.tested)).toFixed(1)}× |`,
   `| Naive loop, per cell (${naiveLines.length} cells, one after another) | ${seconds(naiveMean)} mean, ${seconds(median(naivePerCell) * 1000)} median |`,
   `| Harness, same cells, per cell (envs built, --force, 2 at a time) | ${seconds(harnessPerCell)} wall ÷ cells (${sample.length} cells in ${seconds(same.ms)}) |`,
   `| Naive ÷ harness per cell | ${(naiveMean / harnessPerCell).toFixed(1)}× |`,
-  `| Machine CPU per harness cell (same cells) | ${cpuPerCell.toFixed(2)} CPU-s: on ${cpus().length} cores no cell can take under ${seconds(floorPerCell)} of wall, so naive ÷ harness is at most ${(naiveMean / floorPerCell).toFixed(1)}× here |`,
+  `| Machine CPU per harness cell (same cells) | ${cpuPerCell.toFixed(2)} CPU-s: on ${cpus().length} cores the cells cannot take under ${seconds(floorPerCell)} of wall each |`,
+  `| Longest of the same cells | ${longest ? cellLine(longest) : "none"}: the ${sample.length} cells cannot take under ${seconds(longestFloorPerCell)} each, so naive ÷ harness is at most ${(naiveMean / Math.max(floorPerCell, longestFloorPerCell)).toFixed(1)}× here |`,
   "",
   "Targets (issue #4):",
   "",
@@ -222,6 +235,12 @@ const lines = [
   "",
   "```",
   ...bisectLines.filter(Boolean),
+  "```",
+  "",
+  "The harness on the same cells (cell, seconds, outcome, phases):",
+  "",
+  "```",
+  ...sameCells.map(cellLine),
   "```",
   "",
   "Naive loop (cell, seconds, HTTP 200 answers):",
