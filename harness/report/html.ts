@@ -235,12 +235,31 @@ function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): C
   };
 }
 
+/**
+ * The page's data as scriptJson would write it, a cell at a time: for a full sweep it is megabytes,
+ * and one string of it (with the page around it) was a peak of the harness's memory.
+ */
+export function* clientDataChunks(data: ClientData): Generator<string> {
+  const { cells, ...rest } = data;
+  // cells is the last key: the whole object with cells empty, less the closing braces of both.
+  yield scriptJson({ ...rest, cells: {} }).slice(0, -2);
+  let first = true;
+  for (const [id, cell] of Object.entries(cells)) {
+    yield `${first ? "" : ","}${scriptJson(id)}:${scriptJson(cell)}`;
+    first = false;
+  }
+  yield "}}";
+}
+
 /** reports/<scenario>/index.html: one self-contained page (no network) with the heatmap and every cell's evidence. */
-export function renderHtml(r: ResultsFile): string {
+export const renderHtml = (r: ResultsFile): string => [...htmlChunks(r)].join("");
+
+/** index.html in chunks, to be written without holding the whole page as one string. */
+export function* htmlChunks(r: ResultsFile): Generator<string> {
   const cells = primaryCells(r.cells);
   const g = gridOf(cells);
   const keys = fingerprintKeys(cells);
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -264,7 +283,9 @@ ${heatmap(cells, g, keys)}
 ${bootProfileSection(cells)}
 </main>
 <dialog id="evidence" aria-label="Evidence"><button type="button" id="evidence-close" aria-label="Close">×</button><div id="evidence-body"></div></dialog>
-<script type="application/json" id="data">${scriptJson(clientData(r, cells, g, keys))}</script>
+<script type="application/json" id="data">`;
+  yield* clientDataChunks(clientData(r, cells, g, keys));
+  yield `</script>
 <script>${CLIENT_SCRIPT}</script>
 </body>
 </html>

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { claimVerification } from "../claims/last-verified.js";
 import { claimVerdict } from "../claims/verdict.js";
 import { writeAtomic } from "../store/json-file.js";
-import type { ResultsFile } from "../store/results-file.js";
-import { renderHtml } from "./html.js";
+import { type ResultsFile, resultsJsonChunks } from "../store/results-file.js";
+import { htmlChunks } from "./html.js";
 import { renderJunit } from "./junit.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -17,9 +17,9 @@ export const REPORT_FILES = ["results.json", "README.md", "index.html", "junit.x
  */
 export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<ResultsFile> {
   const results = withClaimSummary(recorded);
-  await writeAtomic(join(reportDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomic(join(reportDir, "results.json"), resultsJsonChunks(results));
   await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
-  await writeAtomic(join(reportDir, "index.html"), renderHtml(results));
+  await writeAtomic(join(reportDir, "index.html"), htmlChunks(results));
   await writeAtomic(join(reportDir, "junit.xml"), renderJunit(results));
   return results;
 }

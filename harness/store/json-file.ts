@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { z } from "zod";
 
@@ -23,10 +23,19 @@ export async function readJsonFile<S extends z.ZodType>(file: string, schema: S)
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Write via a temp file and rename, so a crash never leaves half a file for a reader. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
+/**
+ * Write via a temp file and rename, so a crash never leaves half a file for a reader. The text may
+ * come in chunks, so a report of megabytes need not be built as one string first.
+ */
+export async function writeAtomic(file: string, text: string | Iterable<string>): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  try {
+    // Chunks are rendered as they are written: a renderer that throws must not leave the temp file.
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

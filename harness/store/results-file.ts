@@ -81,6 +81,27 @@ export async function readResultsFile(file: string): Promise<ResultsFile | undef
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * results.json's text, `JSON.stringify(r, null, 2)` and a newline byte for byte, one cell at a
+ * time: the whole file as one string (megabytes for a full sweep) is what peaked the harness's
+ * memory at the end of a run.
+ */
+export function* resultsJsonChunks(r: ResultsFile): Generator<string> {
+  const placeholder = JSON.stringify("\u0000cells\u0000");
+  const [head, tail] = JSON.stringify({ ...r, cells: "\u0000cells\u0000" }, null, 2).split(placeholder);
+  if (r.cells.length === 0) {
+    yield `${head}[]${tail}\n`;
+    return;
+  }
+  yield `${head}[`;
+  for (const [i, cell] of r.cells.entries()) {
+    // Nested two levels deep: every line of the cell moves right by four spaces (a JSON string
+    // holds no raw newline, so each "\n" is a line break of the layout).
+    yield `${i === 0 ? "" : ","}\n    ${JSON.stringify(cell, null, 2).replaceAll("\n", "\n    ")}`;
+  }
+  yield `\n  ]${tail}\n`;
+}
+
 /** New cells replace earlier ones with the same axes; cells a filtered run did not touch stay. */
 export function mergeCells(previous: CellRecord[], fresh: CellRecord[]): CellRecord[] {
   const byId = new Map(previous.map((c) => [cellIdentity(c), c]));

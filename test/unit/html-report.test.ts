@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { claimVerdict } from "../../harness/claims/verdict.js";
 import { cellId } from "../../harness/plan/cells.js";
-import { escapeHtml, renderHtml } from "../../harness/report/html.js";
-import { CLIENT_SCRIPT } from "../../harness/report/html-client.js";
+import { clientDataChunks, escapeHtml, renderHtml, scriptJson } from "../../harness/report/html.js";
+import { CLIENT_SCRIPT, type ClientData } from "../../harness/report/html-client.js";
 import type { CellRecord } from "../../harness/store/record.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
@@ -191,5 +191,22 @@ describe("renderHtml", () => {
 
   it("ships a client script that parses", () => {
     expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+  });
+});
+
+describe("clientDataChunks", () => {
+  it("writes what scriptJson writes of the whole data, byte for byte, with none, one or several cells", () => {
+    const cell = { label: "a </script> <b>", rerun: "repro-matrix run --only x", record: record({ reason: 'a "quoted" <tag>' }) };
+    const cellSets: ClientData["cells"][] = [
+      {},
+      { one: cell },
+      { one: cell, "py3.9~two": { ...cell, fingerprint: "E", fingerprintKey: "A" } },
+    ];
+    for (const cells of cellSets) {
+      const data = { signature: "RuntimeError: <x>", harnessVersion: "0.1.0", columns: [{ python: "3.9" }], cells };
+      expect([...clientDataChunks(data)].join("")).toBe(scriptJson(data));
+    }
+    const withoutSignature = { harnessVersion: "0.1.0", columns: [], cells: { one: cell } };
+    expect([...clientDataChunks(withoutSignature)].join("")).toBe(scriptJson(withoutSignature));
   });
 });
