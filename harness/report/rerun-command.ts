@@ -17,6 +17,8 @@ export function rerunCommand(c: CellRecord, config?: string): string {
     ...sets,
     `--only '${cellId(c)}'`,
     "--force",
+    // --force alone would recall a recorded build failure; a rerun of one is meant to build.
+    ...(c.outcome === "install-failed" ? ["--rebuild"] : []),
     ...(c.runtime === "local" ? ["--runtime local"] : []),
   ].join(" ");
 }
