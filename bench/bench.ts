@@ -70,8 +70,11 @@ async function harnessCli(args: string[]): Promise<{ stderr: string; peakRssMb: 
   });
   const ms = performance.now() - t0;
   if (run.exitCode !== 0)
-    throw new Error(`repro-matrix ${args.join(" ")} exited ${run.exitCode}: ${run.stderr.split("\n").slice(-5).join("\n")}`);
-  const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN);
+    throw new Error(
+      `repro-matrix ${args.join(" ")} ended ${run.signal ?? `with exit code ${run.exitCode}`}: ${run.stderr.split("\n").slice(-5).join("\n")}`,
+    );
+  const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1]);
+  if (!Number.isFinite(peakKb)) throw new Error(`repro-matrix ${args.join(" ")} printed no peak memory (bench/peak-rss.mjs)`);
   return { stderr: run.stderr, peakRssMb: peakKb / 1024, ms };
 }
 
