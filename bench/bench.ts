@@ -39,6 +39,8 @@ const { values } = parseArgs({
   },
 });
 const NAIVE_CELLS = Number(values.naive);
+/** Cells at once in every harness phase: the CLI's default on this 2-core machine, named so it holds anywhere. */
+const CONCURRENCY = 2;
 const CACHE = resolve(process.env.REPRO_MATRIX_CACHE ?? ".cache");
 
 const SCENARIO_FILE = "scenarios/full-sweep.yaml";
@@ -107,7 +109,7 @@ async function forgetEnvs(): Promise<number> {
 }
 
 if (!values["keep-envs"]) process.stderr.write(`bench: removed ${await forgetEnvs()} env images, build-failure records and locks\n`);
-const sweepArgs = ["run", "--config", configFile, "--out", out, "--runtime", "docker", "--concurrency", "2"];
+const sweepArgs = ["run", "--config", configFile, "--out", out, "--runtime", "docker", "--concurrency", String(CONCURRENCY)];
 
 process.stderr.write(`bench: cold sweep of uvicorn ${RANGE} …\n`);
 const cold = await harnessCli(sweepArgs);
@@ -126,7 +128,7 @@ const bisectLines: string[] = [];
 const bisected = await timed(() =>
   runBisect({
     scenario,
-    configFile: "(bench scenario)",
+    configFile,
     where: "preload=true,workerClass=UvicornWorker,app=import-time-loop",
     package: "uvicorn",
     runtime: "docker",
@@ -153,6 +155,9 @@ const naive = await timed(() =>
     base,
     APPS_DIR,
     String(PROBES),
+    String(scenario.timeouts.requestSeconds),
+    String(scenario.timeouts.bootSeconds),
+    String(scenario.timeouts.cellSeconds),
     ...sample.map((r) => `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app}`),
   ]),
 );
@@ -185,6 +190,12 @@ const cellLine = (r: CellRecord) =>
 const naiveLines = naive.value.stdout.trim().split("\n").filter(Boolean);
 const naivePerCell = naiveLines.map((l) => Number(l.split(" ")[1]));
 const naiveMean = naive.ms / Math.max(1, naiveLines.length);
+const meanRatio = naiveMean / harnessPerCell;
+// The sum of 10 cells can hang on one pathological cell (a server whose workers never answer costs
+// the loop's one-at-a-time curls their timeout each): the median cell says what is typical. The
+// harness's share of wall for it is its duration over the cells it runs at once.
+const harnessMedianShare = median(sameCells.map((c) => c.durationMs)) / CONCURRENCY;
+const medianRatio = (median(naivePerCell) * 1000) / Math.max(1, harnessMedianShare);
 
 const phaseNames = ["start", "boot", "probe", "stop", "teardown"] as const;
 const ran = records.filter((r): r is CellRecord & { phasesMs: Record<string, number> } => r.phasesMs !== undefined);
@@ -196,7 +207,11 @@ const targets: [string, string, boolean][] = [
   ["Warm re-run of the sweep under 30 s", seconds(warm.ms), warm.ms < 30_000],
   ["Cold sweep under 30 min", seconds(cold.ms), cold.ms < 30 * 60_000],
   ["Median cell under 2 s (image builds excluded)", seconds(medianRan), medianRan < 2000],
-  ["At least 10× faster per cell than the naive loop", `${(naiveMean / harnessPerCell).toFixed(1)}×`, naiveMean / harnessPerCell >= 10],
+  [
+    "At least 10× faster per cell than the naive loop (over the cells, and for the median cell)",
+    `${meanRatio.toFixed(1)}× · ${medianRatio.toFixed(1)}×`,
+    meanRatio >= 10 && medianRatio >= 10,
+  ],
   [
     `Bisect within 2·⌈log2 n⌉+4 = ${bisectBound} cells`,
     `${bisected.value.result.tested} cells`,
@@ -224,7 +239,7 @@ const lines = [
   `| Sweep ÷ bisect (cells) | ${(records.length / Math.max(1, bisected.value.result.tested)).toFixed(1)}× |`,
   `| Naive loop, per cell (${naiveLines.length} cells, one after another) | ${seconds(naiveMean)} mean, ${seconds(median(naivePerCell) * 1000)} median |`,
   `| Harness, same cells, per cell (envs built, --force, 2 at a time) | ${seconds(harnessPerCell)} wall ÷ cells (${sample.length} cells in ${seconds(same.ms)}) |`,
-  `| Naive ÷ harness per cell | ${(naiveMean / harnessPerCell).toFixed(1)}× |`,
+  `| Naive ÷ harness per cell | ${meanRatio.toFixed(1)}× over the ${sample.length} cells; ${medianRatio.toFixed(1)}× for the median cell (naive ${seconds(median(naivePerCell) * 1000)}; harness ${seconds(harnessMedianShare * CONCURRENCY)} ÷ ${CONCURRENCY} at a time) |`,
   `| Machine CPU per harness cell (same cells) | ${cpuPerCell.toFixed(2)} CPU-s: on ${cpus().length} cores the cells cannot take under ${seconds(floorPerCell)} of wall each |`,
   `| Longest of the same cells | ${longest ? cellLine(longest) : "none"}: the ${sample.length} cells cannot take under ${seconds(longestFloorPerCell)} each, so naive ÷ harness is at most ${(naiveMean / Math.max(floorPerCell, longestFloorPerCell)).toFixed(1)}× here |`,
   "",

@@ -2,11 +2,15 @@
 # The naive way to check a matrix, for the benchmark to compare against: one `docker run` per
 # cell on the bare base image, pip-installing the versions at container start, then polling with
 # curl until the server answers and sending the same number of requests the harness does.
-# Usage: naive-baseline.sh <base-image> <apps-dir> <probes> <cell>...   cell = uvicorn:worker-class:preload:app
+# Usage: naive-baseline.sh <base-image> <apps-dir> <probes> <request-seconds> <boot-seconds> <cell-seconds> <cell>...
+#   cell = uvicorn:worker-class:preload:app
+# It has the harness's patience: each curl gives up after <request-seconds>, it waits at most
+# <boot-seconds> for the first answer and gives a cell <cell-seconds> in all (without them one hung
+# server stops the loop for good).
 # Prints one line per cell: "<cell> <seconds> <http-200-count>".
 set -uo pipefail
-image=$1 apps=$2 probes=$3
-shift 3
+image=$1 apps=$2 probes=$3 request=$4 boot=$5 cell_seconds=$6
+shift 6
 # pip in the container must trust what the host trusts (a TLS-intercepting proxy's CA, say).
 ca="${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
 for cell in "$@"; do
@@ -15,20 +19,22 @@ for cell in "$@"; do
   [ "$preload" = "true" ] && flag="--preload"
   module="${app//-/_}:app"
   start=$(date +%s.%N)
+  cell_started=$SECONDS
   id=$(docker run -d -p 127.0.0.1::8000 -v "$apps:/app:ro" -v "$ca:/host-ca.crt:ro" -e PIP_CERT=/host-ca.crt \
     --label repro-matrix.naive=true "$image" sh -c \
     "python3 -m venv /v && /v/bin/pip install -q uvicorn==$uvicorn gunicorn==23.0.0 'uvloop<0.22' && \
      /v/bin/gunicorn -w 8 -k $worker $flag -b 0.0.0.0:8000 --chdir /app $module")
   port=$(docker port "$id" 8000/tcp | head -1 | sed 's/.*://')
   ok=0
-  for _ in $(seq 1 600); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  while ((SECONDS - cell_started < boot)); do
+    curl -s -m "$request" -o /dev/null "http://127.0.0.1:$port/" && break
     # The install or the server failed: no point polling a container that has exited.
     [ "$(docker inspect -f '{{.State.Running}}' "$id" 2>/dev/null)" = "true" ] || break
     sleep 0.2
   done
   for _ in $(seq 1 "$probes"); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = "200" ] && ok=$((ok + 1))
+    ((SECONDS - cell_started < cell_seconds)) || break
+    [ "$(curl -s -m "$request" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = "200" ] && ok=$((ok + 1))
   done
   docker rm -f "$id" >/dev/null 2>&1
   end=$(date +%s.%N)
