@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Scenario } from "../config/schema.js";
 import { contentHash } from "../hash.js";
 import type { Cell } from "../plan/cells.js";
-import type { PlacedFile, Runtime } from "../runtimes/runtime.js";
+import type { PlacedFile, Runtime, ServerPlace } from "../runtimes/runtime.js";
 import { HARNESS_VERSION } from "../version.js";
 import { gunicornCommand } from "./run-cell.js";
 
@@ -41,13 +41,20 @@ function experimentCodeOf(runtime: Runtime["name"]): string {
  * probes, signatures and timeouts, and the harness's version and experiment code. Equal key, equal experiment: a
  * re-run may reuse the recorded result instead of starting a server.
  */
-export function cellKey(cell: Cell, s: Scenario, env: { image: string }, runtime: Runtime["name"], apps: PlacedFile[]): string {
+export function cellKey(
+  cell: Cell,
+  s: Scenario,
+  env: { image: string },
+  runtime: Runtime["name"],
+  apps: PlacedFile[],
+  place?: ServerPlace,
+): string {
   return contentHash({
     harness: HARNESS_VERSION,
     code: experimentCodeOf(runtime),
     runtime,
     env: env.image,
-    command: gunicornCommand(cell, s),
+    command: gunicornCommand(cell, s, place),
     // Only what this cell's server can import: its own fixture and the shared helpers (_*.py),
     // so adding another fixture does not invalidate every recorded result.
     apps: apps

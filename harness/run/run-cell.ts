@@ -116,7 +116,8 @@ export async function runCell(
   let probes: ProbeSummary | undefined;
   let exit: ServerExit | undefined;
   let bootProfile: BootProfile | undefined;
-  let command = gunicornCommand(cell, s);
+  // As it will run (a remote engine's place differs), should the server never start.
+  let command = gunicornCommand(cell, s, runtime.place);
   // Where a cell's time goes, phase by phase: the numbers the benchmark and any speed-up start from.
   const phases = new PhaseClock();
   try {

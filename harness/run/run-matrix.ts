@@ -140,7 +140,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
               cellLimit(async () => {
                 o.signal.throwIfAborted();
                 if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
-                const cacheKey = cellKey(cell, s, env, runtime.name, apps);
+                const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
                 const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
                 const earlier = resumed.records.get(key) ?? reusable.get(key);
                 if (earlier) return record(earlier, true);

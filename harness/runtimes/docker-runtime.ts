@@ -4,35 +4,46 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import { CONTAINER_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
-import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
+import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
+import type { EngineReach } from "./engine-address.js";
+import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
 const LIMITS = { memoryMiB: 1024, pids: 512 };
 /** nobody:nogroup: the app under test never runs as root. */
 const USER = "65534:65534";
-const PLACE = CONTAINER_PLACE;
+const PORT_KEY = `${PUBLISHED_PORT}/tcp`;
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
+  readonly place: ServerPlace;
 
+  /** `reach`: through a shared socket folder (the default), or a published port (engine-address.ts). */
   constructor(
     private readonly docker: Docker,
     private readonly labels: Record<string, string>,
-  ) {}
+    private readonly reach: EngineReach = { kind: "socket" },
+  ) {
+    this.place = reach.kind === "socket" ? CONTAINER_PLACE : PUBLISHED_PORT_PLACE;
+  }
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     signal.throwIfAborted();
-    const command = spec.command(PLACE);
+    const command = spec.command(this.place);
+    const reach = this.reach;
     // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
-    const socketDir = await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`));
-    await chmod(socketDir, 0o777);
+    const socketDir = reach.kind === "socket" ? await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`)) : undefined;
+    if (socketDir) await chmod(socketDir, 0o777);
+    const network =
+      reach.kind === "socket"
+        ? { NetworkMode: "none", Binds: [`${socketDir}:${SOCKET_DIR}`] }
+        : { PortBindings: { [PORT_KEY]: [{ HostIp: reach.publishOn, HostPort: "" }] } };
     const container = await this.docker
       .createContainer({
         Image: spec.image,
         Cmd: command,
         User: USER,
-        WorkingDir: PLACE.appDir,
+        WorkingDir: this.place.appDir,
         // A minimal environment: nothing of the host's leaks into the experiment.
         Env: [
           "PYTHONUNBUFFERED=1",
@@ -42,9 +53,9 @@ export class DockerRuntime implements Runtime {
           ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
         ],
         Labels: { ...this.labels, ...spec.labels },
+        ...(reach.kind === "socket" ? {} : { ExposedPorts: { [PORT_KEY]: {} } }),
         HostConfig: {
-          NetworkMode: "none",
-          Binds: [`${socketDir}:${SOCKET_DIR}`],
+          ...network,
           Init: true,
           Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
           PidsLimit: LIMITS.pids,
@@ -55,17 +66,18 @@ export class DockerRuntime implements Runtime {
       })
       .catch(async (err: unknown) => {
         // No container to dispose of yet: the socket folder is this call's to remove.
-        await rm(socketDir, { recursive: true, force: true });
+        if (socketDir) await rm(socketDir, { recursive: true, force: true });
         throw err;
       });
     const started = new DockerServer(container, command, socketDir);
     try {
-      await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${PLACE.appDir}/${f.path}` }))), { path: "/" });
+      await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${this.place.appDir}/${f.path}` }))), { path: "/" });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
       started.follow(stream, this.docker, spec);
       await container.start();
       started.watchExit();
       signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
+      if (reach.kind === "published-port") started.reachAt(reach.probeHost, await publishedPort(container));
       return started;
     } catch (err) {
       await started[Symbol.asyncDispose]();
@@ -100,18 +112,39 @@ export class DockerRuntime implements Runtime {
   }
 }
 
+/**
+ * The host port the engine published the server's port on (asked for as "any free one"), or
+ * undefined when the server already exited (the engine then lists no ports): readiness reports
+ * the exit, as it would for a server on a socket.
+ */
+async function publishedPort(container: Docker.Container): Promise<string | undefined> {
+  const info = await container.inspect();
+  const ports = (info.NetworkSettings.Ports ?? {}) as Record<string, { HostPort: string }[] | null>;
+  const port = ports[PORT_KEY]?.[0]?.HostPort;
+  if (!port && info.State.Running) throw new Error(`the engine published no host port for ${PORT_KEY}`);
+  return port;
+}
+
 class DockerServer implements StartedServer {
-  readonly baseUrl = "http://localhost";
-  readonly socketPath: string;
+  baseUrl = "http://localhost";
+  readonly socketPath: string | undefined;
   exited: Promise<ServerExit> = new Promise(() => {});
   private streamEnded: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly container: Docker.Container,
     readonly command: string[],
-    private readonly socketDir: string,
+    private readonly socketDir: string | undefined,
   ) {
-    this.socketPath = join(socketDir, "gunicorn.sock");
+    this.socketPath = socketDir ? join(socketDir, "gunicorn.sock") : undefined;
+  }
+
+  /**
+   * Probed over TCP at the engine's published port, not through a socket. A server that exited
+   * before it was published gets port 0, where nothing answers, while readiness sees the exit.
+   */
+  reachAt(host: string, port: string | undefined): void {
+    this.baseUrl = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port ?? 0}`;
   }
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
@@ -152,7 +185,7 @@ class DockerServer implements StartedServer {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.container.remove({ force: true }).catch(() => undefined);
-    await rm(this.socketDir, { recursive: true, force: true });
+    if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
   }
 }
 

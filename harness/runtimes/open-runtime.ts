@@ -6,6 +6,7 @@ import type { EnvBackend } from "../envs/prepare-env.js";
 import { PrerequisiteError } from "../errors.js";
 import { connectDocker } from "./docker-engine.js";
 import { DockerRuntime } from "./docker-runtime.js";
+import { engineReach } from "./engine-address.js";
 import { ownerLabels } from "./labels.js";
 import { reapLocalOrphans } from "./local-pid-files.js";
 import { LocalRuntime } from "./local-runtime.js";
@@ -33,7 +34,7 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
   if (choice !== "local") {
     try {
       const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
-      const runtime = new DockerRuntime(docker, ownerLabels(o.runId));
+      const runtime = new DockerRuntime(docker, ownerLabels(o.runId), engineReach(docker));
       return {
         backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal, buildFailures(o)),
         reapOrphans: async () => {

@@ -1,18 +1,26 @@
 import { readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { BASE_REPO } from "../images/debian-base-image.js";
 import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../images/env-image.js";
 import { SOCKET_DIR_PREFIX } from "./container-place.js";
-import { MANAGED_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
+import { MANAGED_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, RUN_LABEL } from "./labels.js";
 
 /**
  * Remove containers left by harness processes that no longer exist (a crash, a kill -9).
  * Containers of live harness processes are left alone: tests and parallel runs share the engine.
  */
-export const reapOrphans = (docker: Docker) =>
-  removeLabelled(docker, `${MANAGED_LABEL}=true`, (labels) => !isAlive(Number(labels[OWNER_PID_LABEL])));
+export const reapOrphans = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, (labels) => isOrphan(labels));
+
+/**
+ * Whether a container's owner is a harness process of this machine that is gone. A container of
+ * another machine's harness (a remote engine several CI jobs share) is never this machine's to
+ * judge: its pid means nothing here. One without the host label predates it and was started here.
+ */
+export function isOrphan(labels: Record<string, string>, host = hostname()): boolean {
+  return (labels[OWNER_HOST_LABEL] ?? host) === host && !isAlive(Number(labels[OWNER_PID_LABEL]));
+}
 
 /**
  * Remove the socket folders (<tmp>/rm-sock-<pid>-*) of harness processes that no longer exist:

@@ -56,6 +56,11 @@ export interface StartedServer extends AsyncDisposable {
 /** The one interface the rest of the harness uses to run servers; Docker is one implementation. */
 export interface Runtime {
   readonly name: "docker" | "local";
+  /**
+   * The place every server's command is written against, when it is not the container default
+   * (an engine on another machine: a published port): part of each cell key, as the command is.
+   */
+  readonly place?: ServerPlace;
   start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer>;
   /** Run a short command to completion in an image (docker) or on the host (local), e.g. image facts. */
   exec(image: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
 import { expandCells } from "../../harness/plan/cells.js";
 import { cellKey } from "../../harness/run/cell-key.js";
+import { CONTAINER_PLACE, PUBLISHED_PORT_PLACE } from "../../harness/runtimes/container-place.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 describe("cell keys", () => {
@@ -13,6 +14,10 @@ describe("cell keys", () => {
 
   it("are stable for the same experiment", () => {
     expect(cellKey(cell, parseScenario(MINIMAL), { ...env }, "docker", [{ ...apps[0] } as (typeof apps)[number]])).toBe(key);
+  });
+
+  it("take the container's default place when the runtime names none", () => {
+    expect(cellKey(cell, s, env, "docker", apps, CONTAINER_PLACE)).toBe(key);
   });
 
   it("ignore fixtures the cell's server does not load", () => {
@@ -29,6 +34,8 @@ describe("cell keys", () => {
       cellKey(cell, parseScenario(`${MINIMAL}probes: { count: 7 }\n`), env, "docker", apps),
       cellKey(cell, parseScenario(MINIMAL.replace("Event loop is closed", "Event loop is shut")), env, "docker", apps),
       cellKey(cell, parseScenario(`${MINIMAL}timeouts: { bootSeconds: 5 }\n`), env, "docker", apps),
+      // A remote engine's server listens on a published port, not the shared socket.
+      cellKey(cell, s, env, "docker", apps, PUBLISHED_PORT_PLACE),
     ];
     expect(new Set([key, ...variants]).size).toBe(variants.length + 1);
   });
