@@ -62,9 +62,9 @@ const median = (xs: number[]) => {
 
 /**
  * Runs the harness as users do, one CLI process per phase (so no phase reuses what an earlier one
- * fetched), and returns its stderr and its peak resident memory as the kernel counted it.
+ * fetched), and returns its wall time and its peak resident memory as the kernel counted it.
  */
-async function harnessCli(args: string[]): Promise<{ stderr: string; peakRssMb: number; ms: number }> {
+async function harnessCli(args: string[]): Promise<{ peakRssMb: number; ms: number }> {
   const t0 = performance.now();
   const run = await execa(process.execPath, ["--import", "./bench/peak-rss.mjs", "bin/repro-matrix.js", ...args], {
     env: { REPRO_MATRIX_CACHE: CACHE },
@@ -77,7 +77,7 @@ async function harnessCli(args: string[]): Promise<{ stderr: string; peakRssMb: 
     );
   const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1]);
   if (!Number.isFinite(peakKb)) throw new Error(`repro-matrix ${args.join(" ")} printed no peak memory (bench/peak-rss.mjs)`);
-  return { stderr: run.stderr, peakRssMb: peakKb / 1024, ms };
+  return { peakRssMb: peakKb / 1024, ms };
 }
 
 /** CPU time the whole machine has spent busy since boot (/proc/stat, every core), in seconds. */
@@ -109,15 +109,25 @@ async function forgetEnvs(): Promise<number> {
 }
 
 if (!values["keep-envs"]) process.stderr.write(`bench: removed ${await forgetEnvs()} env images, build-failure records and locks\n`);
-const sweepArgs = ["run", "--config", configFile, "--out", out, "--runtime", "docker", "--concurrency", String(CONCURRENCY)];
+const runArgs = (outDir: string) => [
+  "run",
+  "--config",
+  configFile,
+  "--out",
+  outDir,
+  "--runtime",
+  "docker",
+  "--concurrency",
+  String(CONCURRENCY),
+];
 
 process.stderr.write(`bench: cold sweep of uvicorn ${RANGE} …\n`);
-const cold = await harnessCli(sweepArgs);
+const cold = await harnessCli(runArgs(out));
 const coldResults = await readResults(out);
 const coldRun = coldResults.runs.at(-1);
 const records = coldResults.cells;
 process.stderr.write("bench: warm sweep …\n");
-const warm = await harnessCli(sweepArgs);
+const warm = await harnessCli(runArgs(out));
 const warmRun = (await readResults(out)).runs.at(-1);
 // The whole sweep is also the report users read (reports/full-sweep), written by the cold run
 // (the warm run only re-rendered it: its cells and dates are the cold run's).
@@ -165,15 +175,7 @@ const naive = await timed(() =>
 process.stderr.write(`bench: the harness on the same ${sample.length} cells …\n`);
 const sameOut = await mkdtemp(join(tmpdir(), "repro-matrix-bench-same-"));
 const cpuBefore = await busyCpuSeconds();
-const same = await harnessCli([
-  ...sweepArgs.slice(0, 3),
-  "--out",
-  sameOut,
-  ...sweepArgs.slice(5),
-  "--force",
-  "--only",
-  sample.map((r) => cellId(r)).join(" "),
-]);
+const same = await harnessCli([...runArgs(sameOut), "--force", "--only", sample.map((r) => cellId(r)).join(" ")]);
 const sameCells = (await readResults(sameOut)).cells;
 const harnessPerCell = same.ms / Math.max(1, sample.length);
 // What the machine spent on those cells (servers, engine, harness): divided over its cores, the
