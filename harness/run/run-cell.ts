@@ -10,6 +10,7 @@ import { CONTAINER_PLACE } from "../runtimes/container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
 import { HARNESS_VERSION } from "../version.js";
+import type { WaitingOnly } from "./concurrency.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
 const STALL_MS = 10_000;
@@ -106,6 +107,7 @@ export async function runCell(
   apps: PlacedFile[],
   runSignal: AbortSignal,
   trial = 1,
+  waitingOnly: WaitingOnly = () => undefined,
 ): Promise<CellRecord> {
   const startedAt = new Date();
   const start = performance.now();
@@ -183,6 +185,8 @@ export async function runCell(
     }
     phases.end("probe");
     logs.phase = "shutdown";
+    // From here the cell mostly waits for gunicorn's graceful shutdown: another cell may boot meanwhile.
+    waitingOnly();
     // Also after an early exit: stop() waits for the output stream to end, so the last lines
     // (often the exception that killed the boot) reach the collector before it is read.
     exit = await server.stop(s.timeouts.stopSeconds);
