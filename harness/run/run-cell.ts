@@ -14,6 +14,8 @@ import type { WaitingOnly } from "./concurrency.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
 const STALL_MS = 10_000;
+/** How long stopping a server keeps a core busy; beyond it, the cell is only waiting (cellSlots). */
+const STOP_BUSY_MS = 1000;
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {
@@ -185,11 +187,17 @@ export async function runCell(
     }
     phases.end("probe");
     logs.phase = "shutdown";
-    // From here the cell mostly waits for gunicorn's graceful shutdown: another cell may boot meanwhile.
-    waitingOnly();
-    // Also after an early exit: stop() waits for the output stream to end, so the last lines
-    // (often the exception that killed the boot) reach the collector before it is read.
-    exit = await server.stop(s.timeouts.stopSeconds);
+    // A stop still going after a second is gunicorn sitting out its graceful timeout for workers
+    // that ignore SIGTERM (old uvicorn): idle, so another cell may boot meanwhile. A shorter one
+    // is workers exiting, which keeps a core busy; handing over the slot then slowed every cell.
+    const idle = setTimeout(waitingOnly, STOP_BUSY_MS);
+    try {
+      // Also after an early exit: stop() waits for the output stream to end, so the last lines
+      // (often the exception that killed the boot) reach the collector before it is read.
+      exit = await server.stop(s.timeouts.stopSeconds);
+    } finally {
+      clearTimeout(idle);
+    }
     phases.end("stop");
   } catch (err) {
     if (runSignal.aborted || !deadline.aborted) throw err;
