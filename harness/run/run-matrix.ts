@@ -125,10 +125,11 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     const envLimit = pLimit(2);
     const cellSlot = cellSlots(o.concurrency, memoryBound());
     const record = async (r: CellRecord, reused = false) => {
-      records.push(r);
+      // Counted now: records landing together (an env's install failures) must not share a number.
+      const done = records.push(r);
       if (reused) cellsReused++;
       else await appendRecord(jsonl, r);
-      o.onEvent({ type: "cell-finished", record: r, done: records.length, total: cells.length, ...(reused ? { reused } : {}) });
+      o.onEvent({ type: "cell-finished", record: r, done, total: cells.length, ...(reused ? { reused } : {}) });
     };
     await settleAll(
       [...groups.values()].map((g) =>

@@ -66,6 +66,11 @@ describe("a real run of four kinds of cell", () => {
     expect(failed[0]?.reason).toMatch(/Python/);
   });
 
+  it("numbers the finished cells 1 to 6 for the progress lines, each once (the three install failures land together)", () => {
+    const done = run.events.flatMap((e) => (e.type === "cell-finished" ? [e.done] : []));
+    expect(done.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it("writes results.json and every report; the append log starts over once merged", async () => {
     const dir = join(out, "it-outcomes");
     // Each cell was appended as it finished (the kill -9 test reads them); results.json holds them now.
