@@ -58,6 +58,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  // `repro-matrix run --help` and the like: the usage, whatever else is on the line.
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (command === "clean") return clean(rest);
   if (command === "merge") return merge(rest);
   if (command === "bisect") return bisectCommand(rest);

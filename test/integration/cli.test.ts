@@ -107,6 +107,15 @@ describe("repro-matrix CLI", () => {
     expect(r.stderr.trim()).toBe('repro-matrix: --only "uvicorn=0.11.9": matches none of the scenario\'s cells');
   });
 
+  it("prints the usage and exits 0 on --help after any command", async () => {
+    for (const command of ["run", "bisect", "page", "doctor"]) {
+      const r = await cli([command, "--help"]);
+      expect(r.exitCode, command).toBe(0);
+      expect(r.stdout).toMatch(/^usage: repro-matrix run /);
+      expect(r.stdout).toContain("repro-matrix bisect --where");
+    }
+  });
+
   it("exits 2 on an unknown flag", async () => {
     const r = await cli(["run", "--concurency", "2"]);
     expect(r.exitCode).toBe(2);
