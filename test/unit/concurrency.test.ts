@@ -35,18 +35,18 @@ function fakeCell(log: string[], name: string) {
   return { run, endBusy, endWait };
 }
 
+/** Three fake cells, queued on `slot` in order a, b, c, sharing one log. */
+function threeCells(slot: ReturnType<typeof cellSlots>) {
+  const log: string[] = [];
+  const [a, b, c] = [fakeCell(log, "a"), fakeCell(log, "b"), fakeCell(log, "c")];
+  return { log, a, b, c, results: [slot(a.run), slot(b.run), slot(c.run)] };
+}
+
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("cell slots", () => {
   it("lets the next cell start once a cell only waits, but never more busy cells than asked", async () => {
-    const log: string[] = [];
-    const slot = cellSlots(1, 4);
-    const [a, b, c] = ["a", "b", "c"].map((n) => fakeCell(log, n)) as [
-      ReturnType<typeof fakeCell>,
-      ReturnType<typeof fakeCell>,
-      ReturnType<typeof fakeCell>,
-    ];
-    const results = [slot(a.run), slot(b.run), slot(c.run)];
+    const { log, a, b, c, results } = threeCells(cellSlots(1, 4));
     await tick();
     expect(log).toEqual(["a busy"]);
     a.endBusy();
@@ -64,14 +64,7 @@ describe("cell slots", () => {
   });
 
   it("counts waiting cells towards the live bound (memory)", async () => {
-    const log: string[] = [];
-    const slot = cellSlots(1, 2);
-    const [a, b, c] = ["a", "b", "c"].map((n) => fakeCell(log, n)) as [
-      ReturnType<typeof fakeCell>,
-      ReturnType<typeof fakeCell>,
-      ReturnType<typeof fakeCell>,
-    ];
-    const results = [slot(a.run), slot(b.run), slot(c.run)];
+    const { log, a, b, c, results } = threeCells(cellSlots(1, 2));
     a.endBusy();
     b.endBusy();
     await tick();
