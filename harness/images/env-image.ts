@@ -232,6 +232,17 @@ async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal
 }
 
 /** Runs one docker build; returns why it failed (pip's own words), or nothing when it worked. */
+/** How every layer is built: intermediate containers removed even on failure, and labelled for `clean --images`. */
+export const BUILD_OPTIONS = {
+  rm: true,
+  forcerm: true,
+  labels: { "repro-matrix.managed": "true" },
+  // Builds overlap with cells. At an eighth of the engine's default CPU weight (1024, which
+  // every cell's container has) they take what cells leave idle, so a cell's boot and probe
+  // times are its own, not those of the build next door.
+  cpushares: 128,
+};
+
 async function buildLayer(
   docker: Docker,
   tag: string,
@@ -245,12 +256,7 @@ async function buildLayer(
   for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));
   tar.finalize();
 
-  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    rm: true,
-    forcerm: true,
-    labels: { "repro-matrix.managed": "true" },
-  });
+  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, { t: tag, ...BUILD_OPTIONS });
   const output: string[] = [];
   let error: string | undefined;
   await new Promise<void>((resolve, reject) => {
