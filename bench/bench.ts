@@ -7,7 +7,7 @@
  *    are removed first unless --keep-envs; the base image and downloaded files stay);
  * 2. warm: the same run again, nothing changed (cells reused, no server started);
  * 3. the #85 verdict by bisect over the same releases, against the sweep;
- * 4. a naive shell loop (docker run + pip install at container start + curl) on 10 of the cells,
+ * 4. a naive shell loop (docker run + pip install of the cell's lock at container start + curl) on 10 of the cells,
  *    and the harness on the same cells with --force.
  *
  * The sweeps and the same-cells run are the CLI, a fresh process each, as a user runs it: its wall
@@ -18,6 +18,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { compare } from "@renovatebot/pep440";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { runBisect } from "../harness/bisect/run-bisect.js";
@@ -154,11 +155,17 @@ process.stderr.write(`bench: naive baseline on ${NAIVE_CELLS} cells …\n`);
 const { ref: base } = await baseImageProvider("debian:bullseye", CACHE).ensure(docker, signal);
 // Cells whose servers came up and were probed, spread over the sweep: the oldest installable
 // releases never serve, and a loop that only waits for a boot to fail compares nothing.
-const served = records.filter((r) => r.outcome === "clean" || r.outcome === "reproduced" || r.outcome === "other-failure");
+// In release order (results.json lists cells as they finished, which the schedule decides), so
+// every run of the bench samples the same cells.
+const served = records
+  .filter((r) => r.outcome === "clean" || r.outcome === "reproduced" || r.outcome === "other-failure")
+  .sort((a, b) => compare(a.uvicorn, b.uvicorn) || cellId(a).localeCompare(cellId(b)));
 const sample = Array.from(
   { length: Math.min(NAIVE_CELLS, served.length) },
   (_, k) => served[Math.floor((k * served.length) / NAIVE_CELLS)] as CellRecord,
 );
+/** The cell's lock as pip pins, less the venv's own tools (pip, setuptools, wheel; pkg_resources is Debian's stand-in). */
+const naivePins = (r: CellRecord) => r.evidence.packages.filter((p) => !/^(pip|setuptools|wheel|pkg_resources)==/.test(p));
 const naive = await timed(() =>
   execa("bash", [
     "bench/naive-baseline.sh",
@@ -168,7 +175,7 @@ const naive = await timed(() =>
     String(scenario.timeouts.requestSeconds),
     String(scenario.timeouts.bootSeconds),
     String(scenario.timeouts.cellSeconds),
-    ...sample.map((r) => `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app}`),
+    ...sample.map((r) => `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app}:${naivePins(r).join(",")}`),
   ]),
 );
 // The same cells through the harness with their envs built: what a user re-checking them waits.

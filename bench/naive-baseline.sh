@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # The naive way to check a matrix, for the benchmark to compare against: one `docker run` per
-# cell on the bare base image, pip-installing the versions at container start, then polling with
-# curl until the server answers and sending the same number of requests the harness does.
+# cell on the bare base image, pip-installing the cell's packages at container start, then polling
+# with curl until the server answers and sending the same number of requests the harness does.
 # Usage: naive-baseline.sh <base-image> <apps-dir> <probes> <request-seconds> <boot-seconds> <cell-seconds> <cell>...
-#   cell = uvicorn:worker-class:preload:app
+#   cell = uvicorn:worker-class:preload:app:pins, pins = the cell's lock, comma-separated
+#   (name==version,...): the same packages the harness's env holds, so both run the same
+#   experiment (today's latest dependencies can change what an old release does, and are fewer).
 # It has the harness's patience: each curl gives up after <request-seconds>, it waits at most
 # <boot-seconds> for the first answer and gives a cell <cell-seconds> in all (without them one hung
 # server stops the loop for good).
-# Prints one line per cell: "<cell> <seconds> <http-200-count>".
+# Prints one line per cell: "uvicorn:worker-class:preload:app <seconds> <http-200-count>".
 set -uo pipefail
 image=$1 apps=$2 probes=$3 request=$4 boot=$5 cell_seconds=$6
 shift 6
 # pip in the container must trust what the host trusts (a TLS-intercepting proxy's CA, say).
 ca="${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
 for cell in "$@"; do
-  IFS=: read -r uvicorn worker preload app <<<"$cell"
+  IFS=: read -r uvicorn worker preload app pins <<<"$cell"
   flag=""
   [ "$preload" = "true" ] && flag="--preload"
   module="${app//-/_}:app"
@@ -22,7 +24,7 @@ for cell in "$@"; do
   cell_started=$SECONDS
   id=$(docker run -d -p 127.0.0.1::8000 -v "$apps:/app:ro" -v "$ca:/host-ca.crt:ro" -e PIP_CERT=/host-ca.crt \
     --label repro-matrix.naive=true "$image" sh -c \
-    "python3 -m venv /v && /v/bin/pip install -q uvicorn==$uvicorn gunicorn==23.0.0 'uvloop<0.22' && \
+    "python3 -m venv /v && /v/bin/pip install -q --no-deps ${pins//,/ } && \
      /v/bin/gunicorn -w 8 -k $worker $flag -b 0.0.0.0:8000 --chdir /app $module")
   port=$(docker port "$id" 8000/tcp | head -1 | sed 's/.*://')
   ok=0
@@ -38,5 +40,5 @@ for cell in "$@"; do
   done
   docker rm -f "$id" >/dev/null 2>&1
   end=$(date +%s.%N)
-  echo "$cell $(awk "BEGIN { print $end - $start }") $ok"
+  echo "$uvicorn:$worker:$preload:$app $(awk "BEGIN { print $end - $start }") $ok"
 done
