@@ -231,7 +231,6 @@ async function ensureLayer(docker: Docker, layer: LayerSpec, signal: AbortSignal
   }
 }
 
-/** Runs one docker build; returns why it failed (pip's own words), or nothing when it worked. */
 /** How every layer is built: intermediate containers removed even on failure, and labelled for `clean --images`. */
 export const BUILD_OPTIONS = {
   rm: true,
@@ -243,6 +242,7 @@ export const BUILD_OPTIONS = {
   cpushares: 128,
 };
 
+/** Runs one docker build; returns why it failed (pip's own words), or nothing when it worked. */
 async function buildLayer(
   docker: Docker,
   tag: string,

@@ -19,11 +19,11 @@ export function defaultConcurrency(cpus = availableParallelism(), memory = total
 export type WaitingOnly = () => void;
 
 /**
- * Runs cells within two bounds. `busy` cells at once may start, boot and probe a server: the CPU
- * bound. A cell that has moved on to stopping its server mostly sleeps (gunicorn waits up to
- * its graceful timeout for workers, 10 s for those old uvicorn workers that ignore SIGTERM), so
- * it gives its busy slot to the next cell but still counts towards `live`, the servers that may
- * exist at once: the memory bound. Nearly half of a full sweep's cell time was such waiting.
+ * Runs cells within two bounds. `busy` cells at once may start, boot, probe and stop a server:
+ * the CPU bound. A cell that says it is only waiting (run-cell.ts: a stop still going after a
+ * second, gunicorn sitting out its graceful timeout for old uvicorn workers that ignore SIGTERM)
+ * gives its busy slot to the next cell but still counts towards `live`, the servers that may
+ * exist at once: the memory bound. Such waits were a third of a full sweep's cell time.
  */
 export function cellSlots(busy: number, live: number) {
   const liveLimit = pLimit(Math.max(busy, live));
