@@ -20,8 +20,8 @@ export type WaitingOnly = () => void;
 
 /**
  * Runs cells within two bounds. `busy` cells at once may start, boot, probe and stop a server:
- * the CPU bound. A cell that says it is only waiting (run-cell.ts: a stop still going after a
- * second, gunicorn sitting out its graceful timeout for old uvicorn workers that ignore SIGTERM)
+ * the CPU bound. A cell that says it is only waiting (run-cell.ts: a stop still going after two
+ * seconds, gunicorn sitting out its graceful timeout for old uvicorn workers that ignore SIGTERM)
  * gives its busy slot to the next cell but still counts towards `live`, the servers that may
  * exist at once: the memory bound. Such waits were a third of a full sweep's cell time.
  */

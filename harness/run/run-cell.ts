@@ -14,8 +14,8 @@ import type { WaitingOnly } from "./concurrency.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
 const STALL_MS = 10_000;
-/** How long stopping a server keeps a core busy; beyond it, the cell is only waiting (cellSlots). */
-const STOP_BUSY_MS = 1000;
+/** Longer than stopping a server takes (1.7 s for 85% of a full sweep's cells, under load): beyond it, the cell is only waiting (cellSlots). */
+const STOP_BUSY_MS = 2000;
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {
@@ -187,7 +187,7 @@ export async function runCell(
     }
     phases.end("probe");
     logs.phase = "shutdown";
-    // A stop still going after a second is gunicorn sitting out its graceful timeout for workers
+    // A stop still going after two seconds is gunicorn sitting out its graceful timeout for workers
     // that ignore SIGTERM (old uvicorn): idle, so another cell may boot meanwhile. A shorter one
     // is workers exiting, which keeps a core busy; handing over the slot then slowed every cell.
     const idle = setTimeout(waitingOnly, STOP_BUSY_MS);

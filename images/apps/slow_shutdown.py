@@ -1,4 +1,4 @@
-"""slow-shutdown: each worker takes 3 s to finish its ASGI lifespan shutdown, so stopping the
+"""slow-shutdown: each worker takes 4 s to finish its ASGI lifespan shutdown, so stopping the
 server is mostly waiting, as it is for the old uvicorn workers that sit out gunicorn's
 graceful timeout. Tests use it to see that another cell boots meanwhile.
 """
@@ -6,7 +6,7 @@ import asyncio
 
 from _asgi import respond
 
-SHUTDOWN_SECONDS = 3
+SHUTDOWN_SECONDS = 4
 
 
 class app:

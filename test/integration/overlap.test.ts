@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { CellRecord } from "../../harness/store/record.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
-// Real engine, one cell at a time. A server whose workers take 3 s over their lifespan shutdown
-// is only waiting once its stop has gone on for a second: the next cell boots meanwhile (holding
+// Real engine, one cell at a time. A server whose workers take 4 s over their lifespan shutdown
+// is only waiting once its stop has gone on for two seconds: the next cell boots meanwhile (holding
 // the slot through such waits cost a full sweep nearly half its time). A server that stops at
 // once keeps its slot to the end: its exiting workers keep a core busy.
 const scenario = (app: string) =>
@@ -30,8 +30,8 @@ describe("a cell whose server takes long to stop", () => {
   it("gives its slot to the next cell, and still sees the whole shutdown", async () => {
     const { first, second, firstEnded, secondStarted } = await twoCellsOneAtATime("slow-shutdown");
     for (const r of [first, second]) {
-      // The fixture's 3 s shutdown was waited for, not cut short by the overlap.
-      expect(r.phasesMs?.stop).toBeGreaterThanOrEqual(2900);
+      // The fixture's 4 s shutdown was waited for, not cut short by the overlap.
+      expect(r.phasesMs?.stop).toBeGreaterThanOrEqual(3900);
       expect(r.evidence.exit?.exitCode).toBe(0);
     }
     // Started well before the first cell ended, i.e. during its stop phase.
