@@ -10,12 +10,9 @@ import { CONTAINER_PLACE } from "../runtimes/container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
 import type { BootProfile, CellRecord, Evidence } from "../store/record.js";
 import { HARNESS_VERSION } from "../version.js";
-import type { WaitingOnly } from "./concurrency.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
 const STALL_MS = 10_000;
-/** Longer than stopping a server takes (1.7 s for 85% of a full sweep's cells, under load): beyond it, the cell is only waiting (cellSlots). */
-const STOP_BUSY_MS = 2000;
 
 /** Milliseconds per phase of a cell, each measured from the end of the one before. */
 class PhaseClock {
@@ -109,7 +106,6 @@ export async function runCell(
   apps: PlacedFile[],
   runSignal: AbortSignal,
   trial = 1,
-  waitingOnly: WaitingOnly = () => undefined,
 ): Promise<CellRecord> {
   const startedAt = new Date();
   const start = performance.now();
@@ -187,17 +183,9 @@ export async function runCell(
     }
     phases.end("probe");
     logs.phase = "shutdown";
-    // A stop still going after two seconds is gunicorn sitting out its graceful timeout for workers
-    // that ignore SIGTERM (old uvicorn): idle, so another cell may boot meanwhile. A shorter one
-    // is workers exiting, which keeps a core busy; handing over the slot then slowed every cell.
-    const idle = setTimeout(waitingOnly, STOP_BUSY_MS);
-    try {
-      // Also after an early exit: stop() waits for the output stream to end, so the last lines
-      // (often the exception that killed the boot) reach the collector before it is read.
-      exit = await server.stop(s.timeouts.stopSeconds);
-    } finally {
-      clearTimeout(idle);
-    }
+    // Also after an early exit: stop() waits for the output stream to end, so the last lines
+    // (often the exception that killed the boot) reach the collector before it is read.
+    exit = await server.stop(s.timeouts.stopSeconds);
     phases.end("stop");
   } catch (err) {
     if (runSignal.aborted || !deadline.aborted) throw err;

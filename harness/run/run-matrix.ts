@@ -19,7 +19,6 @@ import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile }
 import { clearRunMarker, markerAlive, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
-import { cellSlots, memoryBound } from "./concurrency.js";
 import type { RunListener } from "./events.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
@@ -123,7 +122,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     const ctx = { backend: session.backend, cacheDir, uv, signal: o.signal };
     // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
     const envLimit = pLimit(2);
-    const cellSlot = cellSlots(o.concurrency, memoryBound());
+    const cellLimit = pLimit(o.concurrency);
     const record = async (r: CellRecord, reused = false) => {
       // Counted now: records landing together (an env's install failures) must not share a number.
       const done = records.push(r);
@@ -138,23 +137,20 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
           else if (env.ok) imagesReused++;
           o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
           await settleAll(
-            g.cells.map(async (cell) => {
-              if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
-              const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
-              const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
-              const earlier = resumed.records.get(key) ?? reusable.get(key);
-              if (earlier) return record(earlier, true);
-              const trials: CellRecord[] = [];
-              for (let trial = 1; trial <= s.trials; trial++)
-                trials.push(
-                  await cellSlot(async (waitingOnly) => {
-                    o.signal.throwIfAborted();
-                    if (trial === 1) o.onEvent({ type: "cell-started", cell });
-                    return runCell(cell, s, env, runtime, apps, o.signal, trial, waitingOnly);
-                  }),
-                );
-              return record({ ...combineTrials(trials), cacheKey });
-            }),
+            g.cells.map((cell) =>
+              cellLimit(async () => {
+                o.signal.throwIfAborted();
+                if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
+                const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
+                const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
+                const earlier = resumed.records.get(key) ?? reusable.get(key);
+                if (earlier) return record(earlier, true);
+                o.onEvent({ type: "cell-started", cell });
+                const trials: CellRecord[] = [];
+                for (let trial = 1; trial <= s.trials; trial++) trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial));
+                return record({ ...combineTrials(trials), cacheKey });
+              }),
+            ),
           );
         }),
       ),

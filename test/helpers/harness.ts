@@ -44,8 +44,6 @@ export async function runScenario(
     file?: string;
     force?: boolean;
     rebuild?: boolean;
-    /** Cells at once (busy slots); 2 unless a test needs another. */
-    concurrency?: number;
     /** Called with each event as it happens (fault tests act on "cell-started"). */
     onEvent?: (e: RunEvent) => void;
   } = {},
@@ -57,7 +55,7 @@ export async function runScenario(
     runtime: opts.runtime ?? "docker",
     outDir,
     cacheDir: CACHE_DIR,
-    concurrency: opts.concurrency ?? 2,
+    concurrency: 2,
     signal: opts.signal ?? new AbortController().signal,
     onEvent: (e) => {
       events.push(e);
