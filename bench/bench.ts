@@ -23,8 +23,10 @@ import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { runBisect } from "../harness/bisect/run-bisect.js";
 import { parseScenario } from "../harness/config/load.js";
+import { BUILD_TOOLS } from "../harness/envs/lock.js";
 import { baseImageProvider } from "../harness/images/base-image.js";
 import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/images/env-image.js";
+import { normalizeName } from "../harness/package-name.js";
 import { cellId } from "../harness/plan/cells.js";
 import { APPS_DIR } from "../harness/run/fixtures.js";
 import { connectDocker } from "../harness/runtimes/docker-engine.js";
@@ -164,8 +166,10 @@ const sample = Array.from(
   { length: Math.min(NAIVE_CELLS, served.length) },
   (_, k) => served[Math.floor((k * served.length) / NAIVE_CELLS)] as CellRecord,
 );
-/** The cell's lock as pip pins, less the venv's own tools (pip, setuptools, wheel; pkg_resources is Debian's stand-in). */
-const naivePins = (r: CellRecord) => r.evidence.packages.filter((p) => !/^(pip|setuptools|wheel|pkg_resources)==/.test(p));
+/** The venv's own tools, which the naive venv brings itself (pkg_resources is Debian's stand-in in pip freeze). */
+const VENV_TOOLS = new Set([...BUILD_TOOLS, "pkg_resources"].map(normalizeName));
+/** The cell's lock as pip pins, less the venv's own tools. */
+const naivePins = (r: CellRecord) => r.evidence.packages.filter((p) => !VENV_TOOLS.has(normalizeName(p.split("==")[0] ?? "")));
 const naive = await timed(() =>
   execa("bash", [
     "bench/naive-baseline.sh",

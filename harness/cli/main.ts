@@ -54,14 +54,11 @@ function parseOptions(args: string[]) {
 /** Exit codes: 0 run completed, 2 harness/config error (one line), 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === "--help" || command === "-h" || command === undefined) {
+  // `repro-matrix --help`, `repro-matrix run --help` and the like: the usage, whatever else is on the line.
+  const help = argv.includes("--help") || argv.includes("-h");
+  if (help || command === undefined) {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
-  }
-  // `repro-matrix run --help` and the like: the usage, whatever else is on the line.
-  if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
+    return help ? 0 : 2;
   }
   if (command === "clean") return clean(rest);
   if (command === "merge") return merge(rest);
