@@ -86,8 +86,11 @@ describe("sdists compile once per toolchain, on the real engine", () => {
     await mkdir(join(out, "dists"));
     await makeBrokenSdist(join(out, "dists"), "failsagain", "1.0", randomUUID());
     const failures = join(CACHE_DIR, "build-failures");
+    // Earlier runs of this test on the machine left records of their own "failsagain" (another
+    // marker, another hash): only the record this run writes is this sdist's.
+    const earlier = new Set(await readdir(failures).catch(() => []));
     const recordOfThisSdist = async () => {
-      for (const f of await readdir(failures).catch(() => [])) {
+      for (const f of (await readdir(failures).catch(() => [])).filter((f) => !earlier.has(f))) {
         const text = await readFile(join(failures, f), "utf8");
         if (text.includes("failsagain")) return JSON.parse(text) as { reason: string; at: string };
       }
