@@ -1,7 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type Docker from "dockerode";
-import { pack } from "tar-stream";
+import { type Pack, pack } from "tar-stream";
 import type { BuildFailures } from "../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
 import type { DownloadedFile } from "../envs/prepare-env.js";
@@ -250,13 +251,12 @@ async function buildLayer(
   signal: AbortSignal,
 ): Promise<{ reason: string; log: string; inRunStep: boolean } | undefined> {
   const tar = pack();
-  tar.entry({ name: "Dockerfile" }, dockerfile(layer, "id"));
-  if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
-  tar.entry({ name: "wheels/", type: "directory" });
-  for (const f of layer.files) tar.entry({ name: `wheels/${basename(f.path)}` }, await readFile(f.path));
-  tar.finalize();
-
+  // The context is fed as the engine reads it, file by file: packed up front, a layer's wheels
+  // (tens of MB with uvloop's) sat in the harness's memory, twice over with two builds at once.
+  const fed = feedContext(tar, layer);
+  fed.catch(() => undefined);
   const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, { t: tag, ...BUILD_OPTIONS });
+  await fed;
   const output: string[] = [];
   let error: string | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -285,6 +285,21 @@ async function buildLayer(
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
     inRunStep: failedInRunStep(error),
   };
+}
+
+/** Writes the build context into `tar`: the Dockerfile, the lock, then each wheel streamed from disk. */
+async function feedContext(tar: Pack, layer: LayerSpec): Promise<void> {
+  tar.entry({ name: "Dockerfile" }, dockerfile(layer, "id"));
+  if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
+  tar.entry({ name: "wheels/", type: "directory" });
+  for (const f of layer.files) {
+    const { size } = await stat(f.path);
+    await new Promise<void>((resolve, reject) => {
+      const entry = tar.entry({ name: `wheels/${basename(f.path)}`, size }, (err) => (err ? reject(err) : resolve()));
+      createReadStream(f.path).on("error", reject).pipe(entry as unknown as NodeJS.WritableStream);
+    });
+  }
+  tar.finalize();
 }
 
 /**
