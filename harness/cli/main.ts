@@ -17,7 +17,7 @@ import { resultsJsonSchema } from "../store/results-schema.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor-command.js";
 import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--rebuild] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--rebuild] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--container-per-cell] [--runtime auto|docker|local] [--cache-dir .cache]
        repro-matrix verify --stale 30d [--config matrix.yaml] [run's options]   (re-run only cells last verified more than 30 days ago; the dates move)
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
@@ -42,6 +42,7 @@ function parseOptions(args: string[]) {
       "max-age": { type: "string" },
       stale: { type: "string" },
       "fail-on-change": { type: "boolean", default: false },
+      "container-per-cell": { type: "boolean", default: false },
       concurrency: { type: "string", default: String(defaultConcurrency()) },
       runtime: { type: "string", default: "auto" },
       "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       resume: Boolean(values.resume),
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
+      containerPerCell: Boolean(values["container-per-cell"]),
       ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
       ...(staleDays !== undefined ? { staleDays } : {}),
       signal,

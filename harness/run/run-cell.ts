@@ -106,6 +106,8 @@ export async function runCell(
   apps: PlacedFile[],
   runSignal: AbortSignal,
   trial = 1,
+  /** More servers of this env run in this run (its other cells, other trials). */
+  shareable = false,
 ): Promise<CellRecord> {
   const startedAt = new Date();
   const start = performance.now();
@@ -131,6 +133,7 @@ export async function runCell(
         memoryMiB: s.limits.memoryMiB,
         // Fixtures may read it (flaky_signature does); real apps ignore it.
         env: { REPRO_MATRIX_TRIAL: String(trial) },
+        shareable,
       },
       signal,
     );

@@ -47,6 +47,8 @@ export interface RunOptions {
   /** Run only this slice of the cells (whole envs), for a matrix spread over machines. */
   shard?: Shard;
   concurrency: number;
+  /** Docker: a fresh container for every cell, instead of one kept per env that its cells share in turn. */
+  containerPerCell?: boolean;
   signal: AbortSignal;
   onEvent: RunListener;
 }
@@ -94,7 +96,13 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       `${reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(reportDir, "run-in-progress.json")} if no such run is alive)`,
     );
   const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
-  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal, retryFailedBuilds: Boolean(o.rebuild) });
+  const session = await openRuntime(o.runtime, {
+    runId,
+    cacheDir,
+    signal: o.signal,
+    retryFailedBuilds: Boolean(o.rebuild),
+    reuseContainers: !o.containerPerCell,
+  });
   const runtime = session.backend.runtime;
   o.onEvent({
     type: "run-started",
@@ -147,11 +155,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
                 if (earlier) return record(earlier, true);
                 o.onEvent({ type: "cell-started", cell });
                 const trials: CellRecord[] = [];
-                for (let trial = 1; trial <= s.trials; trial++) trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial));
+                const shareable = g.cells.length * s.trials > 1;
+                for (let trial = 1; trial <= s.trials; trial++)
+                  trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial, shareable));
                 return record({ ...combineTrials(trials), cacheKey });
               }),
             ),
           );
+          if (env.ok) await runtime.retire?.(env.image);
         }),
       ),
     );

@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
 import type { EngineReach } from "./engine-address.js";
+import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
@@ -13,23 +14,59 @@ const LIMITS = { memoryMiB: 1024, pids: 512 };
 /** nobody:nogroup: the app under test never runs as root. */
 const USER = "65534:65534";
 const PORT_KEY = `${PUBLISHED_PORT}/tcp`;
+/** What every server's environment holds besides the image's own (PATH) and the cell's (the trial). */
+const SERVER_ENV = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"];
+const envList = (env: Record<string, string> | undefined) => Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
   readonly place: ServerPlace;
+  /** Containers kept per env and reused by its cells one after another (env-hosts.ts), when asked for. */
+  private readonly hosts?: EnvHosts;
 
   /** `reach`: through a shared socket folder (the default), or a published port (engine-address.ts). */
   constructor(
     private readonly docker: Docker,
     private readonly labels: Record<string, string>,
     private readonly reach: EngineReach = { kind: "socket" },
+    options: { reuseContainers?: boolean } = {},
   ) {
     this.place = reach.kind === "socket" ? CONTAINER_PLACE : PUBLISHED_PORT_PLACE;
+    if (options.reuseContainers) this.hosts = new EnvHosts((spec) => this.openHost(spec), this.place);
   }
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     signal.throwIfAborted();
+    if (this.hosts && spec.shareable) return this.hosts.start(spec, signal);
     const command = spec.command(this.place);
+    const { container, socketDir } = await this.createContainer(spec, command);
+    const started = new DockerServer(container, command, socketDir);
+    try {
+      await container.putArchive(await this.filesTar(spec), { path: "/" });
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+      started.follow(stream, this.docker, spec);
+      await container.start();
+      started.watchExit();
+      signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
+      if (this.reach.kind === "published-port") started.reachAt(this.reach.probeHost, await publishedPort(container));
+      return started;
+    } catch (err) {
+      await started[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+
+  /** Containers kept for reuse that no cell of `image` will need again (its env's cells are done). */
+  async retire(image: string): Promise<void> {
+    await this.hosts?.retire(image);
+  }
+
+  /**
+   * A server's container, created but not started: its own network (none, and a socket folder
+   * shared with the host) or a published port, the limits, the user and a fixed environment.
+   * `command` is what the container runs: the server itself, or an env host's keeper.
+   */
+  private async createContainer(spec: ServerSpec, command: string[]): Promise<{ container: Docker.Container; socketDir?: string }> {
     const reach = this.reach;
     // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
     const socketDir = reach.kind === "socket" ? await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`)) : undefined;
@@ -45,13 +82,7 @@ export class DockerRuntime implements Runtime {
         User: USER,
         WorkingDir: this.place.appDir,
         // A minimal environment: nothing of the host's leaks into the experiment.
-        Env: [
-          "PYTHONUNBUFFERED=1",
-          "PYTHONDONTWRITEBYTECODE=1",
-          "HOME=/tmp",
-          "LANG=C.UTF-8",
-          ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        ],
+        Env: [...SERVER_ENV, ...envList(spec.env)],
         Labels: { ...this.labels, ...spec.labels },
         ...(reach.kind === "socket" ? {} : { ExposedPorts: { [PORT_KEY]: {} } }),
         HostConfig: {
@@ -69,18 +100,26 @@ export class DockerRuntime implements Runtime {
         if (socketDir) await rm(socketDir, { recursive: true, force: true });
         throw err;
       });
-    const started = new DockerServer(container, command, socketDir);
+    return { container, ...(socketDir ? { socketDir } : {}) };
+  }
+
+  private filesTar(spec: ServerSpec): Promise<Buffer> {
+    return tarOf(spec.files.map((f) => ({ ...f, path: `${this.place.appDir}/${f.path}` })));
+  }
+
+  /** An env host: the container a pool keeps for the servers of one env, running only a keeper until they come. */
+  private async openHost(spec: ServerSpec): Promise<EnvHost> {
+    // The cell's own variables (the trial) go to each server's exec, not to the container its env's cells share.
+    const { container, socketDir } = await this.createContainer({ ...spec, env: {} }, [...KEEPER_COMMAND]);
     try {
-      await container.putArchive(await tarOf(spec.files.map((f) => ({ ...f, path: `${this.place.appDir}/${f.path}` }))), { path: "/" });
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
-      started.follow(stream, this.docker, spec);
+      await container.putArchive(await this.filesTar(spec), { path: "/" });
       await container.start();
-      started.watchExit();
-      signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
-      if (reach.kind === "published-port") started.reachAt(reach.probeHost, await publishedPort(container));
-      return started;
+      const baseUrl =
+        this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container)) : "http://localhost";
+      return new EnvHost(this.docker, container, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
     } catch (err) {
-      await started[Symbol.asyncDispose]();
+      await container.remove({ force: true }).catch(() => undefined);
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
       throw err;
     }
   }
@@ -144,7 +183,7 @@ class DockerServer implements StartedServer {
    * before it was published gets port 0, where nothing answers, while readiness sees the exit.
    */
   reachAt(host: string, port: string | undefined): void {
-    this.baseUrl = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port ?? 0}`;
+    this.baseUrl = urlOf(host, port);
   }
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
@@ -188,6 +227,9 @@ class DockerServer implements StartedServer {
     if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
   }
 }
+
+const urlOf = (host: string, port: string | undefined) =>
+  `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port ?? 0}`;
 
 async function tarOf(files: PlacedFile[]): Promise<Buffer> {
   const tar = pack();

@@ -34,7 +34,9 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
   if (choice !== "local") {
     try {
       const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
-      const runtime = new DockerRuntime(docker, ownerLabels(o.runId), engineReach(docker));
+      const runtime = new DockerRuntime(docker, ownerLabels(o.runId), engineReach(docker), {
+        reuseContainers: Boolean(o.reuseContainers),
+      });
       return {
         backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal, buildFailures(o)),
         reapOrphans: async () => {
@@ -57,6 +59,8 @@ interface SessionOptions {
   signal: AbortSignal;
   /** Build again what failed before (--rebuild) instead of reporting the recorded failure. */
   retryFailedBuilds?: boolean;
+  /** Docker: run an env's cells one after another in a container kept for the env (env-hosts.ts), not one container each. */
+  reuseContainers?: boolean;
 }
 
 const buildFailures = (o: SessionOptions) => new BuildFailures(join(o.cacheDir, "build-failures"), o.retryFailedBuilds);

@@ -31,6 +31,11 @@ export interface ServerSpec {
   env?: Record<string, string>;
   /** Memory cap for the whole server, where the runtime can enforce one (docker). */
   memoryMiB?: number;
+  /**
+   * Other servers of the same env may follow in this run: a runtime may keep what it made for
+   * this one (docker: the container) for them. A lone server gets nothing kept.
+   */
+  shareable?: boolean;
 }
 
 export interface ServerExit {
@@ -62,6 +67,8 @@ export interface Runtime {
    */
   readonly place?: ServerPlace;
   start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer>;
+  /** No more servers of `image` will be started: what the runtime kept for them can go. */
+  retire?(image: string): Promise<void>;
   /** Run a short command to completion in an image (docker) or on the host (local), e.g. image facts. */
   exec(image: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }

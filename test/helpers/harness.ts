@@ -44,6 +44,9 @@ export async function runScenario(
     file?: string;
     force?: boolean;
     rebuild?: boolean;
+    concurrency?: number;
+    /** Docker: a container per cell instead of one per env that its cells share in turn. */
+    containerPerCell?: boolean;
     /** Called with each event as it happens (fault tests act on "cell-started"). */
     onEvent?: (e: RunEvent) => void;
   } = {},
@@ -55,7 +58,8 @@ export async function runScenario(
     runtime: opts.runtime ?? "docker",
     outDir,
     cacheDir: CACHE_DIR,
-    concurrency: 2,
+    concurrency: opts.concurrency ?? 2,
+    ...(opts.containerPerCell ? { containerPerCell: true } : {}),
     signal: opts.signal ?? new AbortController().signal,
     onEvent: (e) => {
       events.push(e);

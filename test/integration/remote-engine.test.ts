@@ -57,8 +57,9 @@ describe("an engine reached through DOCKER_HOST=tcp://…", () => {
     const watch = (async () => {
       while (running && !seen) {
         for (const found of await docker.listContainers({ filters: mine })) {
-          // One removed between listing and inspecting is skipped; the next cell's is there.
-          if (seen || !found.Command.includes("gunicorn")) continue;
+          // One removed between listing and inspecting is skipped; the next cell's is there. A
+          // container kept for an env's cells runs a sleep, and each cell's gunicorn by exec.
+          if (seen || !(found.Command.includes("gunicorn") || found.Command === "sleep infinity")) continue;
           seen = await docker
             .getContainer(found.Id)
             .inspect()
