@@ -8,7 +8,8 @@
  * 2. warm: the same run again, nothing changed (cells reused, no server started);
  * 3. the #85 verdict by bisect over the same releases, against the sweep;
  * 4. a naive shell loop (docker run + pip install of the cell's lock at container start + curl) on 10 of the cells,
- *    and the harness on the same cells with --force.
+ *    and the harness on the same cells with --force;
+ * 5. all cells of 5 of those envs, run in a container kept per env and with --container-per-cell.
  *
  * The sweeps and the same-cells run are the CLI, a fresh process each, as a user runs it: its wall
  * time is theirs, and its peak memory is the harness's alone (not this script's).
@@ -196,6 +197,29 @@ const floorPerCell = (cpuPerCell / cpus().length) * 1000;
 // Nor can the cells take less wall together than the longest of them, however many run at once.
 const longest = [...sameCells].sort((a, b) => b.durationMs - a.durationMs)[0];
 const longestFloorPerCell = (longest?.durationMs ?? 0) / Math.max(1, sample.length);
+// Issue #4's cheaper cells: the 4 cells of an env one after another in a container kept for the
+// env, against a container per cell (--container-per-cell), on the envs of the first 5 sampled cells.
+const sharedVersions = [...new Set(sample.map((r) => r.uvicorn))].slice(0, 5);
+const sharedOnly = sharedVersions.map((v) => `uvicorn=${v}`).join(" ");
+process.stderr.write(`bench: the cells of ${sharedVersions.length} envs, sharing a container and not …\n`);
+interface SharingRun {
+  ms: number;
+  cpu: number;
+  cells: CellRecord[];
+}
+const sharingRuns: SharingRun[] = [];
+for (const perCell of [false, true]) {
+  const dir = await mkdtemp(join(tmpdir(), "repro-matrix-bench-sharing-"));
+  const before = await busyCpuSeconds();
+  const run = await harnessCli([...runArgs(dir), "--force", "--only", sharedOnly, ...(perCell ? ["--container-per-cell"] : [])]);
+  const cpu = (await busyCpuSeconds()) - before;
+  sharingRuns.push({ ms: run.ms, cpu, cells: (await readResults(dir)).cells });
+}
+const [sharedRun, perCellRun] = sharingRuns as [SharingRun, SharingRun];
+const perCellOutcome = new Map(perCellRun.cells.map((c) => [cellId(c), c.outcome]));
+const sameOutcome = sharedRun.cells.filter((c) => perCellOutcome.get(cellId(c)) === c.outcome).length;
+const sharingLine = (r: SharingRun) =>
+  `${seconds(r.ms)}, ${(r.cpu / Math.max(1, r.cells.length)).toFixed(2)} CPU-s a cell, median cell ${seconds(median(r.cells.map((c) => c.durationMs)))}`;
 const cellLine = (r: CellRecord) =>
   `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app} ${(r.durationMs / 1000).toFixed(1)} ${r.outcome} ${Object.entries(r.phasesMs ?? {})
     .map(([p, ms]) => `${p}=${(ms / 1000).toFixed(1)}`)
@@ -253,6 +277,7 @@ const lines = [
   `| Naive loop, per cell (${naiveLines.length} cells, one after another) | ${seconds(naiveMean)} mean, ${seconds(median(naivePerCell) * 1000)} median |`,
   `| Harness, same cells, per cell (envs built, --force, 2 at a time) | ${seconds(harnessPerCell)} wall ÷ cells (${sample.length} cells in ${seconds(same.ms)}) |`,
   `| Naive ÷ harness per cell | ${meanRatio.toFixed(1)}× over the ${sample.length} cells; ${medianRatio.toFixed(1)}× for the median cell (naive ${seconds(median(naivePerCell) * 1000)}; harness ${seconds(harnessMedianShare * CONCURRENCY)} ÷ ${CONCURRENCY} at a time) |`,
+  `| An env's cells in one container (${sharedRun.cells.length} cells of ${sharedVersions.length} envs: ${sharedVersions.join(", ")}; --force) | ${sharingLine(sharedRun)}; a container per cell: ${sharingLine(perCellRun)}; the same outcome for ${sameOutcome} of ${sharedRun.cells.length} cells |`,
   `| Machine CPU per harness cell (same cells) | ${cpuPerCell.toFixed(2)} CPU-s: on ${cpus().length} cores the cells cannot take under ${seconds(floorPerCell)} of wall each |`,
   `| Longest of the same cells | ${longest ? cellLine(longest) : "none"}: the ${sample.length} cells cannot take under ${seconds(longestFloorPerCell)} each, so naive ÷ harness is at most ${(naiveMean / Math.max(floorPerCell, longestFloorPerCell)).toFixed(1)}× here |`,
   "",
