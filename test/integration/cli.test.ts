@@ -116,6 +116,21 @@ describe("repro-matrix CLI", () => {
     }
   });
 
+  it("runs the harness in its own process with the heap flags that keep its memory down", async () => {
+    const dir = await tempDir("cli-v8-flags");
+    // Preloaded into the process that runs the harness: says which process that is and how it was started.
+    const probe = join(dir, "say-flags.mjs");
+    await writeFile(probe, 'process.on("exit", () => process.stderr.write("\\nflags " + process.pid + " " + process.execArgv.join(" ") + "\\n"));\n');
+    const child = execa(process.execPath, ["--import", probe, BIN, "--help"], { reject: false });
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    const [, pid, flags] = /flags (\d+) (.*)/.exec(r.stderr) ?? [];
+    // The same pid the caller started: a signal or a kill sent to it reaches the harness, not a wrapper.
+    expect(Number(pid)).toBe(child.pid);
+    expect(flags).toContain("--heap-growing-percent=25");
+    expect(flags).toContain(`--import ${probe}`);
+  });
+
   it("exits 2 on an unknown flag", async () => {
     const r = await cli(["run", "--concurency", "2"]);
     expect(r.exitCode).toBe(2);
