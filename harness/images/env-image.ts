@@ -296,7 +296,9 @@ async function feedContext(tar: Pack, layer: LayerSpec): Promise<void> {
     const { size } = await stat(f.path);
     await new Promise<void>((resolve, reject) => {
       const entry = tar.entry({ name: `wheels/${basename(f.path)}`, size }, (err) => (err ? reject(err) : resolve()));
-      createReadStream(f.path).on("error", reject).pipe(entry as unknown as NodeJS.WritableStream);
+      createReadStream(f.path)
+        .on("error", reject)
+        .pipe(entry as unknown as NodeJS.WritableStream);
     });
   }
   tar.finalize();

@@ -120,7 +120,10 @@ describe("repro-matrix CLI", () => {
     const dir = await tempDir("cli-v8-flags");
     // Preloaded into the process that runs the harness: says which process that is and how it was started.
     const probe = join(dir, "say-flags.mjs");
-    await writeFile(probe, 'process.on("exit", () => process.stderr.write("\\nflags " + process.pid + " " + process.execArgv.join(" ") + "\\n"));\n');
+    await writeFile(
+      probe,
+      'process.on("exit", () => process.stderr.write("\\nflags " + process.pid + " " + process.execArgv.join(" ") + "\\n"));\n',
+    );
     const child = execa(process.execPath, ["--import", probe, BIN, "--help"], { reject: false });
     const r = await child;
     expect(r.exitCode).toBe(0);
