@@ -4,14 +4,15 @@ import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 // Fixtures for every way a cell ends: clean, the signature, workers dying in a loop, an app that
 // cannot import, one whose workers make loop-bound resources, one that leaves a process and a
-// file behind, and one whose workers never finish shutting down. Each with and without --preload.
+// file behind, one whose workers never finish shutting down, and one that starts a process
+// holding the server's output that outlives it. Each with and without --preload.
 const SCENARIO = itScenario(
   "it-env-hosts",
   `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
 workerClasses: [uvicorn.workers.UvicornWorker]
 preload: [false, true]
 workers: 2
-apps: [plain, prints-signature, crash-loop, fails-import, lifespan, leaves-behind, hangs-at-shutdown]
+apps: [plain, prints-signature, crash-loop, fails-import, lifespan, leaves-behind, hangs-at-shutdown, outlives-server]
 `,
   "3.11",
 );
@@ -54,7 +55,7 @@ describe("cells sharing their env's container", () => {
   }, 900_000);
 
   it("gives every cell the outcome and evidence a container of its own gives", () => {
-    expect(shared).toHaveLength(14);
+    expect(shared).toHaveLength(16);
     const expected = byCell(perCell);
     for (const [id, r] of byCell(shared)) {
       // A server that outlives the grace races its own graceful timeout (the same 5 s) to the kill: who
@@ -85,6 +86,16 @@ describe("cells sharing their env's container", () => {
       // The grace (stopSeconds: 5) ran out, and the stop ended there, not at the cell's deadline.
       expect(r.phasesMs?.stop).toBeGreaterThanOrEqual(4900);
       expect(r.phasesMs?.stop).toBeLessThan(8000);
+    }
+  });
+
+  it("ends a server whose output outlives it when the server exits, as its own container would, not at the grace", () => {
+    const outlived = shared.filter((r) => r.app === "outlives-server");
+    expect(outlived).toHaveLength(2);
+    for (const r of outlived) {
+      expect(r.outcome, r.reason).toBe("clean");
+      expect(r.evidence.exit).toEqual({ exitCode: 0, killed: false });
+      expect(r.phasesMs?.stop).toBeLessThan(4000);
     }
   });
 
