@@ -5,18 +5,16 @@ import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
+import { delay, envList, followOutput, SERVER_USER } from "./docker-output.js";
 import type { EngineReach } from "./engine-address.js";
 import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
 const LIMITS = { memoryMiB: 1024, pids: 512 };
-/** nobody:nogroup: the app under test never runs as root. */
-const USER = "65534:65534";
 const PORT_KEY = `${PUBLISHED_PORT}/tcp`;
 /** What every server's environment holds besides the image's own (PATH) and the cell's (the trial). */
 const SERVER_ENV = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"];
-const envList = (env: Record<string, string> | undefined) => Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
@@ -79,7 +77,7 @@ export class DockerRuntime implements Runtime {
       .createContainer({
         Image: spec.image,
         Cmd: command,
-        User: USER,
+        User: SERVER_USER,
         WorkingDir: this.place.appDir,
         // A minimal environment: nothing of the host's leaks into the experiment.
         Env: [...SERVER_ENV, ...envList(spec.env)],
@@ -187,16 +185,7 @@ class DockerServer implements StartedServer {
   }
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.on("data", (b: Buffer) => spec.logs.write("stdout", b.toString("utf8")));
-    err.on("data", (b: Buffer) => spec.logs.write("stderr", b.toString("utf8")));
-    docker.modem.demuxStream(stream, out, err);
-    this.streamEnded = new Promise((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", resolve);
-    });
+    this.streamEnded = followOutput(stream, docker, spec.logs);
   }
 
   watchExit(): void {
@@ -252,5 +241,3 @@ function collect() {
   sink.on("data", (b: Buffer) => chunks.push(b));
   return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
+import { delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
 import type { ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /**
@@ -10,8 +11,6 @@ import type { ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runti
  * reaps whatever a server orphans). It runs as the servers' user, so clearing up spares it by pid.
  */
 export const KEEPER_COMMAND = ["sleep", "infinity"] as const;
-/** nobody:nogroup, as in a container of its own: the app under test never runs as root. */
-const USER = "65534:65534";
 /** The server's pid, for the stop signal; /tmp is emptied after every server, so the next one starts without it. */
 const PID_FILE = "/tmp/.repro-matrix-server.pid";
 /** Becomes the server (exec), so its pid is the server's and it gets the signals a container's server would. */
@@ -56,14 +55,14 @@ export class EnvHost {
 
   /** An exec made ready, to start when called: what is left for the call is only the start's latency. */
   async prepare(command: string[]): Promise<() => Promise<{ exitCode: number; output: string }>> {
-    const exec = await this.container.exec({ Cmd: command, User: USER, AttachStdout: true, AttachStderr: true });
+    const exec = await this.container.exec({ Cmd: command, User: SERVER_USER, AttachStdout: true, AttachStderr: true });
     return async () => {
       const stream = await exec.start({ hijack: true, stdin: false });
       const chunks: Buffer[] = [];
       const sink = new PassThrough();
       sink.on("data", (b: Buffer) => chunks.push(b));
       this.docker.modem.demuxStream(stream, sink, sink);
-      await ended(stream);
+      await streamEnded(stream);
       const { ExitCode } = await exec.inspect();
       return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
     };
@@ -114,12 +113,7 @@ class HostedServer implements StartedServer {
   ) {
     this.baseUrl = host.reach.baseUrl;
     this.socketPath = host.reach.socketDir ? join(host.reach.socketDir, "gunicorn.sock") : undefined;
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.on("data", (b: Buffer) => spec.logs.write("stdout", b.toString("utf8")));
-    err.on("data", (b: Buffer) => spec.logs.write("stderr", b.toString("utf8")));
-    host.docker.modem.demuxStream(stream, out, err);
-    this.streamEnded = ended(stream);
+    this.streamEnded = followOutput(stream, host.docker, spec.logs);
     // The output ends when the server and every process holding its output have ended; the exit
     // code is then the server's (137 when it was killed, as a container's would be).
     this.exited = this.streamEnded.then(async () => {
@@ -209,9 +203,9 @@ export class EnvHosts {
       signal.throwIfAborted();
       const exec = await host.container.exec({
         Cmd: ["/bin/sh", "-c", SERVER_WRAPPER, "server", ...command],
-        User: USER,
+        User: SERVER_USER,
         WorkingDir: this.place.appDir,
-        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        Env: envList(spec.env),
         AttachStdout: true,
         AttachStderr: true,
       });
@@ -254,12 +248,3 @@ function hostKey(spec: ServerSpec): string {
   for (const f of spec.files) files.update(f.path).update("\0").update(f.content).update("\0");
   return JSON.stringify([spec.image, spec.memoryMiB ?? null, spec.labels, files.digest("hex")]);
 }
-
-const ended = (stream: NodeJS.ReadableStream) =>
-  new Promise<void>((resolve) => {
-    stream.on("end", resolve);
-    stream.on("close", resolve);
-    stream.on("error", () => resolve());
-  });
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
