@@ -70,7 +70,8 @@ export class EnvHost {
 
   async keeper(): Promise<string> {
     if (this.keeperPid) return this.keeperPid;
-    // The init's one child is the keeper (servers are started by exec, not by the init).
+    // The init's one child is the keeper (servers are started by exec, not by the init), as long
+    // as no server has run: what a server orphans becomes the init's child too. Read at opening.
     const { output } = await this.run(["cat", "/proc/1/task/1/children"]);
     const pid = /\d+/.exec(output)?.[0];
     if (!pid) throw new Error("env host: cannot find the keeper's pid in /proc/1/task/1/children");
@@ -238,6 +239,13 @@ export class EnvHosts {
   private async opened(spec: ServerSpec): Promise<EnvHost> {
     const host = await this.open(spec);
     this.imageOf.set(host, spec.image);
+    try {
+      await host.keeper();
+    } catch (err) {
+      this.imageOf.delete(host);
+      await host.remove();
+      throw err;
+    }
     return host;
   }
 }
