@@ -143,6 +143,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
           if (env.imageBuilt) imagesBuilt++;
           else if (env.ok) imagesReused++;
+          // A container kept for the env pays off only when more than one server of it runs.
+          const shareable = g.cells.length * s.trials > 1;
           o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
           await settleAll(
             g.cells.map((cell) =>
@@ -155,7 +157,6 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
                 if (earlier) return record(earlier, true);
                 o.onEvent({ type: "cell-started", cell });
                 const trials: CellRecord[] = [];
-                const shareable = g.cells.length * s.trials > 1;
                 for (let trial = 1; trial <= s.trials; trial++)
                   trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial, shareable));
                 return record({ ...combineTrials(trials), cacheKey });

@@ -29,5 +29,13 @@ export const streamEnded = (stream: NodeJS.ReadableStream) =>
     stream.on("error", () => resolve());
   });
 
+/** A sink for one of a demultiplexed stream's halves, and its whole text once the stream has ended. */
+export function collect() {
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on("data", (b: Buffer) => chunks.push(b));
+  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
 /** A timer that never keeps the process alive on its own. */
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,11 +1,10 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
-import { delay, envList, followOutput, SERVER_USER } from "./docker-output.js";
+import { collect, delay, envList, followOutput, SERVER_USER } from "./docker-output.js";
 import type { EngineReach } from "./engine-address.js";
 import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
@@ -114,7 +113,7 @@ export class DockerRuntime implements Runtime {
       await container.start();
       const baseUrl =
         this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container)) : "http://localhost";
-      return new EnvHost(this.docker, container, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
+      return new EnvHost(this.docker, container, spec.image, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
@@ -233,11 +232,4 @@ async function tarOf(files: PlacedFile[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of tar) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-function collect() {
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on("data", (b: Buffer) => chunks.push(b));
-  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }

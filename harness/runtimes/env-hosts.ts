@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
-import { delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
+import { collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
 import type { ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /**
@@ -45,6 +44,8 @@ export class EnvHost {
   constructor(
     readonly docker: Docker,
     readonly container: Docker.Container,
+    /** The env image it was made from: retiring an env removes its idle hosts by it. */
+    readonly image: string,
     readonly reach: { baseUrl: string; appDir: string; socketDir?: string },
   ) {}
 
@@ -58,13 +59,11 @@ export class EnvHost {
     const exec = await this.container.exec({ Cmd: command, User: SERVER_USER, AttachStdout: true, AttachStderr: true });
     return async () => {
       const stream = await exec.start({ hijack: true, stdin: false });
-      const chunks: Buffer[] = [];
-      const sink = new PassThrough();
-      sink.on("data", (b: Buffer) => chunks.push(b));
-      this.docker.modem.demuxStream(stream, sink, sink);
+      const output = collect();
+      this.docker.modem.demuxStream(stream, output.sink, output.sink);
       await streamEnded(stream);
       const { ExitCode } = await exec.inspect();
-      return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
+      return { exitCode: ExitCode ?? -1, output: output.text() };
     };
   }
 
@@ -181,7 +180,6 @@ class HostedServer implements StartedServer {
  */
 export class EnvHosts {
   private readonly idle = new Map<string, EnvHost[]>();
-  private readonly imageOf = new Map<EnvHost, string>();
 
   constructor(
     private readonly open: (spec: ServerSpec) => Promise<EnvHost>,
@@ -197,7 +195,6 @@ export class EnvHosts {
         this.idle.set(key, [...(this.idle.get(key) ?? []), h]);
         return;
       }
-      this.imageOf.delete(h);
       await h.remove();
     };
     try {
@@ -225,24 +222,19 @@ export class EnvHosts {
   /** Removes the idle hosts of `image`: its env has no cell left to run. */
   async retire(image: string): Promise<void> {
     for (const [key, hosts] of this.idle) {
-      const gone = hosts.filter((h) => this.imageOf.get(h) === image);
-      if (gone.length === 0) continue;
       this.idle.set(
         key,
-        hosts.filter((h) => !gone.includes(h)),
+        hosts.filter((h) => h.image !== image),
       );
-      for (const h of gone) this.imageOf.delete(h);
-      await Promise.all(gone.map((h) => h.remove()));
+      await Promise.all(hosts.filter((h) => h.image === image).map((h) => h.remove()));
     }
   }
 
   private async opened(spec: ServerSpec): Promise<EnvHost> {
     const host = await this.open(spec);
-    this.imageOf.set(host, spec.image);
     try {
       await host.keeper();
     } catch (err) {
-      this.imageOf.delete(host);
       await host.remove();
       throw err;
     }
