@@ -64,7 +64,19 @@ describe("cells sharing their env's container", () => {
       const { exit, ...rest } = essentials(r);
       const { exit: expectedExit, ...expectedRest } = essentials(expected.get(id) as CellRecord);
       expect(rest, id).toEqual(expectedRest);
-      if (sameExit) expect(exit, id).toEqual(expectedExit);
+      if (!sameExit) continue;
+      // A server that fails its boot exits by gunicorn's own halt, which has a race of its own: a
+      // second worker failing while the master halts raises HaltServer inside halt(), and the
+      // master exits 1 instead of 3 (seen in CI, sharing a container; gunicorn's traceback shows
+      // it). Such an exit must still be the server's own (not killed, not 0) either way.
+      if (r.evidence.readiness.state === "exited" && exit?.exitCode !== expectedExit?.exitCode) {
+        expect(
+          [exit?.exitCode, expectedExit?.exitCode].every((c) => c === 1 || c === 3),
+          id,
+        ).toBe(true);
+        expect(exit?.killed, id).toBe(false);
+        expect(expectedExit?.killed, id).toBe(false);
+      } else expect(exit, id).toEqual(expectedExit);
     }
     // The fixtures do what they are for, so the comparison covers every way a cell ends.
     expect(new Set(shared.map((r) => r.outcome))).toEqual(new Set(["clean", "reproduced", "boot-failure"]));
