@@ -112,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.shard ? { shard: parseShard(values.shard) } : {}),
       concurrency,
       containerPerCell: Boolean(values["container-per-cell"]),
+      keepCellsOutsideMatrix: (values.set ?? []).length > 0,
       ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
       ...(staleDays !== undefined ? { staleDays } : {}),
       signal,

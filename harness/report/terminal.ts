@@ -57,6 +57,10 @@ export function terminalReporter(out: Writable & { isTTY?: boolean; columns?: nu
         );
         for (const change of e.changes) print(`  ${change}`);
         if (e.changes.length === 0 && e.info.cells > 0) print("  no change in the compatibility table");
+        if (e.dropped.length > 0)
+          print(
+            `  removed from results.json: ${e.dropped.length} recorded cell${e.dropped.length === 1 ? "" : "s"} no longer in ${e.info.config ?? "the scenario"}'s matrix (${e.dropped.slice(0, 3).join(", ")}${e.dropped.length > 3 ? ", …" : ""})`,
+          );
         break;
       }
     }

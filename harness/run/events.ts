@@ -8,6 +8,14 @@ export type RunEvent =
   | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
   | { type: "cell-started"; cell: Cell }
   | { type: "cell-finished"; record: CellRecord; done: number; total: number; reused?: boolean }
-  | { type: "run-finished"; info: RunInfo; counts: Record<string, number>; reportDir: string; changes: string[] };
+  | {
+      type: "run-finished";
+      info: RunInfo;
+      counts: Record<string, number>;
+      reportDir: string;
+      changes: string[];
+      /** Ids of recorded cells removed from results.json because the matrix no longer holds them. */
+      dropped: string[];
+    };
 
 export type RunListener = (event: RunEvent) => void;

@@ -15,7 +15,7 @@ import { writeReports } from "../report/write-reports.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../store/record.js";
-import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "../store/results-file.js";
+import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, splitByMatrix } from "../store/results-file.js";
 import { clearRunMarker, markerAlive, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
@@ -49,6 +49,11 @@ export interface RunOptions {
   concurrency: number;
   /** Docker: a fresh container for every cell, instead of one kept per env that its cells share in turn. */
   containerPerCell?: boolean;
+  /**
+   * Keep recorded cells that are outside this run's matrix. For runs whose versions are not the
+   * file's (--set): their matrix is a few versions, not the table's.
+   */
+  keepCellsOutsideMatrix?: boolean;
   signal: AbortSignal;
   onEvent: RunListener;
 }
@@ -65,7 +70,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const runId = randomUUID().slice(0, 8);
   const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
-  const selected = expandCells(s, versions).filter(filter);
+  const matrix = expandCells(s, versions);
+  const selected = matrix.filter(filter);
   if (selected.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
   const missing = onlyIds(o.only ?? "").filter((id) => !selected.some((c) => cellId(c) === id));
   if (missing.length > 0)
@@ -124,6 +130,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   let imagesReused = 0;
   let completed = false;
   let changes: string[] = [];
+  let dropped: CellRecord[] = [];
   let written: ResultsFile | undefined;
   try {
     const uv = await ensureUv(cacheDir, o.signal);
@@ -190,14 +197,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
         ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
         completed,
       };
-      ({ written, changes } = await writeResults(o, reportDir, previous, records, info));
+      ({ written, changes, dropped } = await writeResults(o, reportDir, previous, records, info, matrix));
       // results.json now holds every finished cell: the run is no longer in progress, and the
       // append log can start over (unless it holds a killed run's cells that nobody resumed).
       await clearRunMarker(reportDir);
       if (!earlierRun || o.resume) await clearRecords(jsonl);
       const counts: Record<string, number> = {};
       for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-      o.onEvent({ type: "run-finished", info, counts, reportDir, changes });
+      o.onEvent({ type: "run-finished", info, counts, reportDir, changes, dropped: dropped.map(cellId) });
     }
   }
   return { results: (written ?? previous) as ResultsFile, records, changes };
@@ -262,15 +269,21 @@ export async function rerenderReport(reportDir: string): Promise<string> {
   return join(reportDir, "README.md");
 }
 
-/** Writes results.json and the report; returns them and what changed in the table since the previous results. */
+/**
+ * Writes results.json and the report; returns them, what changed in the table since the previous
+ * results, and the recorded cells dropped because the matrix no longer holds them.
+ */
 async function writeResults(
   o: RunOptions,
   reportDir: string,
   previous: ResultsFile | undefined,
   records: CellRecord[],
   run: ResultsFile["runs"][number],
-): Promise<{ written: ResultsFile; changes: string[] }> {
+  matrix: Cell[],
+): Promise<{ written: ResultsFile; changes: string[]; dropped: CellRecord[] }> {
   const s = o.scenario;
+  const merged = mergeCells(previous?.cells ?? [], records);
+  const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, matrix);
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     scenario: s.scenario,
@@ -278,11 +291,11 @@ async function writeResults(
     ...(s.claim ? { claim: { ...s.claim, signature: s.claim.signature ?? (s.signatures[0] as string) } } : {}),
     harnessVersion: HARNESS_VERSION,
     lastVerified: records.length > 0 ? run.startedAt.slice(0, 10) : (previous?.lastVerified ?? run.startedAt.slice(0, 10)),
-    cells: mergeCells(previous?.cells ?? [], records),
+    cells: kept,
     runs: [...(previous?.runs ?? []), run],
   };
   const written = await writeReports(reportDir, results);
-  return { written, changes: tableChanges(previous, results) };
+  return { written, changes: tableChanges(previous, results), dropped: outside };
 }
 
 /** Like Promise.all, but waits for every task to settle first, so nothing still runs during cleanup. */

@@ -91,7 +91,7 @@ export const CellRecord = z.strictObject({
 });
 export type CellRecord = z.infer<typeof CellRecord>;
 
-type CellAxes = Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers" | "extras">;
+export type CellAxes = Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers" | "extras">;
 
 /** The axes that name a cell, whichever runtime ran it. */
 export const cellAxesKey = (r: CellAxes) =>

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { readJsonFile } from "./json-file.js";
-import { CellRecord, cellIdentity } from "./record.js";
+import { type CellAxes, CellRecord, cellAxesKey, cellIdentity } from "./record.js";
 
 export const RunInfo = z.strictObject({
   startedAt: z.string(),
@@ -107,6 +107,20 @@ export function mergeCells(previous: CellRecord[], fresh: CellRecord[]): CellRec
   const byId = new Map(previous.map((c) => [cellIdentity(c), c]));
   for (const c of fresh) byId.set(cellIdentity(c), c);
   return [...byId.values()];
+}
+
+/**
+ * Splits recorded cells into those the scenario's matrix still holds (by axes, on any runtime) and
+ * those it no longer does: a release the range or the index dropped, a Python, worker class or app
+ * taken out, another worker count. No run can verify the latter again, so kept they would stay in
+ * the table and hold the claim's last-verified date back for good.
+ */
+export function splitByMatrix(cells: CellRecord[], matrix: Iterable<CellAxes>) {
+  const axes = new Set([...matrix].map(cellAxesKey));
+  const kept: CellRecord[] = [];
+  const outside: CellRecord[] = [];
+  for (const c of cells) (axes.has(cellAxesKey(c)) ? kept : outside).push(c);
+  return { kept, outside };
 }
 
 export { writeAtomic } from "./json-file.js";

@@ -76,4 +76,51 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
     expect(text).toContain("| 0.39.0 | Fixed |");
     expect((await cli(["page", "check", page, "--results", join(dir, "it-verify")])).exitCode).toBe(0);
   }, 600_000);
+
+  it("a cell the matrix no longer holds leaves results.json, so it cannot hold the claim's last-verified date back", async () => {
+    const dir = await tempDir("verify-narrowed");
+    const scenario = (workers: number) =>
+      itScenario(
+        "it-narrowed",
+        `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [true]
+workers: ${workers}
+apps: [plain]
+claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preload: true } }
+`,
+        "3.11",
+      );
+    const file = join(dir, "it-narrowed", "results.json");
+    const read = async () => ResultsFile.parse(JSON.parse(await readFile(file, "utf8")));
+    const run = async (workers: number, extra: string[] = []) => {
+      const result = await cli([
+        "run",
+        "--runtime",
+        "docker",
+        "--config",
+        await writeConfig(dir, scenario(workers)),
+        "--out",
+        dir,
+        ...extra,
+      ]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return result;
+    };
+    await run(2);
+    // The 2-worker cell was verified 40 days ago; then the scenario moved to 3 workers.
+    const ran = await read();
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await writeFile(file, JSON.stringify({ ...ran, cells: ran.cells.map((c) => ({ ...c, startedAt: old })) }));
+    const narrowed = await run(3);
+    expect(narrowed.stderr).toMatch(/removed from results\.json: 1 recorded cell no longer in .*~w2\)/);
+    const after = await read();
+    expect(after.cells.map((c) => c.workers)).toEqual([3]);
+    expect(after.claim?.verified).toMatchObject({ oldest: today, cells: 1 });
+
+    // --set runs versions of its own choosing: the file's other cells are not its to drop.
+    const set = await run(4, ["--set", "uvicorn=0.39.0"]);
+    expect(set.stderr).not.toContain("removed from results.json");
+    expect((await read()).cells.map((c) => c.workers).sort()).toEqual([3, 4]);
+  }, 600_000);
 });
