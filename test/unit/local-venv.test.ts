@@ -11,14 +11,15 @@ import type { Lock } from "../../harness/envs/lock.js";
 import type { DownloadedFile } from "../../harness/envs/prepare-env.js";
 import type { BaseFacts } from "../../harness/images/base-facts.js";
 import { LocalRuntime } from "../../harness/runtimes/local-runtime.js";
+import { CACHE_DIR } from "../helpers/harness.js";
 
 const TOOLS = [
   { name: "pip", version: "24.2" },
   { name: "setuptools", version: "75.1.0" },
   { name: "wheel", version: "0.44.0" },
 ];
-/** Downloaded once per machine: the build tools every lock pins. */
-const TOOLS_DIR = join(tmpdir(), "repro-matrix-test-build-tools");
+/** Downloaded once per machine (kept with the tests' cache, not in a run's temporary folder): the build tools every lock pins. */
+const TOOLS_DIR = join(CACHE_DIR, "test-build-tools");
 
 /** A pure-Python wheel and an sdist whose setup.py raises, written by hand. */
 const MAKE_DISTS = `
