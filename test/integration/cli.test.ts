@@ -79,8 +79,9 @@ describe("repro-matrix CLI", () => {
     expect(added.exitCode, added.stderr).toBe(1);
     expect(added.stderr).toContain("  new: Python 3.11 · uvicorn 0.38.0: Fixed");
     expect(added.stderr).toContain("1 reused, no server started");
-    // Stale by --max-age: run again even though nothing changed.
-    const stale = await nightly("--max-age", "0d");
+    // Stale by --max-age: run again even though nothing changed (the same two releases: the
+    // file's own one alone would drop 0.38.0's cell, a change).
+    const stale = await nightly("--set", "uvicorn=0.39.0,0.38.0", "--max-age", "0d");
     expect(stale.exitCode, stale.stderr).toBe(0);
     expect(stale.stderr).not.toContain("reused, no server started");
   }, 300_000);
