@@ -196,6 +196,10 @@ export async function runCell(
     if (readiness.afterMs === 0) readiness = { state: "timeout", afterMs: performance.now() - start };
   }
   // Disposal (removing the container or process group) ran as the block above ended.
+  // Interrupted: the probes stopped early and the server was killed, not stopped, so its
+  // shutdown logs are missing. Whatever they show is no verdict (it read as "only 1/2 workers
+  // served", or as clean without the shutdown): the cell gets none, and a later run does it.
+  runSignal.throwIfAborted();
   phases.end("teardown");
   const summary = logs.finish();
   const cellTimedOut = deadline.aborted && !runSignal.aborted;

@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectDocker } from "../../harness/runtimes/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
+import { readRecords } from "../../harness/store/jsonl.js";
 import type { CellRecord } from "../../harness/store/record.js";
+import { readResultsFile } from "../../harness/store/results-file.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 
 /** One fixture, one cell, on the docker runtime; timeouts short enough that a hang would show. */
@@ -86,5 +89,26 @@ describe("faults in the server under test", () => {
     expect(Object.keys(r.evidence.connectionErrors).length).toBeGreaterThan(0);
     expect(r.evidence.exit?.killed).toBe(true);
     expect(r.durationMs).toBeLessThan(40_000);
+  }, 120_000);
+
+  it("the run interrupted while a cell is probed: that cell gets no verdict, since its probes and shutdown were cut short", async () => {
+    // 96 probes of 0.3 s, two at a time: about 15 s of probing, interrupted 4 s in.
+    const text = scenario("it-interrupted", "slow", false, 8).replace(
+      "probes: { count: 24, concurrency: 2, coverageSeconds: 3 }",
+      "probes: { count: 96, concurrency: 2, coverageSeconds: 3 }",
+    );
+    const dir = await tempDir("it-interrupted");
+    const controller = new AbortController();
+    const run = runScenario(text, dir, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === "cell-started") setTimeout(() => controller.abort(new Error("interrupted")), 4000);
+      },
+    });
+    await expect(run).rejects.toThrow("interrupted");
+    // Before, the cut-off probes read as "only 1/2 workers served" (other-failure), or as clean
+    // with the shutdown's logs never read, and the verdict went into the table.
+    expect(await readResultsFile(join(dir, "it-interrupted", "results.json"))).toBeUndefined();
+    expect((await readRecords(join(dir, "it-interrupted", "results.jsonl"))).records).toEqual([]);
   }, 120_000);
 });
