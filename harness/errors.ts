@@ -12,3 +12,9 @@ export class ConfigError extends HarnessError {}
 
 /** A prerequisite (Docker engine, host Python, network) is missing: the message names the fix. */
 export class PrerequisiteError extends HarnessError {}
+
+/**
+ * The Docker engine stopped answering mid-run (hung, not gone). Calls to it may still be open,
+ * and would keep the process alive: the CLI exits without waiting for them.
+ */
+export class EngineUnresponsiveError extends PrerequisiteError {}

@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { PrerequisiteError } from "./errors.js";
+import { EngineUnresponsiveError, PrerequisiteError } from "./errors.js";
 
 /** The ways a connection to the engine fails once it is gone: stopped (refused), socket removed, dropped. */
 const GONE = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "EHOSTUNREACH"]);
@@ -17,6 +17,14 @@ export function engineGone(err: unknown): PrerequisiteError | undefined {
   return new PrerequisiteError(
     `the Docker engine at ${where} stopped answering mid-run (${e.code}): the cells that finished are saved; start the engine and run again (finished cells are reused)`,
     { cause: err },
+  );
+}
+
+/** A Docker engine that stopped answering mid-run without going away (a stopped or deadlocked dockerd). */
+export function engineUnresponsive(silentForMs: number): EngineUnresponsiveError {
+  const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+  return new EngineUnresponsiveError(
+    `the Docker engine at ${where} has not answered for ${Math.round(silentForMs / 1000)} s: the cells that finished are saved; check it (\`docker info\`), restart it if it hangs, and run again (finished cells are reused; REPRO_MATRIX_ENGINE_TIMEOUT sets the wait)`,
   );
 }
 

@@ -13,6 +13,7 @@ import { versionsNotFor } from "../releases/python-support.js";
 import { listReleases, selectReleases } from "../releases/releases.js";
 import { loadFixtureApps } from "../run/fixtures.js";
 import { installFailedRecord, runCell } from "../run/run-cell.js";
+import { RunStop } from "../run/run-stop.js";
 import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
 import type { CellRecord } from "../store/record.js";
 import { type BisectResult, bisect, formatTrail, type Verdict } from "./search.js";
@@ -86,16 +87,20 @@ export async function runBisect(
 
   const runId = randomUUID().slice(0, 8);
   const cacheDir = resolve(o.cacheDir);
-  const session = await openRuntime(o.runtime, { runId, cacheDir, signal: o.signal });
+  // Ctrl-C, or an engine that stopped answering: either stops every build and cell.
+  using stop = new RunStop(o.signal);
+  const signal = stop.signal;
+  const session = await openRuntime(o.runtime, { runId, cacheDir, signal });
   const runtime = session.backend.runtime;
   await session.reapOrphans();
+  stop.watch(session);
   const records = new Map<string, CellRecord>();
   try {
     // Releases that cannot install on the cell's Python, by their own Requires-Python, would
     // each cost a test to learn what the index already says.
     const interp = await session.backend.interpreter(envOf(byVersion.get(ordered[0] as string) as Cell, s));
     const skipped = interp.ok
-      ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal: o.signal })
+      ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal })
       : new Map<string, string>();
     const searched = ordered.filter((v) => !skipped.has(v));
     const python = interp.ok ? interp.facts.python : "";
@@ -108,7 +113,7 @@ export async function runBisect(
     );
     if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
     const apps = await loadFixtureApps(s.apps);
-    const ctx = { backend: session.backend, cacheDir, uv: await ensureUv(cacheDir, o.signal), signal: o.signal };
+    const ctx = { backend: session.backend, cacheDir, uv: await ensureUv(cacheDir, signal), signal };
     const envs = new Map<string, Promise<PreparedEnv>>();
     const envFor = (v: string) => {
       const spec = envOf(byVersion.get(v) as Cell, s);
@@ -120,26 +125,30 @@ export async function runBisect(
       }
       return p;
     };
-    const result = await bisect({
-      versions: searched,
-      signal: o.signal,
-      crossCheck: o.crossCheck,
-      // Build the next possible midpoints' envs while this version's server runs.
-      prepare: (v) => void envFor(v).catch(() => undefined),
-      test: async (v, signal) => {
-        const cell = byVersion.get(v) as Cell;
-        const env = await envFor(v);
-        const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime.name);
-        records.set(v, record);
-        return verdictOf(record.outcome);
-      },
-      onStep: (step) => {
-        const r = records.get(step.version);
-        o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
-      },
-    });
+    const result = await stop.until(
+      bisect({
+        versions: searched,
+        signal,
+        crossCheck: o.crossCheck,
+        // Build the next possible midpoints' envs while this version's server runs.
+        prepare: (v) => void envFor(v).catch(() => undefined),
+        test: async (v, signal) => {
+          const cell = byVersion.get(v) as Cell;
+          const env = await envFor(v);
+          const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime.name);
+          records.set(v, record);
+          return verdictOf(record.outcome);
+        },
+        onStep: (step) => {
+          const r = records.get(step.version);
+          o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
+        },
+      }),
+    );
     for (const line of summary(result, records, searched.length, o, byVersion)) o.say(line);
     return { result, records, skipped };
+  } catch (err) {
+    throw stop.reason(err);
   } finally {
     await session.removeRun();
   }

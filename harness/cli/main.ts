@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { runBisect } from "../bisect/run-bisect.js";
 import { loadScenario } from "../config/load.js";
 import type { Scenario } from "../config/schema.js";
-import { ConfigError, HarnessError } from "../errors.js";
+import { ConfigError, EngineUnresponsiveError, HarnessError } from "../errors.js";
 import { diskFull } from "../machine-errors.js";
 import { parseShard } from "../plan/shard.js";
 import { terminalReporter } from "../report/terminal.js";
@@ -250,6 +250,8 @@ export async function runCli(argv: string[]): Promise<void> {
     if (known) {
       process.stderr.write(`repro-matrix: ${known.message}\n`);
       process.exitCode = known.exitCode;
+      // Results are written by now; what is left are calls the hung engine never answers.
+      if (known instanceof EngineUnresponsiveError) process.exit(known.exitCode);
       return;
     }
     throw err;

@@ -8,6 +8,7 @@ import { BUILD_TOOLS, type Lock, lockText } from "../envs/lock.js";
 import type { DownloadedFile } from "../envs/prepare-env.js";
 import { contentHash } from "../hash.js";
 import { normalizeName } from "../package-name.js";
+import { untilAborted } from "../until-aborted.js";
 import { imageExists, imageId } from "./base-image.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
@@ -255,8 +256,9 @@ async function buildLayer(
   // (tens of MB with uvloop's) sat in the harness's memory, twice over with two builds at once.
   const fed = feedContext(tar, layer);
   fed.catch(() => undefined);
-  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, { t: tag, ...BUILD_OPTIONS });
-  await fed;
+  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, { t: tag, ...BUILD_OPTIONS, abortSignal: signal });
+  // The engine reads the context as it goes: a hung one never finishes reading it.
+  await untilAborted(fed, signal);
   const output: string[] = [];
   let error: string | undefined;
   await new Promise<void>((resolve, reject) => {

@@ -188,10 +188,14 @@ export async function runCell(
     logs.phase = "shutdown";
     // Also after an early exit: stop() waits for the output stream to end, so the last lines
     // (often the exception that killed the boot) reach the collector before it is read.
-    exit = await server.stop(s.timeouts.stopSeconds);
+    // Not the cell's deadline: a cell that timed out still stops its server and reads its exit.
+    // Ctrl-C or a silent engine end the wait.
+    exit = await server.stop(s.timeouts.stopSeconds, runSignal);
     phases.end("stop");
   } catch (err) {
-    if (runSignal.aborted || !deadline.aborted) throw err;
+    // Interrupted: the run's reason (Ctrl-C, a silent engine), not the aborted call's own error.
+    if (runSignal.aborted) throw runSignal.reason;
+    if (!deadline.aborted) throw err;
     // The cell's own deadline: a result (timeout), not a harness fault.
     if (readiness.afterMs === 0) readiness = { state: "timeout", afterMs: performance.now() - start };
   }

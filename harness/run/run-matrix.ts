@@ -22,6 +22,7 @@ import { cellKey } from "./cell-key.js";
 import type { RunListener } from "./events.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
+import { RunStop } from "./run-stop.js";
 import { combineTrials } from "./trials.js";
 
 export interface RunOptions {
@@ -102,10 +103,13 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       `${reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(reportDir, "run-in-progress.json")} if no such run is alive)`,
     );
   const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
+  // Ctrl-C, or an engine that stopped answering (the watchdog): either stops every build and cell.
+  using stop = new RunStop(o.signal);
+  const signal = stop.signal;
   const session = await openRuntime(o.runtime, {
     runId,
     cacheDir,
-    signal: o.signal,
+    signal,
     retryFailedBuilds: Boolean(o.rebuild),
     reuseContainers: !o.containerPerCell,
   });
@@ -132,9 +136,10 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   let changes: string[] = [];
   let dropped: CellRecord[] = [];
   let written: ResultsFile | undefined;
+  stop.watch(session);
   try {
-    const uv = await ensureUv(cacheDir, o.signal);
-    const ctx = { backend: session.backend, cacheDir, uv, signal: o.signal };
+    const uv = await ensureUv(cacheDir, signal);
+    const ctx = { backend: session.backend, cacheDir, uv, signal };
     // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
     const envLimit = pLimit(2);
     const cellLimit = pLimit(o.concurrency);
@@ -145,39 +150,48 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       else await appendRecord(jsonl, r);
       o.onEvent({ type: "cell-finished", record: r, done, total: cells.length, ...(reused ? { reused } : {}) });
     };
-    await settleAll(
-      [...groups.values()].map((g) =>
-        envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
-          if (env.imageBuilt) imagesBuilt++;
-          else if (env.ok) imagesReused++;
-          // A container kept for the env pays off only when more than one server of it runs.
-          const shareable = g.cells.length * s.trials > 1;
-          o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
-          await settleAll(
-            g.cells.map((cell) =>
-              cellLimit(async () => {
-                o.signal.throwIfAborted();
-                if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
-                const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
-                const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
-                const earlier = resumed.records.get(key) ?? reusable.get(key);
-                if (earlier) return record(earlier, true);
-                o.onEvent({ type: "cell-started", cell });
-                const trials: CellRecord[] = [];
-                for (let trial = 1; trial <= s.trials; trial++)
-                  trials.push(await runCell(cell, s, env, runtime, apps, o.signal, trial, shareable));
-                return record({ ...combineTrials(trials), cacheKey });
-              }),
-            ),
-          );
-          if (env.ok) await runtime.retire?.(env.image);
-        }),
+    await stop.until(
+      settleAll(
+        [...groups.values()].map((g) =>
+          envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
+            if (env.imageBuilt) imagesBuilt++;
+            else if (env.ok) imagesReused++;
+            // A container kept for the env pays off only when more than one server of it runs.
+            const shareable = g.cells.length * s.trials > 1;
+            o.onEvent({
+              type: "env-ready",
+              key: env.key,
+              ok: env.ok,
+              imageBuilt: env.imageBuilt,
+              ...(env.ok ? {} : { reason: env.reason }),
+            });
+            await settleAll(
+              g.cells.map((cell) =>
+                cellLimit(async () => {
+                  signal.throwIfAborted();
+                  if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
+                  const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
+                  const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
+                  const earlier = resumed.records.get(key) ?? reusable.get(key);
+                  if (earlier) return record(earlier, true);
+                  o.onEvent({ type: "cell-started", cell });
+                  const trials: CellRecord[] = [];
+                  for (let trial = 1; trial <= s.trials; trial++)
+                    trials.push(await runCell(cell, s, env, runtime, apps, signal, trial, shareable));
+                  return record({ ...combineTrials(trials), cacheKey });
+                }),
+              ),
+            );
+            if (env.ok) await runtime.retire?.(env.image);
+          }),
+        ),
       ),
     );
     completed = true;
   } catch (err) {
     // The engine going away mid-run is the machine's state, not a bug: say so in one line.
-    throw (runtime.name === "docker" ? engineGone(err) : undefined) ?? err;
+    const reason = stop.reason(err);
+    throw (runtime.name === "docker" ? engineGone(reason) : undefined) ?? reason;
   } finally {
     // With the engine gone this cannot succeed, and must not stop the finished cells being
     // saved below: the next run reaps what is left, by label.

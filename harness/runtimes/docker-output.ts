@@ -37,5 +37,11 @@ export function collect() {
   return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }
 
+/**
+ * A signal for a clean-up call (kill, remove): on a hung engine the call is given up after this
+ * long, and the next run reaps what is left, by label.
+ */
+export const cleanupSignal = () => AbortSignal.timeout(15_000);
+
 /** A timer that never keeps the process alive on its own. */
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

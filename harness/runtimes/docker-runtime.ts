@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
+import { untilAborted } from "../until-aborted.js";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
-import { collect, delay, envList, followOutput, SERVER_USER } from "./docker-output.js";
+import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
 import type { EngineReach } from "./engine-address.js";
 import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
@@ -29,23 +30,28 @@ export class DockerRuntime implements Runtime {
     options: { reuseContainers?: boolean } = {},
   ) {
     this.place = reach.kind === "socket" ? CONTAINER_PLACE : PUBLISHED_PORT_PLACE;
-    if (options.reuseContainers) this.hosts = new EnvHosts((spec) => this.openHost(spec), this.place);
+    if (options.reuseContainers) this.hosts = new EnvHosts((spec, signal) => this.openHost(spec, signal), this.place);
   }
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     signal.throwIfAborted();
     if (this.hosts && spec.shareable) return this.hosts.start(spec, signal);
     const command = spec.command(this.place);
-    const { container, socketDir } = await this.createContainer(spec, command);
+    // Every call takes the cell's signal: on a hung engine, Ctrl-C, the cell's deadline or the
+    // engine watchdog ends the wait.
+    const call = { abortSignal: signal };
+    const { container, socketDir } = await this.createContainer(spec, command, signal);
     const started = new DockerServer(container, command, socketDir);
     try {
-      await container.putArchive(await this.filesTar(spec), { path: "/" });
+      await container.putArchive(await this.filesTar(spec), { path: "/", ...call });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
       started.follow(stream, this.docker, spec);
-      await container.start();
+      await container.start(call);
       started.watchExit();
-      signal.addEventListener("abort", () => void container.kill().catch(() => undefined), { once: true });
-      if (this.reach.kind === "published-port") started.reachAt(this.reach.probeHost, await publishedPort(container));
+      signal.addEventListener("abort", () => void container.kill({ abortSignal: cleanupSignal() }).catch(() => undefined), {
+        once: true,
+      });
+      if (this.reach.kind === "published-port") started.reachAt(this.reach.probeHost, await publishedPort(container, signal));
       return started;
     } catch (err) {
       await started[Symbol.asyncDispose]();
@@ -63,7 +69,11 @@ export class DockerRuntime implements Runtime {
    * shared with the host) or a published port, the limits, the user and a fixed environment.
    * `command` is what the container runs: the server itself, or an env host's keeper.
    */
-  private async createContainer(spec: ServerSpec, command: string[]): Promise<{ container: Docker.Container; socketDir?: string }> {
+  private async createContainer(
+    spec: ServerSpec,
+    command: string[],
+    signal: AbortSignal,
+  ): Promise<{ container: Docker.Container; socketDir?: string }> {
     const reach = this.reach;
     // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
     const socketDir = reach.kind === "socket" ? await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`)) : undefined;
@@ -91,6 +101,7 @@ export class DockerRuntime implements Runtime {
           SecurityOpt: ["no-new-privileges"],
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
         },
+        abortSignal: signal,
       })
       .catch(async (err: unknown) => {
         // No container to dispose of yet: the socket folder is this call's to remove.
@@ -105,17 +116,17 @@ export class DockerRuntime implements Runtime {
   }
 
   /** An env host: the container a pool keeps for the servers of one env, running only a keeper until they come. */
-  private async openHost(spec: ServerSpec): Promise<EnvHost> {
+  private async openHost(spec: ServerSpec, signal: AbortSignal): Promise<EnvHost> {
     // The cell's own variables (the trial) go to each server's exec, not to the container its env's cells share.
-    const { container, socketDir } = await this.createContainer({ ...spec, env: {} }, [...KEEPER_COMMAND]);
+    const { container, socketDir } = await this.createContainer({ ...spec, env: {} }, [...KEEPER_COMMAND], signal);
     try {
-      await container.putArchive(await this.filesTar(spec), { path: "/" });
-      await container.start();
+      await container.putArchive(await this.filesTar(spec), { path: "/", abortSignal: signal });
+      await container.start({ abortSignal: signal });
       const baseUrl =
-        this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container)) : "http://localhost";
+        this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container, signal)) : "http://localhost";
       return new EnvHost(this.docker, container, spec.image, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
     } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined);
+      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
       throw err;
     }
@@ -123,27 +134,27 @@ export class DockerRuntime implements Runtime {
 
   async exec(image: string, command: string[], signal: AbortSignal) {
     signal.throwIfAborted();
+    const call = { abortSignal: signal };
     const container = await this.docker.createContainer({
       Image: image,
       Cmd: command,
       Labels: this.labels,
       HostConfig: { NetworkMode: "none" },
+      ...call,
     });
-    const onAbort = () => void container.kill().catch(() => undefined);
-    signal.addEventListener("abort", onAbort, { once: true });
     try {
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true, ...call });
       const out = collect();
       const err = collect();
       this.docker.modem.demuxStream(stream, out.sink, err.sink);
-      const ended = new Promise((resolve) => stream.on("end", resolve));
-      await container.start();
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const ended = streamEnded(stream);
+      await container.start(call);
+      const { StatusCode } = (await container.wait(call)) as { StatusCode: number };
       await Promise.race([ended, delay(2000)]);
       return { exitCode: StatusCode, stdout: out.text(), stderr: err.text() };
     } finally {
-      signal.removeEventListener("abort", onAbort);
-      await container.remove({ force: true }).catch(() => undefined);
+      // Also what stops the command on abort: removal kills it.
+      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
     }
   }
 }
@@ -153,8 +164,8 @@ export class DockerRuntime implements Runtime {
  * undefined when the server already exited (the engine then lists no ports): readiness reports
  * the exit, as it would for a server on a socket.
  */
-async function publishedPort(container: Docker.Container): Promise<string | undefined> {
-  const info = await container.inspect();
+async function publishedPort(container: Docker.Container, signal: AbortSignal): Promise<string | undefined> {
+  const info = await container.inspect({ abortSignal: signal });
   const ports = (info.NetworkSettings.Ports ?? {}) as Record<string, { HostPort: string }[] | null>;
   const port = ports[PORT_KEY]?.[0]?.HostPort;
   if (!port && info.State.Running) throw new Error(`the engine published no host port for ${PORT_KEY}`);
@@ -166,6 +177,12 @@ class DockerServer implements StartedServer {
   readonly socketPath: string | undefined;
   exited: Promise<ServerExit> = new Promise(() => {});
   private streamEnded: Promise<unknown> = Promise.resolve();
+  /**
+   * Ends the server's long-lived engine calls (its output, the wait for its exit) at disposal:
+   * on a hung engine they never end, and their sockets would keep the process alive.
+   */
+  private readonly disposed = new AbortController();
+  private output: NodeJS.ReadableStream | undefined;
 
   constructor(
     private readonly container: Docker.Container,
@@ -184,11 +201,12 @@ class DockerServer implements StartedServer {
   }
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
+    this.output = stream;
     this.streamEnded = followOutput(stream, docker, spec.logs);
   }
 
   watchExit(): void {
-    this.exited = this.container.wait().then(async (r: { StatusCode: number }) => {
+    this.exited = this.container.wait({ abortSignal: this.disposed.signal }).then(async (r: { StatusCode: number }) => {
       const state = await this.container.inspect().then(
         (i) => i.State,
         () => undefined,
@@ -199,19 +217,23 @@ class DockerServer implements StartedServer {
     this.exited.catch(() => undefined);
   }
 
-  async stop(graceSeconds: number): Promise<ServerExit> {
-    await this.container.stop({ t: Math.ceil(graceSeconds) }).catch((e: { statusCode?: number }) => {
-      // 304: already stopped; 404: already gone. Both are fine here.
-      if (e.statusCode !== 304 && e.statusCode !== 404) throw e;
-    });
-    const exit = await this.exited;
+  async stop(graceSeconds: number, signal?: AbortSignal): Promise<ServerExit> {
+    await this.container
+      .stop({ t: Math.ceil(graceSeconds), ...(signal ? { abortSignal: signal } : {}) })
+      .catch((e: { statusCode?: number }) => {
+        // 304: already stopped; 404: already gone. Both are fine here.
+        if (e.statusCode !== 304 && e.statusCode !== 404) throw e;
+      });
+    const exit = await (signal ? untilAborted(this.exited, signal) : this.exited);
     // Let the last output reach the collector before anyone reads it.
     await Promise.race([this.streamEnded, delay(2000)]);
     return exit;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.container.remove({ force: true }).catch(() => undefined);
+    await this.container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+    this.disposed.abort();
+    (this.output as { destroy?: () => void } | undefined)?.destroy?.();
     if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
   }
 }

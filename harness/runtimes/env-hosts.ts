@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
+import { untilAborted } from "../until-aborted.js";
+import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
 import type { ServerExit, ServerPlace, ServerSpec, StartedServer } from "./runtime.js";
 
 /**
@@ -50,19 +51,23 @@ export class EnvHost {
   ) {}
 
   /** Runs `command` to its end, as the servers' user; its output is returned, not followed. */
-  async run(command: string[]): Promise<{ exitCode: number; output: string }> {
-    return (await this.prepare(command))();
+  async run(command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    return (await this.prepare(command, signal))();
   }
 
-  /** An exec made ready, to start when called: what is left for the call is only the start's latency. */
-  async prepare(command: string[]): Promise<() => Promise<{ exitCode: number; output: string }>> {
-    const exec = await this.container.exec({ Cmd: command, User: SERVER_USER, AttachStdout: true, AttachStderr: true });
+  /**
+   * An exec made ready, to start when called: what is left for the call is only the start's
+   * latency. `signal` ends every wait on the engine (a hung one answers nothing).
+   */
+  async prepare(command: string[], signal: AbortSignal): Promise<() => Promise<{ exitCode: number; output: string }>> {
+    const call = { abortSignal: signal };
+    const exec = await this.container.exec({ Cmd: command, User: SERVER_USER, AttachStdout: true, AttachStderr: true, ...call });
     return async () => {
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const stream = await exec.start({ hijack: true, stdin: false, ...call });
       const output = collect();
       this.docker.modem.demuxStream(stream, output.sink, output.sink);
-      await streamEnded(stream);
-      const { ExitCode } = await exec.inspect();
+      await untilAborted(streamEnded(stream), signal);
+      const { ExitCode } = await exec.inspect(call);
       return { exitCode: ExitCode ?? -1, output: output.text() };
     };
   }
@@ -71,7 +76,7 @@ export class EnvHost {
     if (this.keeperPid) return this.keeperPid;
     // The init's one child is the keeper (servers are started by exec, not by the init), as long
     // as no server has run: what a server orphans becomes the init's child too. Read at opening.
-    const { output } = await this.run(["cat", "/proc/1/task/1/children"]);
+    const { output } = await this.run(["cat", "/proc/1/task/1/children"], cleanupSignal());
     const pid = /\d+/.exec(output)?.[0];
     if (!pid) throw new Error("env host: cannot find the keeper's pid in /proc/1/task/1/children");
     this.keeperPid = pid;
@@ -81,14 +86,14 @@ export class EnvHost {
   /** Every process of the server before gone and /tmp empty; false when the container cannot say so. */
   async clearUp(): Promise<boolean> {
     const keeper = await this.keeper();
-    const { exitCode } = await this.run(["/bin/sh", "-c", CLEAR_UP, "clear-up", keeper]);
+    const { exitCode } = await this.run(["/bin/sh", "-c", CLEAR_UP, "clear-up", keeper], cleanupSignal());
     // A stale socket would answer nothing, but readiness must not see it as the next server's.
     if (this.reach.socketDir) await rm(join(this.reach.socketDir, "gunicorn.sock"), { force: true });
     return exitCode === 0;
   }
 
   async remove(): Promise<void> {
-    await this.container.remove({ force: true }).catch(() => undefined);
+    await this.container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
     if (this.reach.socketDir) await rm(this.reach.socketDir, { recursive: true, force: true });
   }
 }
@@ -106,7 +111,7 @@ class HostedServer implements StartedServer {
   constructor(
     private readonly host: EnvHost,
     exec: Docker.Exec,
-    stream: NodeJS.ReadableStream,
+    private readonly stream: NodeJS.ReadableStream,
     readonly command: string[],
     spec: ServerSpec,
     private readonly release: (host: EnvHost, reusable: boolean) => Promise<void>,
@@ -118,7 +123,7 @@ class HostedServer implements StartedServer {
     // code is then the server's (137 when it was killed, as a container's would be).
     this.exited = this.streamEnded.then(async () => {
       this.ended = true;
-      const code = await exec.inspect().then(
+      const code = await exec.inspect({ abortSignal: cleanupSignal() }).then(
         (i) => i.ExitCode,
         () => undefined,
       );
@@ -128,9 +133,12 @@ class HostedServer implements StartedServer {
   }
 
   /** As `docker stop -t grace` on a container of its own: SIGTERM to the server; after the grace, the container is killed. */
-  async stop(graceSeconds: number): Promise<ServerExit> {
+  async stop(graceSeconds: number, signal?: AbortSignal): Promise<ServerExit> {
     if (!this.ended) {
-      const term = await this.host.prepare(["/bin/sh", "-c", `kill -TERM "$(cat ${PID_FILE})" 2>/dev/null; exit 0`]);
+      const term = await this.host.prepare(
+        ["/bin/sh", "-c", `kill -TERM "$(cat ${PID_FILE})" 2>/dev/null; exit 0`],
+        signal ? AbortSignal.any([signal, cleanupSignal()]) : cleanupSignal(),
+      );
       // The grace counts from the signal being sent, and the kill after it is the engine's, as in
       // `docker stop`: a server whose own timers end with the grace (gunicorn's --graceful-timeout
       // is the grace) then races the kill as it would in a container of its own. A kill by exec
@@ -141,7 +149,7 @@ class HostedServer implements StartedServer {
       await term().catch(() => undefined);
       if (!(await Promise.race([this.exited.then(() => true), graceOver]))) {
         this.killed = true;
-        await this.host.container.kill().catch(() => undefined);
+        await this.host.container.kill({ abortSignal: cleanupSignal() }).catch(() => undefined);
       }
     }
     const exit = await Promise.race([this.exited, delay(5000).then(() => undefined)]);
@@ -170,6 +178,8 @@ class HostedServer implements StartedServer {
       reusable &&= await Promise.race([this.streamEnded.then(() => true), delay(2000).then(() => false)]);
     }
     await this.release(this.host, reusable);
+    // On a hung engine the output never ends, and its socket would keep the process alive.
+    (this.stream as { destroy?: () => void }).destroy?.();
   }
 }
 
@@ -182,13 +192,13 @@ export class EnvHosts {
   private readonly idle = new Map<string, EnvHost[]>();
 
   constructor(
-    private readonly open: (spec: ServerSpec) => Promise<EnvHost>,
+    private readonly open: (spec: ServerSpec, signal: AbortSignal) => Promise<EnvHost>,
     private readonly place: ServerPlace,
   ) {}
 
   async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
     const key = hostKey(spec);
-    const host = this.idle.get(key)?.pop() ?? (await this.opened(spec));
+    const host = this.idle.get(key)?.pop() ?? (await this.opened(spec, signal));
     const command = spec.command(this.place);
     const release = async (h: EnvHost, reusable: boolean) => {
       if (reusable && !signal.aborted) {
@@ -206,8 +216,9 @@ export class EnvHosts {
         Env: envList(spec.env),
         AttachStdout: true,
         AttachStderr: true,
+        abortSignal: signal,
       });
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const stream = await exec.start({ hijack: true, stdin: false, abortSignal: signal });
       const server = new HostedServer(host, exec, stream, command, spec, release);
       const onAbort = () => server.abandon();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -230,8 +241,8 @@ export class EnvHosts {
     }
   }
 
-  private async opened(spec: ServerSpec): Promise<EnvHost> {
-    const host = await this.open(spec);
+  private async opened(spec: ServerSpec, signal: AbortSignal): Promise<EnvHost> {
+    const host = await this.open(spec, signal);
     try {
       await host.keeper();
     } catch (err) {

@@ -5,8 +5,10 @@ import { LocalEnvBackend } from "../envs/local-backend.js";
 import type { EnvBackend } from "../envs/prepare-env.js";
 import { PrerequisiteError } from "../errors.js";
 import { connectDocker } from "./docker-engine.js";
+import { cleanupSignal } from "./docker-output.js";
 import { DockerRuntime } from "./docker-runtime.js";
 import { engineReach } from "./engine-address.js";
+import { engineSilenceLimitMs, watchEngine } from "./engine-watchdog.js";
 import { ownerLabels } from "./labels.js";
 import { reapLocalOrphans } from "./local-pid-files.js";
 import { LocalRuntime } from "./local-runtime.js";
@@ -24,6 +26,8 @@ export interface RuntimeSession {
   reapOrphans(): Promise<void>;
   /** Remove everything this run started; called on every way out. */
   removeRun(): Promise<void>;
+  /** Docker: call `onSilent` if the engine stops answering while the run uses it; returns the stop. */
+  watchEngine?(onSilent: (silentForMs: number) => void): () => void;
 }
 
 /**
@@ -43,7 +47,9 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
           await reapOrphans(docker);
           await reapSocketDirs();
         },
-        removeRun: async () => void (await removeRun(docker, o.runId)),
+        // Bounded: on a hung engine the run still ends, and the next one reaps by label.
+        removeRun: async () => void (await removeRun(docker, o.runId, cleanupSignal())),
+        watchEngine: (onSilent) => watchEngine(docker, engineSilenceLimitMs(), onSilent),
       };
     } catch (err) {
       if (choice === "docker" || !(err instanceof PrerequisiteError)) throw err;

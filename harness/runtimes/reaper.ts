@@ -37,7 +37,8 @@ export async function reapSocketDirs(dir = tmpdir()): Promise<number> {
 }
 
 /** Remove every container of one run (used on the way out, even after Ctrl-C). */
-export const removeRun = (docker: Docker, runId: string) => removeLabelled(docker, `${RUN_LABEL}=${runId}`, () => true);
+export const removeRun = (docker: Docker, runId: string, signal?: AbortSignal) =>
+  removeLabelled(docker, `${RUN_LABEL}=${runId}`, () => true, signal);
 
 /** Remove every container any harness process started, live runs included (`repro-matrix clean`). */
 export const removeAllManaged = (docker: Docker) => removeLabelled(docker, `${MANAGED_LABEL}=true`, () => true);
@@ -70,15 +71,21 @@ export async function removeCachedImages(
   return roots.length;
 }
 
-async function removeLabelled(docker: Docker, label: string, shouldRemove: (labels: Record<string, string>) => boolean): Promise<number> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+async function removeLabelled(
+  docker: Docker,
+  label: string,
+  shouldRemove: (labels: Record<string, string>) => boolean,
+  signal?: AbortSignal,
+): Promise<number> {
+  const call = signal ? { abortSignal: signal } : {};
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] }, ...call });
   const doomed = containers.filter((c) => shouldRemove(c.Labels));
   // Already gone is fine: removal races with a container's own exit.
   await Promise.all(
     doomed.map((c) =>
       docker
         .getContainer(c.Id)
-        .remove({ force: true })
+        .remove({ force: true, ...call })
         .catch(() => undefined),
     ),
   );

@@ -54,8 +54,8 @@ export interface StartedServer extends AsyncDisposable {
   readonly command: string[];
   /** Settles when the server process ends, on its own or by stop(). */
   readonly exited: Promise<ServerExit>;
-  /** Graceful stop (SIGTERM, then kill after the grace period); waits for the exit. */
-  stop(graceSeconds: number): Promise<ServerExit>;
+  /** Graceful stop (SIGTERM, then kill after the grace period); waits for the exit, or until `signal` aborts. */
+  stop(graceSeconds: number, signal?: AbortSignal): Promise<ServerExit>;
 }
 
 /** The one interface the rest of the harness uses to run servers; Docker is one implementation. */

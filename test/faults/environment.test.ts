@@ -20,20 +20,38 @@ apps: [slow, plain]
   "3.11",
 );
 
-/** A stand-in for the engine's socket that forwards to the real one, and can be pulled out. */
-async function engineProxy(path: string): Promise<{ stop: () => Promise<void> }> {
+/**
+ * A stand-in for the engine's socket that forwards to the real one, and can be pulled out, or
+ * frozen: connections stay open and nothing more passes, as with a hung dockerd.
+ */
+async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; freeze: () => void }> {
   const open = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let frozen = false;
   const server: Server = createServer((client) => {
+    client.on("error", () => undefined);
+    open.add(client);
+    client.on("close", () => open.delete(client));
+    // A hung engine accepts connections and answers none of them.
+    if (frozen) return;
     const upstream = connect("/var/run/docker.sock");
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on("error", () => undefined);
-      s.on("close", () => open.delete(s));
-    }
+    upstream.on("error", () => undefined);
+    open.add(upstream);
+    upstream.on("close", () => open.delete(upstream));
+    pairs.add([client, upstream]);
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
+    freeze: () => {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -87,6 +105,65 @@ describe("faults in the machine", () => {
       for (const c of await engine.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } }))
         await engine.getContainer(c.Id).remove({ force: true });
     }
+  }, 240_000);
+
+  /** A run through a proxy of the engine, frozen once the first cell has finished. */
+  async function frozenMidRun(name: string, env: Record<string, string>, then: (child: ReturnType<typeof execa>) => void) {
+    const dir = await tempDir(name);
+    const config = await writeConfig(dir, SCENARIO);
+    const socket = join(dir, "docker.sock");
+    const proxy = await engineProxy(socket);
+    const child = execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"], {
+      reject: false,
+      env: { REPRO_MATRIX_CACHE: CACHE_DIR, DOCKER_HOST: `unix://${socket}`, ...env },
+      timeout: 120_000,
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        child.stderr?.on("data", (b: Buffer) => {
+          if (/\[1\/4\]/.test(b.toString())) resolve();
+        });
+        void child.then(() => resolve());
+      });
+      proxy.freeze();
+      const frozenAt = performance.now();
+      then(child);
+      const r = await child;
+      const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-env-fault", "results.json"), "utf8")));
+      return { r, socket, results, afterFreezeMs: performance.now() - frozenAt };
+    } finally {
+      await proxy.stop();
+      // The engine itself is fine: remove what the run could not reach.
+      const engine = await connectDocker();
+      for (const c of await engine.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } }))
+        await engine.getContainer(c.Id).remove({ force: true });
+    }
+  }
+
+  it("the Docker engine hanging mid-run: exit 2 once it has been silent for REPRO_MATRIX_ENGINE_TIMEOUT, finished cells saved", async () => {
+    const { r, socket, results, afterFreezeMs } = await frozenMidRun("engine-hung", { REPRO_MATRIX_ENGINE_TIMEOUT: "5" }, () => undefined);
+    expect(r.timedOut, r.stderr).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+      new RegExp(
+        `^repro-matrix: the Docker engine at unix://${socket.replaceAll(".", "\\.")} has not answered for \\d+ s: the cells that finished are saved`,
+      ),
+    );
+    // 5 s of silence, then the clean-up calls given up after 15 s; before, the run waited for ever.
+    expect(afterFreezeMs).toBeLessThan(45_000);
+    expect(results.cells.length).toBeGreaterThanOrEqual(1);
+    expect(results.runs.at(-1)?.completed).toBe(false);
+  }, 240_000);
+
+  it("Ctrl-C with the Docker engine hung: exit 130 without waiting for it, finished cells saved", async () => {
+    const { r, results, afterFreezeMs } = await frozenMidRun("engine-hung-sigint", { REPRO_MATRIX_ENGINE_TIMEOUT: "600" }, (child) => {
+      setTimeout(() => child.kill("SIGINT"), 1000);
+    });
+    expect(r.timedOut, r.stderr).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(afterFreezeMs).toBeLessThan(45_000);
+    expect(results.cells.length).toBeGreaterThanOrEqual(1);
+    expect(results.runs.at(-1)?.completed).toBe(false);
   }, 240_000);
 
   it("a full disk in the cache dir: exit 2 with one line naming where, no stack trace", async () => {

@@ -1,0 +1,46 @@
+import type Docker from "dockerode";
+
+/** How long the engine may go without answering a ping before a run stops: REPRO_MATRIX_ENGINE_TIMEOUT seconds, else 60. */
+export function engineSilenceLimitMs(env = process.env): number {
+  const seconds = Number(env.REPRO_MATRIX_ENGINE_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
+/**
+ * Pings the engine every few seconds while a run uses it, and calls `onSilent` once when no ping
+ * has been answered for `silenceMs`. A hung engine (a stopped or deadlocked dockerd) answers no
+ * call: without this, a run waits on its calls for ever. An engine that is gone (connection
+ * refused) fails calls at once and needs no watching. Returns the function that stops watching.
+ */
+export function watchEngine(docker: Docker, silenceMs: number, onSilent: (silentForMs: number) => void): () => void {
+  const everyMs = Math.min(5000, Math.max(250, silenceMs / 4));
+  let lastAnswer = performance.now();
+  let pinging = false;
+  let fired = false;
+  const timer = setInterval(() => {
+    const silentFor = performance.now() - lastAnswer;
+    if (!fired && silentFor >= silenceMs) {
+      fired = true;
+      clearInterval(timer);
+      onSilent(silentFor);
+      return;
+    }
+    if (pinging) return;
+    pinging = true;
+    pingWithin(docker, everyMs)
+      .then(() => {
+        lastAnswer = performance.now();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        pinging = false;
+      });
+  }, everyMs);
+  // Never what keeps the process alive.
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** dockerode's ping takes an abort signal like its other calls; its types do not say so. */
+const pingWithin = (docker: Docker, ms: number) =>
+  (docker.ping as unknown as (o: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: AbortSignal.timeout(ms) });
