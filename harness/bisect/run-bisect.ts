@@ -135,7 +135,7 @@ export async function runBisect(
         test: async (v, signal) => {
           const cell = byVersion.get(v) as Cell;
           const env = await envFor(v);
-          const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime.name);
+          const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime);
           records.set(v, record);
           return verdictOf(record.outcome);
         },

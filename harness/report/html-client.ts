@@ -15,6 +15,8 @@ export interface ClientCell {
   rerun: string;
   fingerprint?: string;
   fingerprintKey?: string;
+  /** The machine it ran on, as one line (the client cannot reach the harness's formatting). */
+  machine?: string;
   record: CellRecord;
 }
 
@@ -144,6 +146,7 @@ export function client(doc: Doc): void {
       ["Harness version", r.harnessVersion ?? `${data.harnessVersion} (report)`],
       ["Runtime", `${r.runtime}${r.image ? ` · ${r.image}` : ""}`],
       ["Python", r.pythonFull ?? r.python],
+      ["Machine", c.machine ?? "not recorded"],
       ["Command", el("code", r.command.join(" "))],
     ];
     if (e.exit) entries.splice(7, 0, ["Exit", `code ${e.exit.exitCode}${e.exit.killed ? " (killed by the harness)" : ""}`]);

@@ -8,6 +8,7 @@ import { failureFingerprint } from "./fingerprint.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
 import { escapeHtml } from "./html-escape.js";
+import { describeMachine } from "./machine-line.js";
 import { configOf, rerunCommand } from "./rerun-command.js";
 import { primaryCells } from "./runtimes.js";
 
@@ -223,6 +224,7 @@ function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): C
         label: cellLabel(c),
         rerun: rerunCommand(c, configOf(r)),
         ...(fp && key ? { fingerprint: fp, fingerprintKey: key } : {}),
+        ...(c.machine ? { machine: describeMachine(c.machine) } : {}),
         record: c,
       },
     ];

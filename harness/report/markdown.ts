@@ -7,6 +7,7 @@ import type { ResultsFile } from "../store/results-file.js";
 import { compatRows, sortVersions } from "./compat.js";
 import { failureFingerprint } from "./fingerprint.js";
 import { bootSeries, profiledCells, type Series } from "./html-boot-profile.js";
+import { describeMachine } from "./machine-line.js";
 import { primaryCells, runtimeParity } from "./runtimes.js";
 
 /** Cells older than this, before the results' last verified date, are listed as stale. */
@@ -134,6 +135,7 @@ export function renderMarkdown(r: ResultsFile): string {
     parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${resolutionText(first)}`);
   }
   parts.push("");
+  parts.push(...machineSection(r.cells));
 
   const parity = runtimeParity(r.cells);
   if (parity.length > 0) {
@@ -183,6 +185,18 @@ const extras = (c: CellRecord) =>
     .join("");
 
 /** How a lock came to be: strategy and day, cut-off and what was exempt or lifted past it. */
+/** Where the cells ran: the same lock can behave differently on another kernel or engine. */
+function machineSection(cells: CellRecord[]): string[] {
+  const counts = new Map<string, number>();
+  for (const c of cells) {
+    const where = c.machine ? describeMachine(c.machine) : "not recorded (cells from before results.json schema 4)";
+    counts.set(where, (counts.get(where) ?? 0) + 1);
+  }
+  const lines = ["## Machines", "", "Where the cells ran, as their runtime saw it (for a remote engine, the engine's machine):", ""];
+  for (const [where, n] of [...counts].sort((a, b) => b[1] - a[1])) lines.push(`- ${esc(where)}: ${n} cell${n === 1 ? "" : "s"}`);
+  return [...lines, ""];
+}
+
 function resolutionText(c: CellRecord): string {
   const res = c.evidence.resolution;
   if (!res) return "";

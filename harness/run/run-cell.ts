@@ -76,13 +76,14 @@ export function installFailedRecord(
   cell: Cell,
   s: Scenario,
   env: Extract<PreparedEnv, { ok: false }>,
-  runtime: Runtime["name"],
+  runtime: Pick<Runtime, "name" | "machine">,
 ): CellRecord {
   return {
     ...baseRecord(cell, s, new Date(), performance.now()),
     outcome: "install-failed",
     reason: env.reason,
-    runtime,
+    runtime: runtime.name,
+    ...(runtime.machine ? { machine: runtime.machine } : {}),
     ...(env.facts ? { pythonFull: env.facts.python } : {}),
     evidence: {
       ...emptyEvidence(cell),
@@ -221,6 +222,7 @@ export async function runCell(
     outcome,
     reason,
     runtime: runtime.name,
+    ...(runtime.machine ? { machine: runtime.machine } : {}),
     pythonFull: env.facts.python,
     image: env.image,
     phasesMs: phases.done(),

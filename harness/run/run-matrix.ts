@@ -169,7 +169,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
               g.cells.map((cell) =>
                 cellLimit(async () => {
                   signal.throwIfAborted();
-                  if (!env.ok) return record(installFailedRecord(cell, s, env, runtime.name));
+                  if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
                   const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
                   const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
                   const earlier = resumed.records.get(key) ?? reusable.get(key);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
+import type { MachineFacts } from "../store/record.js";
 import { untilAborted } from "../until-aborted.js";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
 import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
@@ -19,6 +20,7 @@ const SERVER_ENV = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tm
 export class DockerRuntime implements Runtime {
   readonly name = "docker" as const;
   readonly place: ServerPlace;
+  readonly machine: MachineFacts | undefined;
   /** Containers kept per env and reused by its cells one after another (env-hosts.ts), when asked for. */
   private readonly hosts?: EnvHosts;
 
@@ -27,9 +29,10 @@ export class DockerRuntime implements Runtime {
     private readonly docker: Docker,
     private readonly labels: Record<string, string>,
     private readonly reach: EngineReach = { kind: "socket" },
-    options: { reuseContainers?: boolean } = {},
+    options: { reuseContainers?: boolean; machine?: MachineFacts } = {},
   ) {
     this.place = reach.kind === "socket" ? CONTAINER_PLACE : PUBLISHED_PORT_PLACE;
+    this.machine = options.machine;
     if (options.reuseContainers) this.hosts = new EnvHosts((spec, signal) => this.openHost(spec, signal), this.place);
   }
 

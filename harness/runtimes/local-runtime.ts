@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { LogCollector } from "../evidence/log-collector.js";
+import type { MachineFacts } from "../store/record.js";
 import { isInside, readStat, signalProcess, writePidRecord } from "./local-pid-files.js";
 import type { PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "./runtime.js";
 
@@ -30,10 +31,12 @@ export class LocalRuntime implements Runtime {
   readonly name = "local" as const;
   private readonly runId: string;
   private readonly stateDir: string;
+  readonly machine: MachineFacts | undefined;
 
-  constructor({ runId, stateDir }: { runId: string; stateDir: string }) {
+  constructor({ runId, stateDir, machine }: { runId: string; stateDir: string; machine?: MachineFacts }) {
     this.runId = runId;
     this.stateDir = stateDir;
+    this.machine = machine;
   }
 
   /** Called when the run ends: every server of the run has been disposed by then. */

@@ -7,11 +7,12 @@ import { PrerequisiteError } from "../errors.js";
 import { connectDocker } from "./docker-engine.js";
 import { cleanupSignal } from "./docker-output.js";
 import { DockerRuntime } from "./docker-runtime.js";
-import { engineReach } from "./engine-address.js";
+import { engineReach, isLoopback } from "./engine-address.js";
 import { engineSilenceLimitMs, watchEngine } from "./engine-watchdog.js";
 import { ownerLabels } from "./labels.js";
 import { reapLocalOrphans } from "./local-pid-files.js";
 import { LocalRuntime } from "./local-runtime.js";
+import { engineMachine, localMachine } from "./machine-facts.js";
 import { reapOrphans, reapSocketDirs, removeRun } from "./reaper.js";
 
 export const RUNTIME_CHOICES = ["auto", "docker", "local"] as const;
@@ -38,8 +39,11 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
   if (choice !== "local") {
     try {
       const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
-      const runtime = new DockerRuntime(docker, ownerLabels(o.runId), engineReach(docker), {
+      const reach = engineReach(docker);
+      const remote = reach.kind === "published-port" && !isLoopback(reach.probeHost);
+      const runtime = new DockerRuntime(docker, ownerLabels(o.runId), reach, {
         reuseContainers: Boolean(o.reuseContainers),
+        machine: await engineMachine(docker, remote, AbortSignal.any([o.signal, AbortSignal.timeout(10_000)])),
       });
       return {
         backend: new DockerEnvBackend(docker, runtime, o.cacheDir, o.signal, buildFailures(o)),
@@ -53,7 +57,7 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
       };
     } catch (err) {
       if (choice === "docker" || !(err instanceof PrerequisiteError)) throw err;
-      return { ...localSession(o), note: `${err.message.split(": ")[0]}: running on the local runtime` };
+      return { ...(await localSession(o)), note: `${err.message.split(": ")[0]}: running on the local runtime` };
     }
   }
   return localSession(o);
@@ -71,8 +75,8 @@ interface SessionOptions {
 
 const buildFailures = (o: SessionOptions) => new BuildFailures(join(o.cacheDir, "build-failures"), o.retryFailedBuilds);
 
-function localSession(o: SessionOptions): RuntimeSession {
-  const runtime = new LocalRuntime({ runId: o.runId, stateDir: o.cacheDir });
+async function localSession(o: SessionOptions): Promise<RuntimeSession> {
+  const runtime = new LocalRuntime({ runId: o.runId, stateDir: o.cacheDir, machine: await localMachine() });
   return {
     backend: new LocalEnvBackend(runtime, o.cacheDir, o.signal, buildFailures(o)),
     reapOrphans: async () => void (await reapLocalOrphans(o.cacheDir)),

@@ -1,4 +1,5 @@
 import type { LogCollector } from "../evidence/log-collector.js";
+import type { MachineFacts } from "../store/record.js";
 
 /** A file placed into the server's filesystem before it starts (the fixture apps). */
 export interface PlacedFile {
@@ -61,6 +62,8 @@ export interface StartedServer extends AsyncDisposable {
 /** The one interface the rest of the harness uses to run servers; Docker is one implementation. */
 export interface Runtime {
   readonly name: "docker" | "local";
+  /** The machine servers run on (the engine's, for docker), recorded with every cell. */
+  readonly machine?: MachineFacts;
   /**
    * The place every server's command is written against, when it is not the container default
    * (an engine on another machine: a published port): part of each cell key, as the command is.

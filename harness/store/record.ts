@@ -58,6 +58,21 @@ export const BootProfile = z.strictObject({
 });
 export type BootProfile = z.infer<typeof BootProfile>;
 
+/** The machine a cell ran on, as its runtime saw it: the same packages can behave differently on another kernel or engine. */
+export const MachineFacts = z.strictObject({
+  /** The distribution, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  memoryMiB: z.number(),
+  /** The container engine, e.g. "Docker 26.1.5"; absent on the local runtime. */
+  engine: z.string().optional(),
+  /** The engine runs on another machine (DOCKER_HOST): the facts above are that machine's. */
+  remoteEngine: z.boolean().optional(),
+});
+export type MachineFacts = z.infer<typeof MachineFacts>;
+
 export const CellRecord = z.strictObject({
   scenario: z.string(),
   uvicorn: z.string(),
@@ -72,6 +87,8 @@ export const CellRecord = z.strictObject({
   outcome: z.enum(OUTCOMES),
   reason: z.string(),
   runtime: z.enum(["docker", "local"]),
+  /** Where it ran: distribution, kernel, CPUs, memory, engine. */
+  machine: MachineFacts.optional(),
   /** Full Python version in the image, e.g. 3.9.2. */
   pythonFull: z.string().optional(),
   image: z.string().optional(),

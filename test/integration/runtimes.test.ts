@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cellAxesKey } from "../../harness/store/record.js";
@@ -42,6 +43,16 @@ describe("the same cells on the docker and the local runtime", () => {
     expect(new Set(docker.records.map((r) => r.runtime))).toEqual(new Set(["docker"]));
     expect(new Set(local.records.map((r) => r.runtime))).toEqual(new Set(["local"]));
     for (const r of [...docker.records, ...local.records]) expect(r.pythonFull, r.reason).toMatch(/^3\.11\./);
+    // This machine on both: the local runtime reads it itself, the (local) engine tells it and names itself.
+    for (const r of [...docker.records, ...local.records])
+      expect(r.machine).toMatchObject({
+        kernel: release(),
+        arch: machine(),
+        cpus: availableParallelism(),
+        memoryMiB: docker.records[0]?.machine?.memoryMiB,
+      });
+    for (const r of local.records) expect(r.machine?.engine).toBeUndefined();
+    for (const r of docker.records) expect(r.machine?.engine).toMatch(/^Docker \d/);
     expect(local.events.find((e) => e.type === "run-started")).toMatchObject({ runtime: "local" });
   });
 

@@ -1,4 +1,5 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -39,6 +40,16 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
     expect(ran.cells.map((c) => c.outcome)).toEqual(["clean", "clean"]);
     expect(ran.cells.every((c) => c.harnessVersion && c.evidence.packages.some((p) => p.startsWith("uvicorn==0.39.0")))).toBe(true);
     expect(ran.claim?.verified).toMatchObject({ oldest: today, newest: today, cells: 1 });
+    // Where the cells ran, as the engine tells it: this machine, whose engine is local.
+    for (const c of ran.cells) {
+      expect(c.machine).toMatchObject({
+        kernel: release(),
+        arch: machine(),
+        cpus: availableParallelism(),
+        engine: expect.stringMatching(/^Docker \d/),
+      });
+      expect(c.machine?.remoteEngine).toBeUndefined();
+    }
 
     // Age the no-preload cell by 40 days, as if a month of nightly runs had skipped it.
     const aged = ran.cells.find((c) => !c.preload) as ResultsFile["cells"][number];

@@ -134,4 +134,28 @@ describe("markdown", () => {
       ].join("\n"),
     );
   });
+
+  it("lists the machines the cells ran on, a remote engine's marked, older cells as not recorded", () => {
+    const here = { os: "Debian GNU/Linux 12 (bookworm)", kernel: "6.1.0-18-amd64", arch: "x86_64", cpus: 2, memoryMiB: 24_000 };
+    const md = renderMarkdown({
+      scenario: "demo",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      schemaVersion: 4,
+      runs: [],
+      cells: [
+        record({ uvicorn: "0.11.3", machine: { ...here, engine: "Docker 20.10.24" } }),
+        record({ uvicorn: "0.11.4", machine: { ...here, engine: "Docker 20.10.24" } }),
+        record({ uvicorn: "0.11.5", machine: { ...here, cpus: 1, memoryMiB: 512, engine: "Docker 26.1.5", remoteEngine: true } }),
+        record({ uvicorn: "0.11.6" }),
+      ],
+    });
+    expect(md).toContain(
+      [
+        "- Debian GNU/Linux 12 (bookworm), kernel 6.1.0-18-amd64, x86_64, 2 CPUs, 23 GiB, Docker 20.10.24: 2 cells",
+        "- Debian GNU/Linux 12 (bookworm), kernel 6.1.0-18-amd64, x86_64, 1 CPU, 512 MiB, Docker 26.1.5 (remote): 1 cell",
+        "- not recorded (cells from before results.json schema 4): 1 cell",
+      ].join("\n"),
+    );
+  });
 });

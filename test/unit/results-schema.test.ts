@@ -29,6 +29,6 @@ describe("results.json schema", () => {
   it("refuses a file from a newer harness instead of treating it as missing and replacing it", async () => {
     const path = await file({ ...v1, schemaVersion: RESULTS_SCHEMA_VERSION + 1 });
     await expect(readResultsFile(path)).rejects.toThrow(ConfigError);
-    await expect(readResultsFile(path)).rejects.toThrow(/schema version 4 is newer than this repro-matrix reads \(3\); upgrade/);
+    await expect(readResultsFile(path)).rejects.toThrow(/schema version 5 is newer than this repro-matrix reads \(4\); upgrade/);
   });
 });
