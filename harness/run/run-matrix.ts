@@ -150,43 +150,43 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
       else await appendRecord(jsonl, r);
       o.onEvent({ type: "cell-finished", record: r, done, total: cells.length, ...(reused ? { reused } : {}) });
     };
-    await stop.until(
-      settleAll(
-        [...groups.values()].map((g) =>
-          envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
-            if (env.imageBuilt) imagesBuilt++;
-            else if (env.ok) imagesReused++;
-            // A container kept for the env pays off only when more than one server of it runs.
-            const shareable = g.cells.length * s.trials > 1;
-            o.onEvent({
-              type: "env-ready",
-              key: env.key,
-              ok: env.ok,
-              imageBuilt: env.imageBuilt,
-              ...(env.ok ? {} : { reason: env.reason }),
-            });
-            await settleAll(
-              g.cells.map((cell) =>
-                cellLimit(async () => {
-                  signal.throwIfAborted();
-                  if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
-                  const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
-                  const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
-                  const earlier = resumed.records.get(key) ?? reusable.get(key);
-                  if (earlier) return record(earlier, true);
-                  o.onEvent({ type: "cell-started", cell });
-                  const trials: CellRecord[] = [];
-                  for (let trial = 1; trial <= s.trials; trial++)
-                    trials.push(await runCell(cell, s, env, runtime, apps, signal, trial, shareable));
-                  return record({ ...combineTrials(trials), cacheKey });
-                }),
-              ),
-            );
-            if (env.ok) await runtime.retire?.(env.image);
-          }),
-        ),
+    const allCells = settleAll(
+      [...groups.values()].map((g) =>
+        envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
+          if (env.imageBuilt) imagesBuilt++;
+          else if (env.ok) imagesReused++;
+          // A container kept for the env pays off only when more than one server of it runs.
+          const shareable = g.cells.length * s.trials > 1;
+          o.onEvent({
+            type: "env-ready",
+            key: env.key,
+            ok: env.ok,
+            imageBuilt: env.imageBuilt,
+            ...(env.ok ? {} : { reason: env.reason }),
+          });
+          await settleAll(
+            g.cells.map((cell) =>
+              cellLimit(async () => {
+                signal.throwIfAborted();
+                if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
+                const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
+                const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
+                const earlier = resumed.records.get(key) ?? reusable.get(key);
+                if (earlier) return record(earlier, true);
+                o.onEvent({ type: "cell-started", cell });
+                const trials: CellRecord[] = [];
+                for (let trial = 1; trial <= s.trials; trial++)
+                  trials.push(await runCell(cell, s, env, runtime, apps, signal, trial, shareable));
+                return record({ ...combineTrials(trials), cacheKey });
+              }),
+            ),
+          );
+          if (env.ok) await runtime.retire?.(env.image);
+        }),
       ),
     );
+    // A silent engine ends the run at once: some of its calls take no signal and never settle.
+    await stop.until(allCells);
     completed = true;
   } catch (err) {
     // The engine going away mid-run is the machine's state, not a bug: say so in one line.

@@ -210,7 +210,7 @@ class DockerServer implements StartedServer {
 
   watchExit(): void {
     this.exited = this.container.wait({ abortSignal: this.disposed.signal }).then(async (r: { StatusCode: number }) => {
-      const state = await this.container.inspect().then(
+      const state = await this.container.inspect({ abortSignal: cleanupSignal() }).then(
         (i) => i.State,
         () => undefined,
       );

@@ -67,48 +67,15 @@ async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; f
  * and never a hang.
  */
 describe("faults in the machine", () => {
-  it("the Docker engine stopping mid-run: exit 2 naming the engine, finished cells saved, no hang", async () => {
-    const dir = await tempDir("engine-gone");
-    const config = await writeConfig(dir, SCENARIO);
-    const socket = join(dir, "docker.sock");
-    const proxy = await engineProxy(socket);
-    const child = execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"], {
-      reject: false,
-      env: { REPRO_MATRIX_CACHE: CACHE_DIR, DOCKER_HOST: `unix://${socket}` },
-      timeout: 180_000,
-    });
-    try {
-      await new Promise<void>((resolve) => {
-        child.stderr?.on("data", (b: Buffer) => {
-          if (/\[1\/4\]/.test(b.toString())) resolve();
-        });
-        void child.then(() => resolve());
-      });
-      await proxy.stop();
-      const r = await child;
-      expect(r.timedOut).toBe(false);
-      expect(r.exitCode, r.stderr).toBe(2);
-      expect(r.stderr.trim().split("\n").at(-1)).toMatch(
-        new RegExp(
-          `^repro-matrix: the Docker engine at unix://${socket.replaceAll(".", "\\.")} stopped answering mid-run \\((ENOENT|ECONNREFUSED|ECONNRESET|EPIPE)\\): the cells that finished are saved`,
-        ),
-      );
-      const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-env-fault", "results.json"), "utf8")));
-      expect(results.cells.length).toBeGreaterThanOrEqual(1);
-      expect(results.runs.at(-1)?.completed).toBe(false);
-      // Servers that could not start left no socket folder behind.
-      expect((await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${child.pid}-`))).toEqual([]);
-    } finally {
-      await proxy.stop();
-      // The engine itself is fine: remove what the cut-off run could not.
-      const engine = await connectDocker();
-      for (const c of await engine.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } }))
-        await engine.getContainer(c.Id).remove({ force: true });
-    }
-  }, 240_000);
-
-  /** A run through a proxy of the engine, frozen once the first cell has finished. */
-  async function frozenMidRun(name: string, env: Record<string, string>, then: (child: ReturnType<typeof execa>) => void) {
+  /**
+   * A run through a proxy of the engine; once the first cell has finished, `fault` acts on the
+   * proxy (pulls it out, freezes it) and the run. Whatever the run could not remove goes after.
+   */
+  async function engineFaultMidRun(
+    name: string,
+    env: Record<string, string>,
+    fault: (proxy: Awaited<ReturnType<typeof engineProxy>>, child: ReturnType<typeof execa>) => Promise<void> | void,
+  ) {
     const dir = await tempDir(name);
     const config = await writeConfig(dir, SCENARIO);
     const socket = join(dir, "docker.sock");
@@ -125,23 +92,39 @@ describe("faults in the machine", () => {
         });
         void child.then(() => resolve());
       });
-      proxy.freeze();
-      const frozenAt = performance.now();
-      then(child);
+      const faultAt = performance.now();
+      await fault(proxy, child);
       const r = await child;
       const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-env-fault", "results.json"), "utf8")));
-      return { r, socket, results, afterFreezeMs: performance.now() - frozenAt };
+      return { r, socket, results, afterFaultMs: performance.now() - faultAt, pid: child.pid };
     } finally {
       await proxy.stop();
-      // The engine itself is fine: remove what the run could not reach.
+      // The engine itself is fine: remove what the cut-off run could not.
       const engine = await connectDocker();
       for (const c of await engine.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } }))
         await engine.getContainer(c.Id).remove({ force: true });
     }
   }
 
+  it("the Docker engine stopping mid-run: exit 2 naming the engine, finished cells saved, no hang", async () => {
+    const { r, socket, results, pid } = await engineFaultMidRun("engine-gone", {}, (proxy) => proxy.stop());
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+      new RegExp(
+        `^repro-matrix: the Docker engine at unix://${socket.replaceAll(".", "\\.")} stopped answering mid-run \\((ENOENT|ECONNREFUSED|ECONNRESET|EPIPE)\\): the cells that finished are saved`,
+      ),
+    );
+    expect(results.cells.length).toBeGreaterThanOrEqual(1);
+    expect(results.runs.at(-1)?.completed).toBe(false);
+    // Servers that could not start left no socket folder behind.
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${pid}-`))).toEqual([]);
+  }, 240_000);
+
   it("the Docker engine hanging mid-run: exit 2 once it has been silent for REPRO_MATRIX_ENGINE_TIMEOUT, finished cells saved", async () => {
-    const { r, socket, results, afterFreezeMs } = await frozenMidRun("engine-hung", { REPRO_MATRIX_ENGINE_TIMEOUT: "5" }, () => undefined);
+    const { r, socket, results, afterFaultMs } = await engineFaultMidRun("engine-hung", { REPRO_MATRIX_ENGINE_TIMEOUT: "5" }, (proxy) =>
+      proxy.freeze(),
+    );
     expect(r.timedOut, r.stderr).toBe(false);
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr.trim().split("\n").at(-1)).toMatch(
@@ -150,18 +133,23 @@ describe("faults in the machine", () => {
       ),
     );
     // 5 s of silence, then the clean-up calls given up after 15 s; before, the run waited for ever.
-    expect(afterFreezeMs).toBeLessThan(45_000);
+    expect(afterFaultMs).toBeLessThan(45_000);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.runs.at(-1)?.completed).toBe(false);
   }, 240_000);
 
   it("Ctrl-C with the Docker engine hung: exit 130 without waiting for it, finished cells saved", async () => {
-    const { r, results, afterFreezeMs } = await frozenMidRun("engine-hung-sigint", { REPRO_MATRIX_ENGINE_TIMEOUT: "600" }, (child) => {
-      setTimeout(() => child.kill("SIGINT"), 1000);
-    });
+    const { r, results, afterFaultMs } = await engineFaultMidRun(
+      "engine-hung-sigint",
+      { REPRO_MATRIX_ENGINE_TIMEOUT: "600" },
+      (proxy, child) => {
+        proxy.freeze();
+        setTimeout(() => child.kill("SIGINT"), 1000);
+      },
+    );
     expect(r.timedOut, r.stderr).toBe(false);
     expect(r.exitCode, r.stderr).toBe(130);
-    expect(afterFreezeMs).toBeLessThan(45_000);
+    expect(afterFaultMs).toBeLessThan(45_000);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.runs.at(-1)?.completed).toBe(false);
   }, 240_000);
