@@ -1,9 +1,14 @@
 import type Docker from "dockerode";
+import { ConfigError } from "../errors.js";
 
 /** How long the engine may go without answering a ping before a run stops: REPRO_MATRIX_ENGINE_TIMEOUT seconds, else 60. */
 export function engineSilenceLimitMs(env = process.env): number {
-  const seconds = Number(env.REPRO_MATRIX_ENGINE_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+  const value = env.REPRO_MATRIX_ENGINE_TIMEOUT;
+  if (value === undefined || value === "") return 60_000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new ConfigError(`REPRO_MATRIX_ENGINE_TIMEOUT: "${value}" is not a number of seconds (e.g. 60); unset it for the default`);
+  return seconds * 1000;
 }
 
 /**

@@ -37,6 +37,8 @@ export interface RuntimeSession {
  */
 export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Promise<RuntimeSession> {
   if (choice !== "local") {
+    // Read before the engine is: a malformed value is the user's to fix, whatever the engine does.
+    const silenceMs = engineSilenceLimitMs();
     try {
       const docker = await connectDocker(choice === "auto" ? 2000 : 5000);
       const reach = engineReach(docker);
@@ -53,7 +55,7 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
         },
         // Bounded: on a hung engine the run still ends, and the next one reaps by label.
         removeRun: async () => void (await removeRun(docker, o.runId, cleanupSignal())),
-        watchEngine: (onSilent) => watchEngine(docker, engineSilenceLimitMs(), onSilent),
+        watchEngine: (onSilent) => watchEngine(docker, silenceMs, onSilent),
       };
     } catch (err) {
       if (choice === "docker" || !(err instanceof PrerequisiteError)) throw err;

@@ -135,6 +135,19 @@ describe("repro-matrix CLI", () => {
     expect(flags).toContain(`--import ${probe}`);
   });
 
+  it("exits 2 naming REPRO_MATRIX_ENGINE_TIMEOUT when it is not a number of seconds, before touching the engine", async () => {
+    const dir = await tempDir("cli-engine-timeout");
+    const config = await writeConfig(dir, MINIMAL);
+    const r = await execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir], {
+      reject: false,
+      env: { REPRO_MATRIX_CACHE: CACHE_DIR, REPRO_MATRIX_ENGINE_TIMEOUT: "soon" },
+    });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'repro-matrix: REPRO_MATRIX_ENGINE_TIMEOUT: "soon" is not a number of seconds (e.g. 60); unset it for the default',
+    );
+  });
+
   it("exits 2 on an unknown flag", async () => {
     const r = await cli(["run", "--concurency", "2"]);
     expect(r.exitCode).toBe(2);
