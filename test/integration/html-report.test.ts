@@ -5,7 +5,9 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { cellId } from "../../harness/plan/cells.js";
 import { renderHtml } from "../../harness/report/html.js";
+import { describeMachine } from "../../harness/report/machine-line.js";
 import { primaryCells } from "../../harness/report/runtimes.js";
+import type { MachineFacts } from "../../harness/store/record.js";
 import { ResultsFile } from "../../harness/store/results-file.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -70,6 +72,9 @@ describe("HTML report in a real browser", () => {
       expect(statusCounts.length).toBeGreaterThan(0);
       for (const [status, n] of statusCounts) expect(text).toContain(`${status} × ${n}`);
       expect(text).toMatch(/uvicorn==\d/);
+      // Where it ran: the committed docker cells carry their machine.
+      expect(record?.machine).toBeDefined();
+      expect(text).toContain(describeMachine(record?.machine as MachineFacts));
       expect(await evidence.locator("code.rerun").textContent()).toMatch(
         new RegExp(`^npx repro-matrix run .*--only '${id.replaceAll(".", "\\.")}' --force$`),
       );
