@@ -47,5 +47,5 @@ export function watchEngine(docker: Docker, silenceMs: number, onSilent: (silent
 }
 
 /** dockerode's ping takes an abort signal like its other calls; its types do not say so. */
-const pingWithin = (docker: Docker, ms: number) =>
+export const pingWithin = (docker: Docker, ms: number) =>
   (docker.ping as unknown as (o: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: AbortSignal.timeout(ms) });

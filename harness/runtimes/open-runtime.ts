@@ -8,7 +8,7 @@ import { connectDocker } from "./docker-engine.js";
 import { cleanupSignal } from "./docker-output.js";
 import { DockerRuntime } from "./docker-runtime.js";
 import { engineReach, isLoopback } from "./engine-address.js";
-import { engineSilenceLimitMs, watchEngine } from "./engine-watchdog.js";
+import { engineSilenceLimitMs, pingWithin, watchEngine } from "./engine-watchdog.js";
 import { ownerLabels } from "./labels.js";
 import { reapLocalOrphans } from "./local-pid-files.js";
 import { LocalRuntime } from "./local-runtime.js";
@@ -53,8 +53,17 @@ export async function openRuntime(choice: RuntimeChoice, o: SessionOptions): Pro
           await reapOrphans(docker);
           await reapSocketDirs();
         },
-        // Bounded: on a hung engine the run still ends, and the next one reaps by label.
-        removeRun: async () => void (await removeRun(docker, o.runId, cleanupSignal())),
+        // Bounded: on a hung engine the run still ends, and the next one reaps by label. An
+        // engine that does not answer a ping would not answer the removals either: skip them.
+        removeRun: async () => {
+          if (
+            await pingWithin(docker, 2000).then(
+              () => true,
+              () => false,
+            )
+          )
+            await removeRun(docker, o.runId, cleanupSignal());
+        },
         watchEngine: (onSilent) => watchEngine(docker, silenceMs, onSilent),
       };
     } catch (err) {

@@ -149,7 +149,8 @@ describe("faults in the machine", () => {
     );
     expect(r.timedOut, r.stderr).toBe(false);
     expect(r.exitCode, r.stderr).toBe(130);
-    expect(afterFaultMs).toBeLessThan(45_000);
+    // The server's removal given up after 15 s; the run's own clean-up skipped once a ping goes unanswered.
+    expect(afterFaultMs).toBeLessThan(30_000);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.runs.at(-1)?.completed).toBe(false);
   }, 240_000);
