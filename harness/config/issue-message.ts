@@ -1,3 +1,4 @@
+import { distance } from "fastest-levenshtein";
 import { isNode, type LineCounter, type parseDocument } from "yaml";
 import type { z } from "zod";
 
@@ -120,17 +121,5 @@ function similar(a: string, b: string): boolean {
   const [pa, pb] = [a.split("."), b.split(".")];
   if (pa.length !== pb.length || pa.slice(0, -1).join(".") !== pb.slice(0, -1).join(".")) return false;
   const [x, y] = [(pa.at(-1) ?? "").toLowerCase(), (pb.at(-1) ?? "").toLowerCase()];
-  return x.startsWith(y) || y.startsWith(x) || editDistance(x, y) <= 2;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
+  return x.startsWith(y) || y.startsWith(x) || distance(x, y) <= 2;
 }
