@@ -194,9 +194,8 @@ export async function runCell(
     exit = await server.stop(s.timeouts.stopSeconds, runSignal);
     phases.end("stop");
   } catch (err) {
-    // Interrupted: the run's reason (Ctrl-C, a silent engine), not the aborted call's own error.
-    if (runSignal.aborted) throw runSignal.reason;
-    if (!deadline.aborted) throw err;
+    // Interrupted (Ctrl-C, a silent engine): thrown below as the run's reason, not this call's error.
+    if (!deadline.aborted && !runSignal.aborted) throw err;
     // The cell's own deadline: a result (timeout), not a harness fault.
     if (readiness.afterMs === 0) readiness = { state: "timeout", afterMs: performance.now() - start };
   }
@@ -204,6 +203,7 @@ export async function runCell(
   // Interrupted: the probes stopped early and the server was killed, not stopped, so its
   // shutdown logs are missing. Whatever they show is no verdict (it read as "only 1/2 workers
   // served", or as clean without the shutdown): the cell gets none, and a later run does it.
+  // Also how an interrupted call above ends the cell: with the run's reason.
   runSignal.throwIfAborted();
   phases.end("teardown");
   const summary = logs.finish();

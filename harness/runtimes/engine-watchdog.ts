@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { ConfigError } from "../errors.js";
+import { pingWithin } from "./docker-engine.js";
 
 /** How long the engine may go without answering a ping before a run stops: REPRO_MATRIX_ENGINE_TIMEOUT seconds, else 60. */
 export function engineSilenceLimitMs(env = process.env): number {
@@ -45,7 +46,3 @@ export function watchEngine(docker: Docker, silenceMs: number, onSilent: (silent
   timer.unref();
   return () => clearInterval(timer);
 }
-
-/** dockerode's ping takes an abort signal like its other calls; its types do not say so. */
-export const pingWithin = (docker: Docker, ms: number) =>
-  (docker.ping as unknown as (o: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: AbortSignal.timeout(ms) });
