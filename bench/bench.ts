@@ -23,16 +23,16 @@ import { compare } from "@renovatebot/pep440";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { runBisect } from "../harness/bisect/run-bisect.js";
+import { cellId } from "../harness/cell/cell.js";
+import type { CellRecord } from "../harness/cell/record.js";
 import { parseScenario } from "../harness/config/load.js";
+import { normalizeName } from "../harness/core/package-name.js";
 import { BUILD_TOOLS } from "../harness/envs/lock.js";
-import { baseImageProvider } from "../harness/images/base-image.js";
-import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/images/env-image.js";
-import { normalizeName } from "../harness/package-name.js";
-import { cellId } from "../harness/plan/cells.js";
 import { APPS_DIR } from "../harness/run/fixtures.js";
-import { connectDocker } from "../harness/runtimes/docker-engine.js";
-import { removeCachedImages } from "../harness/runtimes/reaper.js";
-import type { CellRecord } from "../harness/store/record.js";
+import { baseImageProvider } from "../harness/runtimes/docker/base-image-provider.js";
+import { connectDocker } from "../harness/runtimes/docker/docker-engine.js";
+import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/runtimes/docker/env-image.js";
+import { removeCachedImages } from "../harness/runtimes/docker/reaper.js";
 import type { ResultsFile } from "../harness/store/results-file.js";
 
 const { values } = parseArgs({

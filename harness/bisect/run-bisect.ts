@@ -1,21 +1,19 @@
-import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
-import type { Outcome } from "../classify/outcome.js";
+import { type Cell, envKey, envOf } from "../cell/cell.js";
+import type { Outcome } from "../cell/outcome.js";
+import type { CellRecord } from "../cell/record.js";
 import type { Scenario } from "../config/schema.js";
+import { ConfigError } from "../core/errors.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
-import { sourcesOfIndex } from "../envs/pypi-files.js";
-import { ensureUv } from "../envs/uv.js";
-import { ConfigError } from "../errors.js";
-import { type Cell, envKey, envOf, expandCells } from "../plan/cells.js";
+import { expandCells } from "../plan/expand.js";
 import { parseOnly } from "../plan/filter.js";
-import { resolveVersions } from "../plan/versions.js";
+import { sourcesOfIndex } from "../releases/pypi-files.js";
 import { versionsNotFor } from "../releases/python-support.js";
 import { listReleases, selectReleases } from "../releases/releases.js";
+import { resolveVersions } from "../releases/versions.js";
 import { loadFixtureApps } from "../run/fixtures.js";
 import { installFailedRecord, runCell } from "../run/run-cell.js";
-import { RunStop } from "../run/run-stop.js";
-import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
-import type { CellRecord } from "../store/record.js";
+import { RunSession } from "../run/session.js";
+import type { RuntimeChoice } from "../runtimes/registry.js";
 import { type BisectResult, bisect, formatTrail, type Verdict } from "./search.js";
 
 export interface BisectRunOptions {
@@ -47,6 +45,13 @@ export function verdictOf(outcome: Outcome): Verdict {
   return "untestable";
 }
 
+/** The configuration to search: one cell per candidate version of the bisected package. */
+interface SearchSpace {
+  byVersion: Map<string, Cell>;
+  /** The candidates that have a cell, in PEP 440 order. */
+  ordered: string[];
+}
+
 /**
  * Find, for one configuration, the versions where the outcome changes, testing O(log n)
  * versions: endpoints, midpoints (whose next envs are prepared while the current one runs),
@@ -55,6 +60,17 @@ export function verdictOf(outcome: Outcome): Verdict {
 export async function runBisect(
   o: BisectRunOptions,
 ): Promise<{ result: BisectResult<string>; records: Map<string, CellRecord>; skipped: Map<string, string> }> {
+  const space = await searchSpace(o);
+  await using session = await RunSession.open(o);
+  try {
+    return await searchWith(session, space, o);
+  } catch (err) {
+    throw session.failure(err);
+  }
+}
+
+/** The candidate versions (the scenario's, or --versions from the index) and the one cell of each that --where leaves. */
+async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
   const s = o.scenario;
   const pkg = o.package;
   if (!(pkg in s.packages)) throw new ConfigError(`bisect: --package ${pkg} is not a package axis of ${o.configFile}`);
@@ -73,7 +89,6 @@ export async function runBisect(
   const candidates = versions[pkg] ?? [];
   if (candidates.length < 2)
     throw new ConfigError(`bisect: ${pkg} has ${candidates.length} version(s) to search; give --versions a wider range`);
-
   const cells = expandCells(s, versions).filter(parseOnly(o.where, Object.keys(versions)));
   const byVersion = new Map<string, Cell>();
   for (const c of cells) {
@@ -84,74 +99,64 @@ export async function runBisect(
   }
   const ordered = candidates.filter((v) => byVersion.has(v));
   if (ordered.length < 2) throw new ConfigError(`bisect: --where "${o.where}" matches no configuration of ${o.configFile}`);
+  return { byVersion, ordered };
+}
 
-  const runId = randomUUID().slice(0, 8);
-  const cacheDir = resolve(o.cacheDir);
-  // Ctrl-C, or an engine that stopped answering: either stops every build and cell.
-  using stop = new RunStop(o.signal);
-  const signal = stop.signal;
-  const session = await openRuntime(o.runtime, { runId, cacheDir, signal });
-  const runtime = session.backend.runtime;
-  await session.reapOrphans();
-  stop.watch(session);
+/** The search itself, on an open session: skip what Requires-Python excludes, then bisect with a cell per tested version. */
+async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpace, o: BisectRunOptions) {
+  const s = o.scenario;
+  const pkg = o.package;
+  const { runtime, signal } = session;
+  const ctx = await session.envContext();
+  // Releases that cannot install on the cell's Python, by their own Requires-Python, would
+  // each cost a test to learn what the index already says.
+  const interp = await ctx.backend.interpreter(envOf(byVersion.get(ordered[0] as string) as Cell, s));
+  const skipped = interp.ok
+    ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal, cache: session.index })
+    : new Map<string, string>();
+  const searched = ordered.filter((v) => !skipped.has(v));
+  const python = interp.ok ? interp.facts.python : "";
+  if (searched.length < 2)
+    throw new ConfigError(
+      `bisect: only ${searched.length} of ${ordered.length} ${pkg} versions install on Python ${python} (${skippedSummary(skipped)}); search another Python`,
+    );
+  o.say(
+    `bisect ${pkg} over ${searched.length} versions (${searched[0]} to ${searched.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
+  );
+  if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
+  const apps = await loadFixtureApps(s.apps);
+  const envs = new Map<string, Promise<PreparedEnv>>();
+  const envFor = (v: string) => {
+    const spec = envOf(byVersion.get(v) as Cell, s);
+    const p = envs.get(envKey(spec)) ?? prepareEnv(spec, ctx);
+    envs.set(envKey(spec), p);
+    return p;
+  };
   const records = new Map<string, CellRecord>();
-  try {
-    // Releases that cannot install on the cell's Python, by their own Requires-Python, would
-    // each cost a test to learn what the index already says.
-    const interp = await session.backend.interpreter(envOf(byVersion.get(ordered[0] as string) as Cell, s));
-    const skipped = interp.ok
-      ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal })
-      : new Map<string, string>();
-    const searched = ordered.filter((v) => !skipped.has(v));
-    const python = interp.ok ? interp.facts.python : "";
-    if (searched.length < 2)
-      throw new ConfigError(
-        `bisect: only ${searched.length} of ${ordered.length} ${pkg} versions install on Python ${python} (${skippedSummary(skipped)}); search another Python`,
-      );
-    o.say(
-      `bisect ${pkg} over ${searched.length} versions (${searched[0]} to ${searched.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
-    );
-    if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
-    const apps = await loadFixtureApps(s.apps);
-    const ctx = { backend: session.backend, cacheDir, uv: await ensureUv(cacheDir, signal), signal };
-    const envs = new Map<string, Promise<PreparedEnv>>();
-    const envFor = (v: string) => {
-      const spec = envOf(byVersion.get(v) as Cell, s);
-      const key = envKey(spec);
-      let p = envs.get(key);
-      if (!p) {
-        p = prepareEnv(spec, ctx);
-        envs.set(key, p);
-      }
-      return p;
-    };
-    const result = await stop.until(
-      bisect({
-        versions: searched,
-        signal,
-        crossCheck: o.crossCheck,
-        // Build the next possible midpoints' envs while this version's server runs.
-        prepare: (v) => void envFor(v).catch(() => undefined),
-        test: async (v, signal) => {
-          const cell = byVersion.get(v) as Cell;
-          const env = await envFor(v);
-          const record = env.ok ? await runCell(cell, s, env, runtime, apps, signal) : installFailedRecord(cell, s, env, runtime);
-          records.set(v, record);
-          return verdictOf(record.outcome);
-        },
-        onStep: (step) => {
-          const r = records.get(step.version);
-          o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
-        },
-      }),
-    );
-    for (const line of summary(result, records, searched.length, o, byVersion)) o.say(line);
-    return { result, records, skipped };
-  } catch (err) {
-    throw stop.reason(err);
-  } finally {
-    await session.removeRun();
-  }
+  const result = await session.until(
+    bisect({
+      versions: searched,
+      signal,
+      crossCheck: o.crossCheck,
+      // Build the next possible midpoints' envs while this version's server runs.
+      prepare: (v) => void envFor(v).catch(() => undefined),
+      test: async (v, signal) => {
+        const cell = byVersion.get(v) as Cell;
+        const env = await envFor(v);
+        const record = env.ok
+          ? await runCell({ cell, scenario: s, env, runtime, apps, signal })
+          : installFailedRecord(cell, s, env, runtime);
+        records.set(v, record);
+        return verdictOf(record.outcome);
+      },
+      onStep: (step) => {
+        const r = records.get(step.version);
+        o.say(`${formatTrail([step], String)[0]}  ${r?.outcome ?? ""}: ${brief(r?.reason ?? "")}`);
+      },
+    }),
+  );
+  for (const line of summary(result, records, searched.length, o, byVersion)) o.say(line);
+  return { result, records, skipped };
 }
 
 function summary(

@@ -1,7 +1,7 @@
-import { claimCells } from "../report/compat.js";
-import { primaryCells } from "../report/runtimes.js";
-import type { CellRecord } from "../store/record.js";
+import type { CellRecord } from "../cell/record.js";
 import type { ResultsFile } from "../store/results-file.js";
+import { claimCells } from "./compat.js";
+import { primaryCells } from "./runtimes.js";
 
 /** When a set of cells was last verified: a claim is only as fresh as its oldest cell. */
 export interface Verification {

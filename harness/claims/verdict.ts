@@ -1,9 +1,9 @@
 import { compare, gt, gte, lt } from "@renovatebot/pep440";
-import { shortClass } from "../plan/cells.js";
-import { type CompatRow, claimCells, compatRows, firstCleanVersion, versionOf } from "../report/compat.js";
-import { failureFingerprint } from "../report/fingerprint.js";
-import type { CellRecord } from "../store/record.js";
+import { shortClass } from "../cell/cell.js";
+import type { CellRecord } from "../cell/record.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";
+import { type CompatRow, claimCells, compatRows, firstCleanVersion, versionOf } from "./compat.js";
+import { failureFingerprint } from "./fingerprint.js";
 
 /** The measured boundary of one configuration that matches the claim's trigger. */
 export interface ConfigVerdict {

@@ -1,7 +1,7 @@
+import type { Outcome } from "../cell/outcome.js";
 import type { LogSummary } from "../evidence/log-collector.js";
 import type { ProbeSummary } from "../probe/probe.js";
 import type { Readiness } from "../probe/readiness.js";
-import type { Outcome } from "./outcome.js";
 
 export interface RunFacts {
   readiness: Readiness;

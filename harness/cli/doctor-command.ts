@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
+import { ConfigError } from "../core/errors.js";
+import { defaultCacheDir } from "../core/settings.js";
 import { runChecks } from "../doctor/checks.js";
 import { doctorExitCode, formatChecks } from "../doctor/report.js";
-import { ConfigError } from "../errors.js";
-import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
+import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/registry.js";
 
 /** A line for main's usage text, indented like its continuation lines. */
-export const DOCTOR_USAGE =
-  "       repro-matrix doctor [--config matrix.yaml] [--cache-dir .cache] [--runtime auto|docker|local]   (check engine, disk, Pythons, tools and index; print the fix for each problem; exit 1 if any check fails)";
+export const DOCTOR_USAGE = `       repro-matrix doctor [--config matrix.yaml] [--cache-dir .cache] [--runtime ${RUNTIME_CHOICES.join("|")}]   (check engine, disk, Pythons, tools and index; print the fix for each problem; exit 1 if any check fails)`;
 
 /**
  * `doctor`: every check prints a line, problems with their fix. Exit 0 when nothing failed
@@ -19,7 +19,7 @@ export async function doctorCommand(args: string[]): Promise<number> {
       args,
       options: {
         config: { type: "string", default: "matrix.yaml" },
-        "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
+        "cache-dir": { type: "string", default: defaultCacheDir() },
         runtime: { type: "string", default: "auto" },
       },
       strict: true,

@@ -3,25 +3,25 @@ import { parseArgs } from "node:util";
 import { runBisect } from "../bisect/run-bisect.js";
 import { loadScenario } from "../config/load.js";
 import type { Scenario } from "../config/schema.js";
-import { ConfigError, EngineUnresponsiveError, HarnessError } from "../errors.js";
-import { diskFull } from "../machine-errors.js";
+import { ConfigError, EngineUnresponsiveError, HarnessError } from "../core/errors.js";
+import { diskFull } from "../core/machine-errors.js";
+import { defaultCacheDir, defaultConcurrency } from "../core/settings.js";
 import { parseShard } from "../plan/shard.js";
 import { terminalReporter } from "../report/terminal.js";
-import { defaultConcurrency } from "../run/concurrency.js";
+import { mergeDirs } from "../run/merge-dirs.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
-import { connectDocker } from "../runtimes/docker-engine.js";
-import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/open-runtime.js";
-import { removeAllManaged, removeCachedImages } from "../runtimes/reaper.js";
-import { mergeDirs } from "../store/merge.js";
+import { connectDocker } from "../runtimes/docker/docker-engine.js";
+import { removeAllManaged, removeCachedImages } from "../runtimes/docker/reaper.js";
+import { RUNTIME_CHOICES, type RuntimeChoice } from "../runtimes/registry.js";
 import { resultsJsonSchema } from "../store/results-schema.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor-command.js";
 import { initCommand, PAGE_USAGE, pageCommand } from "./page-command.js";
 
-const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--rebuild] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--container-per-cell] [--runtime auto|docker|local] [--cache-dir .cache]
+const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [--only field=value,...] [--force] [--rebuild] [--resume] [--shard i/n] [--set package=version,...] [--max-age 30d] [--fail-on-change] [--concurrency N] [--container-per-cell] [--runtime ${RUNTIME_CHOICES.join("|")}] [--cache-dir .cache]
        repro-matrix verify --stale 30d [--config matrix.yaml] [run's options]   (re-run only cells last verified more than 30 days ago; the dates move)
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
-       repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime auto|docker|local]
+       repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime ${RUNTIME_CHOICES.join("|")}]
        repro-matrix schema   (print results.json's JSON Schema)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)
 ${PAGE_USAGE}
@@ -45,7 +45,7 @@ function parseOptions(args: string[]) {
       "container-per-cell": { type: "boolean", default: false },
       concurrency: { type: "string", default: String(defaultConcurrency()) },
       runtime: { type: "string", default: "auto" },
-      "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
+      "cache-dir": { type: "string", default: defaultCacheDir() },
     },
     strict: true,
     allowPositionals: false,
@@ -185,7 +185,7 @@ async function bisectCommand(args: string[]): Promise<number> {
         versions: { type: "string" },
         runtime: { type: "string", default: "auto" },
         "cross-check": { type: "boolean", default: false },
-        "cache-dir": { type: "string", default: process.env.REPRO_MATRIX_CACHE ?? ".cache" },
+        "cache-dir": { type: "string", default: defaultCacheDir() },
       },
       strict: true,
     }).values;

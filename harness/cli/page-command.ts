@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { claimVerdict } from "../claims/verdict.js";
 import { parseScenario } from "../config/load.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { type PageFacts, pageFacts } from "../pages/page-facts.js";
 import { parsePage } from "../pages/parse-page.js";
 import { scaffoldScenario } from "../pages/scaffold.js";

@@ -40,9 +40,7 @@ const SAMPLE = [
   ...Array.from({ length: 0x180 }, (_, i) => String.fromCharCode(i)),
   ..."\u2028\u2029\u3000\ufeff\u03b1\u0416\u4e2d\ud83d\ude00",
 ];
-const atomCache = new Map<string, Chars>();
-
-function charsOf(raw: string): Chars {
+function charsOf(raw: string, atomCache: Map<string, Chars>): Chars {
   let bits = atomCache.get(raw);
   if (bits === undefined) {
     const re = new RegExp(`^(?:${raw})$`);
@@ -57,6 +55,8 @@ const ANY: Chars = (1n << BigInt(SAMPLE.length)) - 1n;
 type Step = { chars: Chars; open: boolean };
 
 class Analysis {
+  /** Atoms already sampled, for this pattern only (a pattern repeats its atoms; patterns rarely share them). */
+  private readonly atoms = new Map<string, Chars>();
   private readonly firsts = new Map<AstNode, Chars>();
   private readonly nullables = new Map<AstNode, boolean>();
 
@@ -76,7 +76,7 @@ class Analysis {
       case "characterClass":
       case "characterClassEscape":
       case "dot":
-        return charsOf(node.raw);
+        return charsOf(node.raw, this.atoms);
       case "alternative":
         return this.firstOfSequence(node.body);
       case "group":

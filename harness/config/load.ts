@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { dirname, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { describeIssue, isMissing, notAMapping, plainMessage } from "./issue-message.js";
 import { Scenario } from "./schema.js";
 import {

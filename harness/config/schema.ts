@@ -1,6 +1,6 @@
 import { compare, explain, valid as isPep440, validRange } from "@renovatebot/pep440";
 import { z } from "zod";
-import { normalizeName } from "../package-name.js";
+import { normalizeName } from "../core/package-name.js";
 import { catastrophicBacktracking } from "./backtracking.js";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { type Document, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Node } from "yaml";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 
 // What matrix.yaml is checked for before its fields are: size, nesting, YAML syntax and alias
 // bombs, each refused with the line to look at.

@@ -1,99 +1,71 @@
 import { existsSync } from "node:fs";
 import { Index, type Scenario } from "../config/schema.js";
+import { type Check, fail, guarded, ok, withDeadline } from "../core/check.js";
 import { UV_VERSION, uvPlaces } from "../envs/uv.js";
-import type { RuntimeChoice } from "../runtimes/open-runtime.js";
-import { type Check, fail, guarded, ok, withDeadline } from "./check.js";
+import { RUNTIMES, type RuntimeChoice } from "../runtimes/registry.js";
+import type { DoctorResult, RuntimeAdapter } from "../runtimes/session.js";
 import { checkConfig } from "./config.js";
-import { cachePlace, checkDisk, dockerPlace } from "./disk.js";
-import { checkEngine, dockerEngineClient, type EngineClient, type EngineInfo, engineAddress, engineIsLocal } from "./engine.js";
-import { checkIndex, checkMirror } from "./network.js";
+import { cachePlace, checkDisk } from "./disk.js";
+import { checkIndex } from "./network.js";
 import { checkNode } from "./node.js";
-import { checkHostPython, checkUvPrerequisite } from "./python.js";
-import { checkDebootstrap, debianSuites, unbuiltSuites } from "./tools.js";
+import { checkUvPrerequisite } from "./python.js";
 
 /** Each check's own deadline: the slowest bounds doctor's run (a few seconds when all is well). */
-const ENGINE_MS = 5000;
 const DISK_MS = 5000;
 /** Finding an interpreter may try a few candidates (PATH, pyenv), each allowed 10 s by findHostPython. */
 const PYTHON_MS = 20_000;
-const TOOLS_MS = 15_000;
 const NETWORK_MS = 10_000;
+/** A runtime's own checks (an engine, debootstrap and a mirror, host Pythons), all together. */
+const RUNTIME_MS = 30_000;
 
 export interface DoctorOptions {
   configFile: string;
   cacheDir: string;
-  /** Which checks matter: local never touches Docker; docker needs no host Pythons. */
+  /** Which runtimes' checks matter: a named one alone, or (auto) every registered one. */
   runtime: RuntimeChoice;
-  /** For tests: the engine (default: dockerode at DOCKER_HOST), fetch, Node's version. */
-  engine?: () => EngineClient;
+  /** For tests: the runtimes to check (default: the registry's), e.g. docker with a fake engine. */
+  runtimes?: readonly RuntimeAdapter[];
   fetch?: typeof globalThis.fetch;
   nodeVersion?: string;
 }
 
 /** Every check, in the order they print; independent checks run at once. */
 export async function runChecks(o: DoctorOptions): Promise<Check[]> {
-  const [config, docker] = await Promise.all([checkConfig(o.configFile), engineChecks(o)]);
+  const config = await checkConfig(o.configFile);
   const scenario = config.scenario;
-  const { engine, info } = docker;
+  const all = o.runtimes ?? RUNTIMES;
+  const chosen = o.runtime === "auto" ? all : all.filter((r) => r.name === o.runtime);
+  const pythons = Object.entries(scenario?.python ?? {});
+  // Each chosen runtime checks what it needs. Under auto a runtime's missing prerequisite fails
+  // only when no runtime before it would run instead (no engine: the local runtime runs).
+  const runtimeChecks: DoctorResult[] = [];
+  for (const adapter of chosen) {
+    const earlierRuns = runtimeChecks.some((r) => r.available);
+    const ctx = { cacheDir: o.cacheDir, pythons, only: chosen.length === 1 || !earlierRuns, ...(o.fetch ? { fetch: o.fetch } : {}) };
+    runtimeChecks.push(
+      await withDeadline(
+        RUNTIME_MS,
+        (why): DoctorResult => ({
+          checks: [fail(`${adapter.name} runtime`, why, `check what the ${adapter.name} runtime needs`)],
+          available: false,
+        }),
+        (s) => adapter.doctor(ctx, s),
+      ),
+    );
+  }
+  const skipped = all.filter((r) => !chosen.includes(r)).map((r) => ok(`${r.name} runtime`, `not used (--runtime ${o.runtime})`));
   const uvInstalled = existsSync(uvPlaces(o.cacheDir).uv);
-  const rootDir = info?.rootDir && engineIsLocal() ? info.rootDir : undefined;
-  const places = [cachePlace(o.cacheDir), ...(rootDir ? [dockerPlace(rootDir)] : [])];
-  // auto runs locally when no engine answers: then a missing host Python fails cells.
-  const missingPython = o.runtime === "local" || !info ? "fail" : "warn";
-  const pythons = o.runtime === "docker" ? [] : Object.entries(scenario?.python ?? {});
-  const suites = engine && info && o.runtime !== "local" ? debianSuites(Object.values(scenario?.python ?? {}).map((p) => p.base)) : [];
-
+  const places = [cachePlace(o.cacheDir), ...runtimeChecks.flatMap((r) => r.places ?? [])];
   const groups = await Promise.all([
     guarded("disk", DISK_MS, "check the filesystem", (s) => checkDisk(places, s)),
     guarded("python3 (for uv)", PYTHON_MS, "check python3 on PATH", (s) => checkUvPrerequisite(o.cacheDir, s)),
-    ...pythons.map(([version, settings]) =>
-      guarded(`python ${version} (local runtime)`, PYTHON_MS, `check the python${version} interpreter (it hangs)`, (s) =>
-        checkHostPython(version, settings.hostPython, missingPython, s),
-      ),
-    ),
-    engine && suites.length > 0
-      ? guarded("debootstrap", TOOLS_MS, "check the engine and debootstrap", async (s) => {
-          const toBuild = await unbuiltSuites(suites, o.cacheDir, engine, s);
-          const [debootstrap, ...mirrors] = await Promise.all([
-            checkDebootstrap(suites, toBuild, s),
-            ...toBuild.map((suite) => checkMirror(suite, s, o.fetch)),
-          ]);
-          return [...(debootstrap ? [debootstrap] : []), ...mirrors];
-        })
-      : Promise.resolve([]),
     ...indexes(o, scenario?.index, uvInstalled).map(([url, why]) =>
       guarded(`index ${url}`, NETWORK_MS, `check the network and proxy, or ${why}`, (s) =>
         checkIndex(url, why, s, o.fetch ? { fetch: o.fetch } : {}),
       ),
     ),
   ]);
-  return [checkNode(o.nodeVersion), config.check, ...docker.checks, ...groups.flat()];
-}
-
-async function engineChecks(o: DoctorOptions): Promise<{ checks: Check[]; engine?: EngineClient; info?: EngineInfo }> {
-  if (o.runtime === "local") return { checks: [ok("docker engine", "not used (--runtime local)")] };
-  let engine: EngineClient;
-  try {
-    engine = (o.engine ?? dockerEngineClient)();
-  } catch (err) {
-    // dockerode reads DOCKER_HOST when made: a malformed one throws here.
-    return {
-      checks: [
-        fail(
-          "docker engine",
-          `DOCKER_HOST=${engineAddress()}: ${(err as Error).message}`,
-          "set DOCKER_HOST to unix:///path/to/docker.sock or tcp://host:port",
-        ),
-      ],
-    };
-  }
-  const fix = "restart the engine (is dockerd hung?) or set DOCKER_HOST";
-  const result = await withDeadline(
-    ENGINE_MS,
-    (why) => ({ checks: [fail("docker engine", `${engineAddress()}: ${why}`, fix)] }),
-    (s) => checkEngine(engine, s),
-  );
-  return { ...result, engine };
+  return [checkNode(o.nodeVersion), config.check, ...skipped, ...runtimeChecks.flatMap((r) => r.checks), ...groups.flat()];
 }
 
 /**

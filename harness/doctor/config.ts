@@ -1,7 +1,7 @@
 import { loadScenario } from "../config/load.js";
 import type { Scenario } from "../config/schema.js";
-import { ConfigError } from "../errors.js";
-import { type Check, fail, ok } from "./check.js";
+import { type Check, fail, ok } from "../core/check.js";
+import { ConfigError } from "../core/errors.js";
 
 /**
  * The scenario loads as `run` would load it. A config that does not is a failed check with

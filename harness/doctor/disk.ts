@@ -1,6 +1,6 @@
 import { stat, statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type Check, describeError, errorCode, fail, ok, warn } from "./check.js";
+import { type Check, describeError, errorCode, fail, ok, warn } from "../core/check.js";
 
 export const GiB = 1024 ** 3;
 /** Below this an env build or a base image import is likely to fail half-way. */
@@ -19,12 +19,6 @@ export const cachePlace = (cacheDir: string): Place => ({
   label: cacheDir,
   path: cacheDir,
   fix: `rm -rf ${cacheDir}/venvs ${cacheDir}/files (made again when needed), or --cache-dir on a larger disk`,
-});
-
-export const dockerPlace = (rootDir: string): Place => ({
-  label: `${rootDir} (Docker's data root)`,
-  path: rootDir,
-  fix: "repro-matrix clean --images; docker system prune",
 });
 
 /** The verdict for one filesystem by its free bytes: fail below 2 GiB, warn below 10 GiB. */

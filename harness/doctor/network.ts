@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type Check, describeError, fail, ok, warn } from "../core/check.js";
 import { SIMPLE_ACCEPT } from "../releases/index-page.js";
-import { type Check, describeError, fail, ok, warn } from "./check.js";
 
 /** An index slower than this works, but a matrix asks it hundreds of times. */
 export const SLOW_MS = 3000;
@@ -63,29 +63,4 @@ export async function checkIndex(
   if (res.status === 401 || res.status === 403)
     return fail(name, `${page}: HTTP ${res.status} (not allowed)`, `give the index's credentials, or ${why}`);
   return fail(name, `${page}: HTTP ${res.status}`, fix);
-}
-
-/** debootstrap downloads from this mirror (REPRO_MATRIX_DEBIAN_MIRROR, as the base image reads it). */
-export const debianMirror = () => process.env.REPRO_MATRIX_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
-
-/** The mirror has the suite's Release file: debootstrap can start. */
-export async function checkMirror(suite: string, signal: AbortSignal, fetch: typeof globalThis.fetch = globalThis.fetch): Promise<Check> {
-  const mirror = debianMirror();
-  const name = `debian mirror ${mirror}`;
-  const url = `${mirror.replace(/\/+$/, "")}/dists/${suite}/Release`;
-  const fix = "check the network and proxy, or set REPRO_MATRIX_DEBIAN_MIRROR";
-  const started = performance.now();
-  try {
-    const res = await fetch(url, { method: "HEAD", signal });
-    await res.body?.cancel().catch(() => {});
-    const ms = Math.round(performance.now() - started);
-    if (res.ok) return ok(name, `${suite} in ${ms} ms`);
-    // Debian moves suites past their end of life to its archive.
-    if (res.status === 404)
-      return fail(name, `no ${suite} suite (HTTP 404)`, "REPRO_MATRIX_DEBIAN_MIRROR=http://archive.debian.org/debian for a retired suite");
-    return fail(name, `${url}: HTTP ${res.status}`, fix);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    return fail(name, `${url}: ${describeError(err)}`, fix);
-  }
 }

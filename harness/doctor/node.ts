@@ -1,4 +1,4 @@
-import { type Check, fail, ok } from "./check.js";
+import { type Check, fail, ok } from "../core/check.js";
 
 /** package.json's engines field. */
 export const MIN_NODE_MAJOR = 22;

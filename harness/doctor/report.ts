@@ -1,4 +1,4 @@
-import type { Check } from "./check.js";
+import type { Check } from "../core/check.js";
 
 const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 const INDENT = " ".repeat(6);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { readJsonFile, writeAtomic } from "../store/json-file.js";
+import { readJsonFile, writeAtomic } from "../core/json-file.js";
 
 const BuildFailure = z.strictObject({ reason: z.string(), log: z.string(), at: z.string() });
 export type BuildFailure = z.infer<typeof BuildFailure>;

@@ -2,12 +2,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
-import { PrerequisiteError } from "../errors.js";
-import { contentHash } from "../hash.js";
-import type { BaseFacts } from "../images/base-facts.js";
-import type { EnvSpec } from "../plan/cells.js";
-import { readJsonFile, writeAtomic } from "../store/json-file.js";
-import { sourcesOfIndex } from "./pypi-files.js";
+import type { EnvSpec } from "../cell/cell.js";
+import { PrerequisiteError } from "../core/errors.js";
+import { contentHash } from "../core/hash.js";
+import { readJsonFile, writeAtomic } from "../core/json-file.js";
+import { type PackageSources, sourcesOfIndex } from "../releases/pypi-files.js";
+import type { BaseFacts } from "./base-facts.js";
 import { lastLine } from "./uv.js";
 import { isNetworkFailure, isUsageError, summarizeUvFailure } from "./uv-errors.js";
 
@@ -97,26 +97,13 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
   const cached = await readJsonFile(file, LockResult);
   if (cached) return cached;
 
-  const args = ["pip", "compile", "-", "--quiet", "--no-header", "--no-annotate", "--python-version", facts.python];
-  args.push("--python-platform", platform);
-  for (const name of env.onlyBinary) args.push("--only-binary", name);
-  args.push("--index-url", sources.indexUrl);
-  for (const url of sources.extraIndexUrls) args.push("--extra-index-url", url);
-  for (const folder of sources.findLinks) args.push("--find-links", folder);
-  if (opts.cutoff) {
-    args.push("--exclude-newer", opts.cutoff.at);
-    // Exempt packages get no limit at all ("false"), not "before the end of today": a date
-    // drops every file without an upload time, which is every file of a PEP 503 HTML index
-    // (a private index), so a pinned package from one could never resolve. The lock cache is
-    // per day anyway, so a cached lock still means what a fresh resolution that day would.
-    for (const name of exempt) args.push("--exclude-newer-package", `${name}=false`);
-  }
-  await mkdir(dir, { recursive: true });
-  if (env.constraints.length > 0) {
-    const constraintsFile = join(dir, `${key}.constraints.txt`);
-    await writeFile(constraintsFile, `${env.constraints.join("\n")}\n`);
-    args.push("--constraint", constraintsFile);
-  }
+  const args = await uvCompileArgs(env, facts.python, platform, {
+    sources,
+    exempt,
+    dir,
+    key,
+    ...(opts.cutoff ? { cutoff: opts.cutoff.at } : {}),
+  });
   const r = await execa(opts.uv, args, {
     input: `${requirements.join("\n")}\n`,
     reject: false,
@@ -160,6 +147,37 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
   }
   await writeAtomic(file, JSON.stringify(result, null, 2));
   return result;
+}
+
+/** `uv pip compile`'s arguments for an env; a constraints file, if any, is written beside the lock. */
+async function uvCompileArgs(
+  env: EnvSpec,
+  python: string,
+  platform: string,
+  o: { sources: PackageSources; exempt: string[]; dir: string; key: string; cutoff?: string },
+): Promise<string[]> {
+  const { sources, exempt, dir, key } = o;
+  const args = ["pip", "compile", "-", "--quiet", "--no-header", "--no-annotate", "--python-version", python];
+  args.push("--python-platform", platform);
+  for (const name of env.onlyBinary) args.push("--only-binary", name);
+  args.push("--index-url", sources.indexUrl);
+  for (const url of sources.extraIndexUrls) args.push("--extra-index-url", url);
+  for (const folder of sources.findLinks) args.push("--find-links", folder);
+  if (o.cutoff) {
+    args.push("--exclude-newer", o.cutoff);
+    // Exempt packages get no limit at all ("false"), not "before the end of today": a date
+    // drops every file without an upload time, which is every file of a PEP 503 HTML index
+    // (a private index), so a pinned package from one could never resolve. The lock cache is
+    // per day anyway, so a cached lock still means what a fresh resolution that day would.
+    for (const name of exempt) args.push("--exclude-newer-package", `${name}=false`);
+  }
+  await mkdir(dir, { recursive: true });
+  if (env.constraints.length > 0) {
+    const constraintsFile = join(dir, `${key}.constraints.txt`);
+    await writeFile(constraintsFile, `${env.constraints.join("\n")}\n`);
+    args.push("--constraint", constraintsFile);
+  }
+  return args;
 }
 
 const PYPI_SIMPLE = "https://pypi.org/simple";

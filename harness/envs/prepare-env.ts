@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import pLimit from "p-limit";
-import type { BaseFacts } from "../images/base-facts.js";
-import { normalizeName } from "../package-name.js";
-import type { EnvSpec } from "../plan/cells.js";
-import { envKey } from "../plan/cells.js";
+import type { EnvSpec } from "../cell/cell.js";
+import { envKey } from "../cell/cell.js";
+import { normalizeName } from "../core/package-name.js";
+import type { IndexCache } from "../releases/index-page.js";
+import { downloadDistFile, PackageFileError, pickDistFile, sourcesOfIndex } from "../releases/pypi-files.js";
 import { listReleases, releaseOf, uploadCutoff } from "../releases/releases.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { BaseFacts } from "./base-facts.js";
 import { type Lock, type LockOptions, resolveLock } from "./lock.js";
-import { downloadDistFile, PackageFileError, pickDistFile, sourcesOfIndex } from "./pypi-files.js";
 
 type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean };
 type EnvFailure = { ok: false; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
@@ -21,7 +21,6 @@ export type Installed = { ok: true; location: string; built: boolean; freeze: st
  * Everything before that, the lock, the files and the fallbacks, is the same for both.
  */
 export interface EnvBackend {
-  readonly runtime: Runtime;
   /** The Python the env runs on, or why there is none (a missing host Python is data, not a crash). */
   interpreter(spec: EnvSpec): Promise<Interpreter>;
   install(interpreter: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed>;
@@ -39,6 +38,8 @@ export interface EnvContext {
   cacheDir: string;
   uv: string;
   signal: AbortSignal;
+  /** The run's index pages and release lists, shared by its envs. */
+  index?: IndexCache;
 }
 
 /**
@@ -56,7 +57,7 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
 
   let cutoff: LockOptions["cutoff"];
   if (spec.resolution.strategy === "as-of-release") {
-    const found = await anchorCutoff(spec, ctx.signal);
+    const found = await anchorCutoff(spec, ctx.signal, ctx.index);
     if ("reason" in found) return { ok: false, key, reason: found.reason, log: "", facts, imageBuilt: false };
     cutoff = found;
   }
@@ -75,11 +76,15 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
 }
 
 /** The anchor's upload time on the index: the moment the env's dependencies are frozen at. */
-async function anchorCutoff(spec: EnvSpec, signal: AbortSignal): Promise<{ at: string; anchor: string } | { reason: string }> {
+async function anchorCutoff(
+  spec: EnvSpec,
+  signal: AbortSignal,
+  cache?: IndexCache,
+): Promise<{ at: string; anchor: string } | { reason: string }> {
   const anchor = spec.packages[0];
   if (!anchor) return { reason: "as-of-release needs an anchor package" };
   const pin = `${anchor.name}==${anchor.version}`;
-  const releases = await listReleases(anchor.name, { sources: sourcesOfIndex(spec.index), signal });
+  const releases = await listReleases(anchor.name, { sources: sourcesOfIndex(spec.index), signal, ...(cache ? { cache } : {}) });
   const release = releaseOf(releases, anchor.version);
   const at = release ? uploadCutoff(release) : undefined;
   if (!at) return { reason: `as-of-release: ${pin} has no upload time on the index (use resolution.strategy: latest)` };
@@ -134,6 +139,7 @@ async function attemptEnv(
             sources: sourcesOfIndex(spec.index),
             onlyBinary: spec.onlyBinary.includes(p.name),
             signal: ctx.signal,
+            ...(ctx.index ? { cache: ctx.index } : {}),
           });
           return {
             name: p.name,

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { PrerequisiteError } from "../errors.js";
-import { lowOnSpace } from "../machine-errors.js";
+import { PrerequisiteError } from "../core/errors.js";
+import { lowOnSpace } from "../core/machine-errors.js";
 
 /** Pinned so resolutions do not change when uv does. */
 export const UV_VERSION = "0.13.9";

@@ -1,4 +1,4 @@
-import type { CompatStatus } from "../report/compat.js";
+import type { CompatStatus } from "../claims/compat.js";
 import type { Line } from "./lines.js";
 
 export interface PageRow {

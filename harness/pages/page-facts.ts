@@ -1,7 +1,7 @@
 import { compare } from "@renovatebot/pep440";
+import type { CellRecord } from "../cell/record.js";
+import { claimCells, compatRows } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
-import { claimCells, compatRows } from "../report/compat.js";
-import type { CellRecord } from "../store/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import type { PageRow } from "./compat-table.js";
 import type { MeasuredFirstFixed } from "./first-fixed.js";

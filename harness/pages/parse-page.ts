@@ -1,7 +1,7 @@
 import { valid as isPep440 } from "@renovatebot/pep440";
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
-import { normalizeName } from "../package-name.js";
+import { ConfigError } from "../core/errors.js";
+import { normalizeName } from "../core/package-name.js";
 import { firstFixedMentions } from "./first-fixed.js";
 import { splitLines } from "./lines.js";
 

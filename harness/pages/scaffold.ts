@@ -1,5 +1,5 @@
 import { major, minor } from "@renovatebot/pep440";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { PageFields } from "./parse-page.js";
 
 /** A YAML double-quoted scalar: JSON's string escapes are all valid YAML ones. */

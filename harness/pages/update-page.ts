@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { findTable, type PageRow, renderRow, summarizeRows, TABLE_HEADING, type TableSpan } from "./compat-table.js";
 import { FIRST_FIXED, renderFirstFixed } from "./first-fixed.js";
 import { joinLines, type Line, pageEol, splitLines } from "./lines.js";

@@ -1,5 +1,5 @@
-import { ConfigError } from "../errors.js";
-import { type Cell, cellId } from "./cells.js";
+import { type Cell, cellId } from "../cell/cell.js";
+import { ConfigError } from "../core/errors.js";
 
 const FIELDS = ["python", "gunicorn", "uvicorn", "workerClass", "preload", "app", "workers"] as const;
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 
 export interface Shard {
   /** 1-based, as CI job matrices count. */

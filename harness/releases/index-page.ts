@@ -6,8 +6,8 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
-import { ConfigError, PrerequisiteError } from "../errors.js";
-import { sharedPromise } from "../shared-promise.js";
+import { ConfigError, PrerequisiteError } from "../core/errors.js";
+import { sharedPromise } from "../core/shared-promise.js";
 import { parseSimpleHtml } from "./simple-html.js";
 
 /**
@@ -38,6 +38,20 @@ export interface SimplePage {
 export interface FetchOptions {
   fetch?: typeof globalThis.fetch;
   signal?: AbortSignal;
+  /** What this run fetched already; without one, every page is fetched afresh. */
+  cache?: IndexCache;
+}
+
+/**
+ * Index pages and release lists already fetched by one run (or bisect). Every env of a sweep
+ * picks its files from the same few projects' pages (uvloop's lists some 1,500 files): one
+ * request and one parse per page and run, not one per env and package, which cost the network
+ * time and most of the harness's memory churn. Owned by the run's session, so a page is at most
+ * a run old and no process-wide state outlives it.
+ */
+export class IndexCache {
+  readonly pages = new Map<string, Promise<SimplePage | undefined>>();
+  readonly releases = new Map<string, Promise<unknown>>();
 }
 
 /** JSON first (it has upload times and hashes for every file); HTML for indexes that only speak PEP 503. */
@@ -67,20 +81,7 @@ const SHA256 = /^[0-9a-f]{64}$/i;
  * may live on another source. `label` prefixes messages (the pin or project being looked up).
  */
 export function fetchSimplePage(url: string, label: string, opts: FetchOptions = {}): Promise<SimplePage | undefined> {
-  return opts.fetch ? fetchPage(url, label, opts) : sharedPromise(pages, url, () => fetchPage(url, label, opts));
-}
-
-/**
- * Index pages already fetched by this process. Every env of a sweep picks its files from the same
- * few projects' pages (uvloop's lists some 1,500 files): one request and one parse per page and
- * run, not one per env and package, which cost the network time and most of the harness's memory
- * churn. A page is at most a run old; a new run asks again.
- */
-const pages = new Map<string, Promise<SimplePage | undefined>>();
-
-/** Forget the fetched pages (tests, or a long-lived process that wants fresh data). */
-export function clearPageCache(): void {
-  pages.clear();
+  return opts.cache && !opts.fetch ? sharedPromise(opts.cache.pages, url, () => fetchPage(url, label, opts)) : fetchPage(url, label, opts);
 }
 
 async function fetchPage(url: string, label: string, opts: FetchOptions): Promise<SimplePage | undefined> {

@@ -1,6 +1,6 @@
 import { eq, valid } from "@renovatebot/pep440";
-import { listProjectFiles, type PackageSources, pythonAllowed } from "../envs/pypi-files.js";
 import type { FetchOptions } from "./index-page.js";
+import { listProjectFiles, type PackageSources, pythonAllowed } from "./pypi-files.js";
 
 /**
  * The versions of `name` that no file of theirs lets install on `python`: each file's

@@ -1,7 +1,7 @@
 import { compare, eq, explain, satisfies, valid, validRange } from "@renovatebot/pep440";
-import { listProjectFiles, normalizeName, type PackageSources, PYPI } from "../envs/pypi-files.js";
-import { sharedPromise } from "../shared-promise.js";
-import { clearPageCache } from "./index-page.js";
+import { sharedPromise } from "../core/shared-promise.js";
+import type { IndexCache } from "./index-page.js";
+import { listProjectFiles, normalizeName, type PackageSources, PYPI } from "./pypi-files.js";
 
 /** One release of a project, merged across every source that lists it. */
 export interface Release {
@@ -19,18 +19,10 @@ export interface ListReleasesOptions {
   /** Default: PyPI only. */
   sources?: PackageSources;
   signal?: AbortSignal;
-  /** For tests: a fake fetch, which also bypasses the per-process memo. */
+  /** For tests: a fake fetch, which also bypasses the cache. */
   fetch?: typeof globalThis.fetch;
-}
-
-// Many envs share an anchor package, and a matrix asks for each axis once: one request per
-// (sources, project) per process. In-flight promises are kept so concurrent askers share one.
-const memo = new Map<string, Promise<Release[]>>();
-
-/** Forget every memoized release list and index page (tests, or a long-lived process that wants fresh data). */
-export function clearReleaseCache(): void {
-  memo.clear();
-  clearPageCache();
+  /** The run's cache of pages and release lists; without one, the index is asked afresh. */
+  cache?: IndexCache;
 }
 
 /**
@@ -40,9 +32,11 @@ export function clearReleaseCache(): void {
  */
 export function listReleases(name: string, opts: ListReleasesOptions = {}): Promise<Release[]> {
   const sources = opts.sources ?? PYPI;
-  if (opts.fetch) return fetchReleases(name, sources, opts);
+  if (opts.fetch || !opts.cache) return fetchReleases(name, sources, opts);
+  // Many envs share an anchor package, and a matrix asks for each axis once: one request per
+  // (sources, project) per run. In-flight promises are kept so concurrent askers share one.
   const key = JSON.stringify([normalizeName(name), sources.indexUrl, sources.extraIndexUrls, sources.findLinks]);
-  return sharedPromise(memo, key, () => fetchReleases(name, sources, opts));
+  return sharedPromise(opts.cache.releases as Map<string, Promise<Release[]>>, key, () => fetchReleases(name, sources, opts));
 }
 
 interface Sighting {

@@ -1,4 +1,4 @@
-import type { CellRecord } from "../store/record.js";
+import type { CellRecord } from "../cell/record.js";
 import { escapeHtml } from "./html-escape.js";
 
 /*

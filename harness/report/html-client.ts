@@ -1,4 +1,4 @@
-import type { CellRecord } from "../store/record.js";
+import type { CellRecord } from "../cell/record.js";
 
 /** What the page embeds as JSON (script#data) for the client to read. */
 export interface ClientData {

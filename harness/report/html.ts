@@ -1,16 +1,18 @@
-import { type ClaimVerdict, type ConfigVerdict, claimVerdict } from "../claims/verdict.js";
-import { OUTCOMES } from "../classify/outcome.js";
-import { cellId, cellLabel, shortClass } from "../plan/cells.js";
-import type { CellRecord } from "../store/record.js";
+import { cellId, cellLabel, shortClass } from "../cell/cell.js";
+import { OUTCOMES } from "../cell/outcome.js";
+import type { CellRecord } from "../cell/record.js";
+import { sortVersions } from "../claims/compat.js";
+import { failureFingerprint } from "../claims/fingerprint.js";
+import { type Judgement, judge } from "../claims/judge.js";
+import { primaryCells } from "../claims/runtimes.js";
+import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
+import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
-import { sortVersions } from "./compat.js";
-import { failureFingerprint } from "./fingerprint.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
 import { escapeHtml } from "./html-escape.js";
 import { describeMachine } from "./machine-line.js";
 import { configOf, rerunCommand } from "./rerun-command.js";
-import { primaryCells } from "./runtimes.js";
 
 export { escapeHtml };
 
@@ -136,9 +138,9 @@ function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
       if (!c) return `<td data-col="${i}" class="none"></td>`;
       const fp = failureFingerprint(c);
       const text = fp ? (keys.get(fp)?.key ?? "") : (SYMBOL[c.outcome] ?? "");
-      const where = c.runtime === "local" ? " (local runtime)" : "";
+      const where = runtimeRank(c.runtime) > 0 ? ` (${c.runtime} runtime)` : "";
       const title = `${c.outcome}${where}: ${c.reason}`;
-      return `<td data-col="${i}"><button type="button" class="cell o-${c.outcome}${c.runtime === "local" ? " local" : ""}" data-cell-id="${escapeHtml(cellId(c))}" data-outcome="${c.outcome}" title="${escapeHtml(title)}">${escapeHtml(text)}</button></td>`;
+      return `<td data-col="${i}"><button type="button" class="cell o-${c.outcome}${runtimeRank(c.runtime) > 0 ? " local" : ""}" data-cell-id="${escapeHtml(cellId(c))}" data-outcome="${c.outcome}" title="${escapeHtml(title)}">${escapeHtml(text)}</button></td>`;
     });
     return `<tr><th scope="row">${escapeHtml(v)}</th>${tds.join("")}</tr>`;
   });
@@ -254,10 +256,10 @@ export function* clientDataChunks(data: ClientData): Generator<string> {
 }
 
 /** reports/<scenario>/index.html: one self-contained page (no network) with the heatmap and every cell's evidence. */
-export const renderHtml = (r: ResultsFile): string => [...htmlChunks(r)].join("");
+export const renderHtml = (r: ResultsFile, judged: Judgement = judge(r)): string => [...htmlChunks(r, judged)].join("");
 
 /** index.html in chunks, to be written without holding the whole page as one string. */
-export function* htmlChunks(r: ResultsFile): Generator<string> {
+export function* htmlChunks(r: ResultsFile, judged: Judgement = judge(r)): Generator<string> {
   const cells = primaryCells(r.cells);
   const g = gridOf(cells);
   const keys = fingerprintKeys(cells);
@@ -274,7 +276,7 @@ export function* htmlChunks(r: ResultsFile): Generator<string> {
 <h1>${escapeHtml(r.scenario)}</h1>
 ${r.description ? `<p class="description">${describe(r.description)}</p>` : ""}
 <p class="meta">Last verified: ${escapeHtml(r.lastVerified)} · ${cells.length} cells · repro-matrix ${escapeHtml(r.harnessVersion)}</p>
-${verdictSection(r, claimVerdict(r), keys)}
+${verdictSection(r, judged.verdict, keys)}
 </header>
 <main>
 <h2>Grid</h2>

@@ -1,8 +1,9 @@
-import type { Outcome } from "../classify/outcome.js";
-import { cellId, shortClass } from "../plan/cells.js";
-import type { CellRecord } from "../store/record.js";
+import { cellId, shortClass } from "../cell/cell.js";
+import type { Outcome } from "../cell/outcome.js";
+import type { CellRecord } from "../cell/record.js";
+import { failureFingerprint } from "../claims/fingerprint.js";
+import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
-import { failureFingerprint } from "./fingerprint.js";
 
 /** How much of a cell's output goes into a testcase: enough to see what happened, small enough for CI dashboards. */
 const LOG_TAIL_LINES = 40;
@@ -55,9 +56,8 @@ function naturalCompare(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-const RUNTIME_ORDER = { docker: 0, local: 1 } as const;
 const compareCells = (a: CellRecord, b: CellRecord) =>
-  naturalCompare(cellId(a), cellId(b)) || RUNTIME_ORDER[a.runtime] - RUNTIME_ORDER[b.runtime] || naturalCompare(a.startedAt, b.startedAt);
+  naturalCompare(cellId(a), cellId(b)) || runtimeRank(a.runtime) - runtimeRank(b.runtime) || naturalCompare(a.startedAt, b.startedAt);
 
 const logLine = (l: CellRecord["evidence"]["logTail"][number]) => `${l.n} ${l.stream} ${l.phase}| ${l.text}`;
 
@@ -192,7 +192,7 @@ export function renderJunit(r: ResultsFile): string {
   }
 
   const ordered = [...groups.values()].sort(
-    (a, b) => naturalCompare(a.config, b.config) || RUNTIME_ORDER[a.runtime] - RUNTIME_ORDER[b.runtime],
+    (a, b) => naturalCompare(a.config, b.config) || runtimeRank(a.runtime) - runtimeRank(b.runtime),
   );
   const suites = ordered.map((g) => {
     const timestamp = g.cells.map((c) => c.startedAt).sort()[0] ?? "";

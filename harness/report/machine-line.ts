@@ -1,4 +1,4 @@
-import type { MachineFacts } from "../store/record.js";
+import type { MachineFacts } from "../cell/record.js";
 
 /** One line for a report: "Debian GNU/Linux 12 (bookworm), kernel 6.1.0, x86_64, 2 CPUs, 24 GiB, Docker 26.1.5 (remote)". */
 export function describeMachine(m: MachineFacts): string {

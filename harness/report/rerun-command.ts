@@ -1,5 +1,6 @@
-import { cellId } from "../plan/cells.js";
-import type { CellRecord } from "../store/record.js";
+import { cellId } from "../cell/cell.js";
+import type { CellRecord } from "../cell/record.js";
+import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
 
 /**
@@ -19,7 +20,7 @@ export function rerunCommand(c: CellRecord, config?: string): string {
     "--force",
     // --force alone would recall a recorded build failure; a rerun of one is meant to build.
     ...(c.outcome === "install-failed" ? ["--rebuild"] : []),
-    ...(c.runtime === "local" ? ["--runtime local"] : []),
+    ...(runtimeRank(c.runtime) > 0 ? [`--runtime ${c.runtime}`] : []),
   ].join(" ");
 }
 

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
-import { cellLabel } from "../plan/cells.js";
-import type { RunListener } from "../run/events.js";
+import { cellLabel } from "../cell/cell.js";
+import type { RunListener } from "./events.js";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { claimVerification } from "../claims/last-verified.js";
-import { claimVerdict } from "../claims/verdict.js";
-import { writeAtomic } from "../store/json-file.js";
+import { type Judgement, judge } from "../claims/judge.js";
+import { writeAtomic } from "../core/json-file.js";
 import { type ResultsFile, resultsJsonChunks } from "../store/results-file.js";
 import { htmlChunks } from "./html.js";
 import { renderJunit } from "./junit.js";
@@ -16,18 +15,17 @@ export const REPORT_FILES = ["results.json", "README.md", "index.html", "junit.x
  * results as written (with the claim's summary).
  */
 export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<ResultsFile> {
-  const results = withClaimSummary(recorded);
+  const judged = judge(recorded);
+  const results = withClaimSummary(recorded, judged);
   await writeAtomic(join(reportDir, "results.json"), resultsJsonChunks(results));
-  await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results));
-  await writeAtomic(join(reportDir, "index.html"), htmlChunks(results));
+  await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results, judged));
+  await writeAtomic(join(reportDir, "index.html"), htmlChunks(results, judged));
   await writeAtomic(join(reportDir, "junit.xml"), renderJunit(results));
   return results;
 }
 
 /** The claim's verdict and verification dates, stored beside it for readers of results.json alone. */
-function withClaimSummary(r: ResultsFile): ResultsFile {
-  const verdict = claimVerdict(r);
-  const verified = claimVerification(r);
+function withClaimSummary(r: ResultsFile, { verdict, verified }: Judgement): ResultsFile {
   if (!r.claim || !verdict) return r;
   const { status, sentence, lastAffected, firstWithout } = verdict;
   return {

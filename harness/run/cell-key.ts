@@ -1,60 +1,60 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import type { Cell } from "../cell/cell.js";
 import type { Scenario } from "../config/schema.js";
-import { contentHash } from "../hash.js";
-import type { Cell } from "../plan/cells.js";
-import type { PlacedFile, Runtime, ServerPlace } from "../runtimes/runtime.js";
-import { HARNESS_VERSION } from "../version.js";
+import { contentHash } from "../core/hash.js";
+import { HARNESS_VERSION } from "../core/version.js";
+import type { PlacedFile, ServerPlace } from "../runtimes/runtime.js";
 import { gunicornCommand } from "./run-cell.js";
 
-/**
- * The harness code that turns a running server into an outcome: how it is started, probed,
- * read and classified, for one runtime. Hashed into every key, so a change there re-runs the
- * cells it could change, while a change to reports or the CLI does not. Read once per process.
- */
-const experimentCode = new Map<Runtime["name"], string>();
+/** The stages that turn a running server into an outcome, whatever runs it. */
+const STAGES = ["probe", "classify", "evidence"].map((dir) => new URL(`../${dir}/`, import.meta.url));
+const SHARED = ["run/run-cell.ts", "runtimes/runtime.ts"].map((f) => new URL(`../${f}`, import.meta.url));
 
-function experimentCodeOf(runtime: Runtime["name"]): string {
-  let code = experimentCode.get(runtime);
-  if (!code) {
-    const root = fileURLToPath(new URL("../", import.meta.url));
-    const files = ["probe", "classify", "evidence"].flatMap((dir) =>
-      readdirSync(`${root}${dir}`)
-        .filter((n) => n.endsWith(".ts"))
-        .sort()
-        .map((n) => `${dir}/${n}`),
-    );
-    // Only this runtime's own adapter: a fix to the local runtime does not re-run docker cells.
-    files.push("run/run-cell.ts", "runtimes/runtime.ts", `runtimes/${runtime}-runtime.ts`);
-    const hash = createHash("sha256");
-    for (const f of files) hash.update(`${f}\0`).update(readFileSync(`${root}${f}`));
-    code = hash.digest("hex").slice(0, 16);
-    experimentCode.set(runtime, code);
-  }
-  return code;
+/** Every .ts file under `dir`, depth first, in a stable order. */
+function sourcesUnder(dir: URL): URL[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? sourcesUnder(new URL(`${e.name}/`, dir)) : e.name.endsWith(".ts") ? [new URL(e.name, dir)] : []));
+}
+
+/**
+ * The harness code that turns a running server into an outcome: how it is started, probed, read
+ * and classified, with the runtime adapter's whole folder (`codeDir`), whatever its files are
+ * called. Hashed into every key, so a change there re-runs the cells it could change, while a
+ * change to reports, the CLI or another runtime does not. The session reads it once.
+ */
+export function experimentCode(codeDir: URL): string {
+  const root = new URL("../", import.meta.url);
+  const hash = createHash("sha256");
+  for (const file of [...STAGES.flatMap(sourcesUnder), ...SHARED, ...sourcesUnder(codeDir)])
+    hash.update(`${file.href.slice(root.href.length)}\0`).update(readFileSync(file));
+  return hash.digest("hex").slice(0, 16);
+}
+
+export interface CellKeyInputs {
+  cell: Cell;
+  scenario: Scenario;
+  env: { image: string };
+  runtime: { name: string; place?: ServerPlace | undefined };
+  /** The session's experimentCode for this runtime. */
+  code: string;
+  apps: PlacedFile[];
 }
 
 /**
  * Everything that decides a cell's outcome, hashed: the env (its image tag or venv folder is
  * itself a hash of base, lock and files), the runtime, the command, the cell's fixture app, the
- * probes, signatures and timeouts, and the harness's version and experiment code. Equal key, equal experiment: a
- * re-run may reuse the recorded result instead of starting a server.
+ * probes, signatures and timeouts, and the harness's version and experiment code. Equal key,
+ * equal experiment: a re-run may reuse the recorded result instead of starting a server.
  */
-export function cellKey(
-  cell: Cell,
-  s: Scenario,
-  env: { image: string },
-  runtime: Runtime["name"],
-  apps: PlacedFile[],
-  place?: ServerPlace,
-): string {
+export function cellKey({ cell, scenario: s, env, runtime, code, apps }: CellKeyInputs): string {
   return contentHash({
     harness: HARNESS_VERSION,
-    code: experimentCodeOf(runtime),
-    runtime,
+    code,
+    runtime: runtime.name,
     env: env.image,
-    command: gunicornCommand(cell, s, place),
+    command: gunicornCommand(cell, s, runtime.place),
     // Only what this cell's server can import: its own fixture and the shared helpers (_*.py),
     // so adding another fixture does not invalidate every recorded result.
     apps: apps

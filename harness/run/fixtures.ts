@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { PlacedFile } from "../runtimes/runtime.js";
 
 export const APPS_DIR = fileURLToPath(new URL("../../images/apps/", import.meta.url));

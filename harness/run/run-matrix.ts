@@ -1,28 +1,27 @@
-import { randomUUID } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pLimit from "p-limit";
+import { type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
+import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
+import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
+import { ConfigError } from "../core/errors.js";
+import { HARNESS_VERSION } from "../core/version.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
-import { ensureUv } from "../envs/uv.js";
-import { ConfigError } from "../errors.js";
-import { engineGone } from "../machine-errors.js";
-import { type Cell, cellId, envKey, envOf, expandCells } from "../plan/cells.js";
+import { expandCells } from "../plan/expand.js";
 import { onlyIds, parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
-import { resolveVersions } from "../plan/versions.js";
-import { tableChanges } from "../report/changes.js";
+import { resolveVersions } from "../releases/versions.js";
+import type { RunListener } from "../report/events.js";
 import { writeReports } from "../report/write-reports.js";
-import { openRuntime, type RuntimeChoice } from "../runtimes/open-runtime.js";
+import type { RuntimeChoice } from "../runtimes/registry.js";
+import type { PlacedFile } from "../runtimes/runtime.js";
 import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
-import { type CellRecord, cellAxesKey, cellIdentity } from "../store/record.js";
 import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, splitByMatrix } from "../store/results-file.js";
 import { clearRunMarker, markerAlive, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
-import { HARNESS_VERSION } from "../version.js";
 import { cellKey } from "./cell-key.js";
-import type { RunListener } from "./events.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
-import { RunStop } from "./run-stop.js";
+import { RunSession } from "./session.js";
 import { combineTrials } from "./trials.js";
 
 export interface RunOptions {
@@ -59,16 +58,82 @@ export interface RunOptions {
   onEvent: RunListener;
 }
 
+/** The run's cells, planned before anything starts: what to run, grouped by env, and what it merges into. */
+interface RunPlan {
+  scenario: Scenario;
+  /** Every cell of the scenario: results.json keeps only these. */
+  matrix: Cell[];
+  /** This run's cells (after --only, --stale and --shard). */
+  cells: Cell[];
+  groups: { spec: EnvSpec; cells: Cell[] }[];
+  reportDir: string;
+  previous: ResultsFile | undefined;
+  apps: PlacedFile[];
+}
+
+/** What a run counts as its cells land, for the run's entry in results.json and its summary. */
+class Tally {
+  readonly records: CellRecord[] = [];
+  cellsReused = 0;
+  imagesBuilt = 0;
+  imagesReused = 0;
+}
+
 /**
  * Plan the cells, build each env once, run cells as their env is ready (bounded parallelism),
  * append each record as it lands, then merge into results.json and render the report.
  * Containers of this run are removed on every way out, Ctrl-C included.
  */
 export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; records: CellRecord[]; changes: string[] }> {
-  const s = o.scenario;
   const started = new Date();
   const t0 = performance.now();
-  const runId = randomUUID().slice(0, 8);
+  const plan = await planRun(o);
+  const jsonl = join(plan.reportDir, "results.jsonl");
+  const earlierRun = await readRunMarker(plan.reportDir);
+  if (earlierRun && markerAlive(earlierRun))
+    throw new ConfigError(
+      `${plan.reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(plan.reportDir, "run-in-progress.json")} if no such run is alive)`,
+    );
+  const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
+  await using session = await RunSession.open(o);
+  o.onEvent({
+    type: "run-started",
+    total: plan.cells.length,
+    envs: plan.groups.length,
+    runId: session.runId,
+    runtime: session.runtime.name,
+    ...(session.note || resumed.note ? { note: [session.note, resumed.note].filter(Boolean).join("\n") } : {}),
+  });
+  await writeRunMarker(plan.reportDir, { runId: session.runId, startedAt: started.toISOString(), pid: process.pid });
+  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
+  const reusable = o.force
+    ? new Map<string, CellRecord>()
+    : reusableRecords(plan.previous, maxAgeDays === undefined ? "" : daysAgo(maxAgeDays));
+  const earlier = (key: string) => resumed.records.get(key) ?? reusable.get(key);
+  const tally = new Tally();
+  let completed = false;
+  let outcome: { written?: ResultsFile; changes: string[] } = { changes: [] };
+  try {
+    // A silent engine ends the run at once: some of its calls take no signal and never settle.
+    await session.until(runGroups(plan, session, tally, earlier, o, jsonl));
+    completed = true;
+  } catch (err) {
+    // The engine going away mid-run is the machine's state, not a bug: say so in one line.
+    throw session.failure(err);
+  } finally {
+    await session.close();
+    // Whatever finished is kept, even when the run was interrupted or failed.
+    if (tally.records.length > 0 || completed) {
+      const info = runInfo(o, session.runtime.name, started, t0, tally, completed);
+      outcome = await finishRun(o, plan, tally, info, { earlierRun, jsonl });
+    }
+  }
+  return { results: (outcome.written ?? plan.previous) as ResultsFile, records: tally.records, changes: outcome.changes };
+}
+
+/** Versions from the index, the cells they make, this run's share of them by env, and the earlier results. */
+async function planRun(o: RunOptions): Promise<RunPlan> {
+  const s = o.scenario;
   const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
   const matrix = expandCells(s, versions);
@@ -83,145 +148,95 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const due = o.staleDays === undefined ? selected : staleOnly(selected, previous, o.staleDays);
   // A shard may be empty (more shards than envs), and so may a verify with nothing stale: it then records a run of no cells.
   const cells = o.shard ? shardCells(due, (c) => envKey(envOf(c, s)), o.shard) : due;
-  const apps = await loadFixtureApps(s.apps);
-  const jsonl = join(reportDir, "results.jsonl");
-
-  const groups = new Map<string, { spec: ReturnType<typeof envOf>; cells: Cell[] }>();
+  const groups = new Map<string, { spec: EnvSpec; cells: Cell[] }>();
   for (const cell of cells) {
     const spec = envOf(cell, s);
-    const key = envKey(spec);
-    const g = groups.get(key) ?? { spec, cells: [] };
+    const g = groups.get(envKey(spec)) ?? { spec, cells: [] };
     g.cells.push(cell);
-    groups.set(key, g);
+    groups.set(envKey(spec), g);
   }
-  // Absolute once, here: local servers run with their own working folder, where a relative
-  // venv path (the default --cache-dir is .cache) would point nowhere.
-  const cacheDir = resolve(o.cacheDir);
-  const earlierRun = await readRunMarker(reportDir);
-  if (earlierRun && markerAlive(earlierRun))
-    throw new ConfigError(
-      `${reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(reportDir, "run-in-progress.json")} if no such run is alive)`,
-    );
-  const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
-  // Ctrl-C, or an engine that stopped answering (the watchdog): either stops every build and cell.
-  using stop = new RunStop(o.signal);
-  const signal = stop.signal;
-  const session = await openRuntime(o.runtime, {
-    runId,
-    cacheDir,
-    signal,
-    retryFailedBuilds: Boolean(o.rebuild),
-    reuseContainers: !o.containerPerCell,
-  });
-  const runtime = session.backend.runtime;
-  o.onEvent({
-    type: "run-started",
-    total: cells.length,
-    envs: groups.size,
-    runId,
-    runtime: runtime.name,
-    ...(session.note || resumed.note ? { note: [session.note, resumed.note].filter(Boolean).join("\n") } : {}),
-  });
-  await writeRunMarker(reportDir, { runId, startedAt: started.toISOString(), pid: process.pid });
+  return { scenario: s, matrix, cells, groups: [...groups.values()], reportDir, previous, apps: await loadFixtureApps(s.apps) };
+}
 
-  await session.reapOrphans();
-  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
-  const notBefore = maxAgeDays === undefined ? "" : daysAgo(maxAgeDays);
-  const reusable = o.force ? new Map<string, CellRecord>() : reusableRecords(previous, notBefore);
-  const records: CellRecord[] = [];
-  let cellsReused = 0;
-  let imagesBuilt = 0;
-  let imagesReused = 0;
-  let completed = false;
-  let changes: string[] = [];
-  let dropped: CellRecord[] = [];
-  let written: ResultsFile | undefined;
-  stop.watch(session);
-  try {
-    const uv = await ensureUv(cacheDir, signal);
-    const ctx = { backend: session.backend, cacheDir, uv, signal };
-    // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
-    const envLimit = pLimit(2);
-    const cellLimit = pLimit(o.concurrency);
-    const record = async (r: CellRecord, reused = false) => {
-      // Counted now: records landing together (an env's install failures) must not share a number.
-      const done = records.push(r);
-      if (reused) cellsReused++;
-      else await appendRecord(jsonl, r);
-      o.onEvent({ type: "cell-finished", record: r, done, total: cells.length, ...(reused ? { reused } : {}) });
+/** Every env of the plan, two building at a time, and each env's cells as soon as it is ready. */
+async function runGroups(
+  plan: RunPlan,
+  session: RunSession,
+  tally: Tally,
+  earlier: (key: string) => CellRecord | undefined,
+  o: RunOptions,
+  jsonl: string,
+): Promise<void> {
+  const s = plan.scenario;
+  const { runtime, signal } = session;
+  const ctx = await session.envContext();
+  // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
+  const envLimit = pLimit(2);
+  const cellLimit = pLimit(o.concurrency);
+  const record = async (r: CellRecord, reused = false) => {
+    // Counted now: records landing together (an env's install failures) must not share a number.
+    const done = tally.records.push(r);
+    if (reused) tally.cellsReused++;
+    else await appendRecord(jsonl, r);
+    o.onEvent({ type: "cell-finished", record: r, done, total: plan.cells.length, ...(reused ? { reused } : {}) });
+  };
+  const runEnv = async (g: RunPlan["groups"][number], env: PreparedEnv) => {
+    if (env.imageBuilt) tally.imagesBuilt++;
+    else if (env.ok) tally.imagesReused++;
+    o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
+    // A container kept for the env pays off only when more than one server of it runs.
+    const shareable = g.cells.length * s.trials > 1;
+    const oneCell = async (cell: Cell) => {
+      signal.throwIfAborted();
+      if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
+      const cacheKey = cellKey({ cell, scenario: s, env, runtime, code: session.experimentCode, apps: plan.apps });
+      const found = earlier(`${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`);
+      if (found) return record(found, true);
+      o.onEvent({ type: "cell-started", cell });
+      const trials: CellRecord[] = [];
+      for (let trial = 1; trial <= s.trials; trial++)
+        trials.push(await runCell({ cell, scenario: s, env, runtime, apps: plan.apps, signal, trial, shareable }));
+      return record({ ...combineTrials(trials), cacheKey });
     };
-    const allCells = settleAll(
-      [...groups.values()].map((g) =>
-        envLimit(() => prepareEnv(g.spec, ctx)).then(async (env: PreparedEnv) => {
-          if (env.imageBuilt) imagesBuilt++;
-          else if (env.ok) imagesReused++;
-          // A container kept for the env pays off only when more than one server of it runs.
-          const shareable = g.cells.length * s.trials > 1;
-          o.onEvent({
-            type: "env-ready",
-            key: env.key,
-            ok: env.ok,
-            imageBuilt: env.imageBuilt,
-            ...(env.ok ? {} : { reason: env.reason }),
-          });
-          await settleAll(
-            g.cells.map((cell) =>
-              cellLimit(async () => {
-                signal.throwIfAborted();
-                if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
-                const cacheKey = cellKey(cell, s, env, runtime.name, apps, runtime.place);
-                const key = `${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`;
-                const earlier = resumed.records.get(key) ?? reusable.get(key);
-                if (earlier) return record(earlier, true);
-                o.onEvent({ type: "cell-started", cell });
-                const trials: CellRecord[] = [];
-                for (let trial = 1; trial <= s.trials; trial++)
-                  trials.push(await runCell(cell, s, env, runtime, apps, signal, trial, shareable));
-                return record({ ...combineTrials(trials), cacheKey });
-              }),
-            ),
-          );
-          if (env.ok) await runtime.retire?.(env.image);
-        }),
-      ),
-    );
-    // A silent engine ends the run at once: some of its calls take no signal and never settle.
-    await stop.until(allCells);
-    completed = true;
-  } catch (err) {
-    // The engine going away mid-run is the machine's state, not a bug: say so in one line.
-    const reason = stop.reason(err);
-    throw (runtime.name === "docker" ? engineGone(reason) : undefined) ?? reason;
-  } finally {
-    // With the engine gone this cannot succeed, and must not stop the finished cells being
-    // saved below: the next run reaps what is left, by label.
-    await session.removeRun().catch(() => undefined);
-    // Whatever finished is kept, even when the run was interrupted or failed.
-    if (records.length > 0 || completed) {
-      const info = {
-        startedAt: started.toISOString(),
-        wallMs: Math.round(performance.now() - t0),
-        cells: records.length,
-        cellsReused,
-        imagesBuilt,
-        imagesReused,
-        runtime: runtime.name,
-        ...(o.only ? { filter: o.only } : {}),
-        ...(o.configFile ? { config: o.configFile } : {}),
-        ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
-        completed,
-      };
-      ({ written, changes, dropped } = await writeResults(o, reportDir, previous, records, info, matrix));
-      // results.json now holds every finished cell: the run is no longer in progress, and the
-      // append log can start over (unless it holds a killed run's cells that nobody resumed).
-      await clearRunMarker(reportDir);
-      if (!earlierRun || o.resume) await clearRecords(jsonl);
-      const counts: Record<string, number> = {};
-      for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-      o.onEvent({ type: "run-finished", info, counts, reportDir, changes, dropped: dropped.map(cellId) });
-    }
-  }
-  return { results: (written ?? previous) as ResultsFile, records, changes };
+    await settleAll(g.cells.map((cell) => cellLimit(() => oneCell(cell))));
+    if (env.ok) await runtime.retire?.(env.image);
+  };
+  await settleAll(plan.groups.map((g) => envLimit(() => prepareEnv(g.spec, ctx)).then((env) => runEnv(g, env))));
+}
+
+function runInfo(o: RunOptions, runtime: string, started: Date, t0: number, tally: Tally, completed: boolean): ResultsFile["runs"][number] {
+  return {
+    startedAt: started.toISOString(),
+    wallMs: Math.round(performance.now() - t0),
+    cells: tally.records.length,
+    cellsReused: tally.cellsReused,
+    imagesBuilt: tally.imagesBuilt,
+    imagesReused: tally.imagesReused,
+    runtime,
+    ...(o.only ? { filter: o.only } : {}),
+    ...(o.configFile ? { config: o.configFile } : {}),
+    ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
+    completed,
+  };
+}
+
+/** Merge the run's cells into results.json, render the reports, and end the run's marker and append log. */
+async function finishRun(
+  o: RunOptions,
+  plan: RunPlan,
+  tally: Tally,
+  info: ResultsFile["runs"][number],
+  log: { earlierRun: RunMarker | undefined; jsonl: string },
+): Promise<{ written: ResultsFile; changes: string[] }> {
+  const { written, changes, dropped } = await writeResults(o, plan.reportDir, plan.previous, tally.records, info, plan.matrix);
+  // results.json now holds every finished cell: the run is no longer in progress, and the
+  // append log can start over (unless it holds a killed run's cells that nobody resumed).
+  await clearRunMarker(plan.reportDir);
+  if (!log.earlierRun || o.resume) await clearRecords(log.jsonl);
+  const counts: Record<string, number> = {};
+  for (const r of tally.records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  o.onEvent({ type: "run-finished", info, counts, reportDir: plan.reportDir, changes, dropped: dropped.map(cellId) });
+  return { written, changes };
 }
 
 /**

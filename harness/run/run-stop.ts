@@ -1,6 +1,5 @@
-import { engineUnresponsive } from "../machine-errors.js";
-import type { RuntimeSession } from "../runtimes/open-runtime.js";
-import { untilAborted } from "../until-aborted.js";
+import { untilAborted } from "../core/until-aborted.js";
+import type { RuntimeSession } from "../runtimes/session.js";
 
 /**
  * What stops a run or a bisect: the user's signal (Ctrl-C), or an engine that stopped answering
@@ -17,7 +16,7 @@ export class RunStop {
 
   /** Starts watching the session's engine (docker; the local runtime has none). */
   watch(session: RuntimeSession): void {
-    this.unwatch = session.watchEngine?.((silentForMs) => this.silent.abort(engineUnresponsive(silentForMs))) ?? (() => undefined);
+    this.unwatch = session.watch?.((reason) => this.silent.abort(reason)) ?? (() => undefined);
   }
 
   /**

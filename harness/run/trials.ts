@@ -1,4 +1,4 @@
-import type { CellRecord } from "../store/record.js";
+import type { CellRecord } from "../cell/record.js";
 
 /**
  * One record for k trials of a cell. Trials that agree give their outcome (the first trial's

@@ -1,5 +1,12 @@
-import type { LogCollector } from "../evidence/log-collector.js";
-import type { MachineFacts } from "../store/record.js";
+import type { MachineFacts } from "../cell/record.js";
+
+/**
+ * Where a server's output goes as it arrives. The runtime only writes; what is read from it
+ * (signatures, tracebacks, phases) is the evidence stage's business, above this one.
+ */
+export interface OutputSink {
+  write(stream: "stdout" | "stderr", text: string): void;
+}
 
 /** A file placed into the server's filesystem before it starts (the fixture apps). */
 export interface PlacedFile {
@@ -25,7 +32,7 @@ export interface ServerSpec {
   /** Files by name, placed into appDir before the server starts. */
   files: PlacedFile[];
   /** Output is fed here as it arrives. */
-  logs: LogCollector;
+  logs: OutputSink;
   /** Labels that let a later run find and reap what a crashed run left behind. */
   labels: Record<string, string>;
   /** Environment variables for the server beyond the runtime's minimal set (the trial number). */
@@ -61,7 +68,8 @@ export interface StartedServer extends AsyncDisposable {
 
 /** The one interface the rest of the harness uses to run servers; Docker is one implementation. */
 export interface Runtime {
-  readonly name: "docker" | "local";
+  /** The adapter's name in the registry (docker, local), recorded with every cell. */
+  readonly name: string;
   /** The machine servers run on (the engine's, for docker), recorded with every cell. */
   readonly machine?: MachineFacts;
   /**

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CellRecord } from "./record.js";
+import { CellRecord } from "../cell/record.js";
 
 /**
  * One line per finished cell, appended at once: an interrupted run loses no finished cell. A

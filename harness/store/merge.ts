@@ -1,10 +1,9 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigError } from "../errors.js";
-import { stableJson } from "../hash.js";
-import { writeReports } from "../report/write-reports.js";
-import { type CellRecord, cellIdentity } from "./record.js";
-import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "./results-file.js";
+import { type CellRecord, cellIdentity } from "../cell/record.js";
+import { ConfigError } from "../core/errors.js";
+import { stableJson } from "../core/hash.js";
+import { RESULTS_SCHEMA_VERSION, type ResultsFile } from "./results-file.js";
 
 /**
  * One results file from the results of several shards (or machines) of one scenario: every
@@ -68,22 +67,3 @@ const exists = (file: string) =>
     (s) => s.isFile(),
     () => false,
   );
-
-/** Merge the shards in `dirs` into <outDir>/<scenario>/results.json and README.md, one per scenario. */
-export async function mergeDirs(dirs: string[], outDir: string): Promise<string[]> {
-  const files = (await Promise.all(dirs.map(findResultsFiles))).flat();
-  const byScenario = new Map<string, { file: string; results: ResultsFile }[]>();
-  for (const file of files) {
-    const results = await readResultsFile(file);
-    if (!results) throw new ConfigError(`merge: ${file}: not a results file of this harness`);
-    byScenario.set(results.scenario, [...(byScenario.get(results.scenario) ?? []), { file, results }]);
-  }
-  const written: string[] = [];
-  for (const [scenario, parts] of byScenario) {
-    const merged = mergeResults(parts);
-    const dir = join(outDir, scenario);
-    await writeReports(dir, merged);
-    written.push(dir);
-  }
-  return written;
-}

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
-import { readJsonFile } from "./json-file.js";
-import { type CellAxes, CellRecord, cellAxesKey, cellIdentity } from "./record.js";
+import { type CellAxes, CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
+import { ConfigError } from "../core/errors.js";
+import { readJsonFile } from "../core/json-file.js";
 
 export const RunInfo = z.strictObject({
   startedAt: z.string(),
@@ -124,4 +124,4 @@ export function splitByMatrix(cells: CellRecord[], matrix: Iterable<CellAxes>) {
   return { kept, outside };
 }
 
-export { writeAtomic } from "./json-file.js";
+export { writeAtomic } from "../core/json-file.js";

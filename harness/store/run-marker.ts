@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { readJsonFile, writeAtomic } from "./json-file.js";
+import { readJsonFile, writeAtomic } from "../core/json-file.js";
 
 /**
  * A run in progress, written before its first cell and removed once results.json holds its

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compatRows } from "../../harness/report/compat.js";
+import { compatRows } from "../../harness/claims/compat.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 /** trials: 3 on real servers: a cell whose trials disagree is flaky with its rate, never Fixed. */

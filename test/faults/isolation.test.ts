@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CellRecord } from "../../harness/cell/record.js";
 import { parseScenario } from "../../harness/config/load.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
 import { loadFixtureApps } from "../../harness/run/fixtures.js";
 import { gunicornCommand } from "../../harness/run/run-cell.js";
-import { connectDocker } from "../../harness/runtimes/docker-engine.js";
-import { DockerRuntime } from "../../harness/runtimes/docker-runtime.js";
-import type { CellRecord } from "../../harness/store/record.js";
+import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
+import { DockerRuntime } from "../../harness/runtimes/docker/docker-runtime.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 
 const SCENARIO = `scenario: it-isolation

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { connectDocker } from "../../harness/runtimes/docker-engine.js";
-import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
-import { cellIdentity } from "../../harness/store/record.js";
+import { cellIdentity } from "../../harness/cell/record.js";
+import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
+import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
 import { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
 

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { connectDocker } from "../../harness/runtimes/docker-engine.js";
-import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
+import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
 import { readRecords } from "../../harness/store/jsonl.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import { readResultsFile } from "../../harness/store/results-file.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 

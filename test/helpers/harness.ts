@@ -2,10 +2,10 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseScenario } from "../../harness/config/load.js";
-import type { RunEvent } from "../../harness/run/events.js";
+import type { RunEvent } from "../../harness/report/events.js";
 import { runMatrix } from "../../harness/run/run-matrix.js";
-import { connectDocker } from "../../harness/runtimes/docker-engine.js";
-import type { RuntimeChoice } from "../../harness/runtimes/open-runtime.js";
+import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
+import type { RuntimeChoice } from "../../harness/runtimes/registry.js";
 
 /** Shared with `npm run matrix`, so base images and downloads are reused across tests. */
 export const CACHE_DIR = process.env.REPRO_MATRIX_CACHE ?? join(process.cwd(), ".cache");

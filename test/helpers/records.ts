@@ -1,4 +1,4 @@
-import type { CellRecord } from "../../harness/store/record.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 
 /** A cell record with plausible evidence; tests override only what they look at. */
 export function record(over: Partial<CellRecord> = {}): CellRecord {

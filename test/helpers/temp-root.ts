@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SOCKET_DIR_PREFIX } from "../../harness/runtimes/container-place.js";
+import { SOCKET_DIR_PREFIX } from "../../harness/runtimes/docker/container-place.js";
 
 /**
  * Vitest global setup: every temporary file of one test run, the tests' own and those of the

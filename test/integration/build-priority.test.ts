@@ -1,8 +1,8 @@
 import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { baseImageProvider } from "../../harness/images/base-image.js";
-import { BUILD_OPTIONS } from "../../harness/images/env-image.js";
-import { connectDocker } from "../../harness/runtimes/docker-engine.js";
+import { baseImageProvider } from "../../harness/runtimes/docker/base-image-provider.js";
+import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
+import { BUILD_OPTIONS } from "../../harness/runtimes/docker/env-image.js";
 import { CACHE_DIR } from "../helpers/harness.js";
 
 // Real engine: a build with the harness's options runs its steps at a low CPU weight, so env

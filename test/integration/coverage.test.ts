@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CellRecord } from "../../harness/store/record.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 
 // coverageSeconds is long on purpose: a probe phase that waited for pid-bearing answers from

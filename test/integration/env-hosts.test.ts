@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CellRecord } from "../../harness/store/record.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 // Fixtures for every way a cell ends: clean, the signature, workers dying in a loop, an app that
@@ -116,7 +116,7 @@ describe("cells sharing their env's container", () => {
   });
 
   it("leaves no container behind", async () => {
-    const { connectDocker } = await import("../../harness/runtimes/docker-engine.js");
+    const { connectDocker } = await import("../../harness/runtimes/docker/docker-engine.js");
     const docker = await connectDocker();
     const left = await docker.listContainers({ all: true, filters: { label: ["repro-matrix.managed=true"] } });
     // Other test files may be running cells now; none of this file's runs may have left one.

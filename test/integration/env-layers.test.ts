@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SHARED_REPO } from "../../harness/images/env-image.js";
-import type { CellRecord } from "../../harness/store/record.js";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { SHARED_REPO } from "../../harness/runtimes/docker/env-image.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 const SCENARIO = itScenario(

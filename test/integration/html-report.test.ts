@@ -3,11 +3,11 @@ import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { cellId } from "../../harness/plan/cells.js";
+import { cellId } from "../../harness/cell/cell.js";
+import type { MachineFacts } from "../../harness/cell/record.js";
+import { primaryCells } from "../../harness/claims/runtimes.js";
 import { renderHtml } from "../../harness/report/html.js";
 import { describeMachine } from "../../harness/report/machine-line.js";
-import { primaryCells } from "../../harness/report/runtimes.js";
-import type { MachineFacts } from "../../harness/store/record.js";
 import { ResultsFile } from "../../harness/store/results-file.js";
 import { tempDir } from "../helpers/harness.js";
 

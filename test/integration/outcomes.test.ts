@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RUN_LABEL } from "../../harness/runtimes/labels.js";
-import type { CellRecord } from "../../harness/store/record.js";
+import { cellId } from "../../harness/cell/cell.js";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { escapeHtml } from "../../harness/report/html-escape.js";
+import { RUN_LABEL } from "../../harness/runtimes/docker/labels.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 // Real engine, real PyPI packages, real HTTP. The fixtures decide the outcome, not uvicorn's
@@ -75,7 +77,15 @@ describe("a real run of four kinds of cell", () => {
     const dir = join(out, "it-outcomes");
     // Each cell was appended as it finished (the kill -9 test reads them); results.json holds them now.
     expect(await readFile(join(dir, "results.jsonl"), "utf8")).toBe("");
-    for (const f of ["README.md", "index.html", "junit.xml"]) expect((await readFile(join(dir, f), "utf8")).length).toBeGreaterThan(100);
+    // Each report is rendered from these cells: every cell has its place in each, with its outcome.
+    const html = await readFile(join(dir, "index.html"), "utf8");
+    const junit = await readFile(join(dir, "junit.xml"), "utf8");
+    for (const r of run.records) {
+      expect(html).toContain(`data-cell-id="${escapeHtml(cellId(r))}" data-outcome="${r.outcome}"`);
+      expect(junit).toContain(`name="${escapeHtml(cellId(r))}"`);
+    }
+    const tests = junit.match(/<testsuites [^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"/);
+    expect(tests?.slice(1).map(Number)).toEqual([6, run.records.filter((r) => r.outcome === "reproduced").length]);
     const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8"));
     expect(results.cells).toHaveLength(6);
     for (const c of results.cells) {
@@ -97,6 +107,8 @@ describe("a real run of four kinds of cell", () => {
     }
     const md = await readFile(join(dir, "README.md"), "utf8");
     expect(md).toContain("| 0.54.0 | Not testable (3/3 cells install-failed) |");
+    // 0.39.0's row counts its three cells: one reproduced (the fixture that prints the signature).
+    expect(md).toMatch(/\| 0\.39\.0 \| Affected \(1\/3 cells reproduced[^|]*\|/);
   });
 
   it("leaves no container of the run behind", async () => {

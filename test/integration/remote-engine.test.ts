@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OWNER_PID_LABEL } from "../../harness/runtimes/labels.js";
+import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cellAxesKey } from "../../harness/store/record.js";
+import { cellAxesKey } from "../../harness/cell/record.js";
 import { runScenario, tempDir } from "../helpers/harness.js";
 
 // The same six cells on both runtimes, into one results file: a worker class from uvicorn, one

@@ -3,8 +3,8 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { WHEEL_REPO } from "../../harness/images/env-image.js";
-import type { CellRecord } from "../../harness/store/record.js";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { WHEEL_REPO } from "../../harness/runtimes/docker/env-image.js";
 import { CACHE_DIR, itScenario, runScenario, tempDir } from "../helpers/harness.js";
 import { makeBrokenSdist, makeSdist, makeWheel } from "../helpers/local-wheel.js";
 

@@ -3,7 +3,7 @@ import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { cellId } from "../../harness/plan/cells.js";
+import { cellId } from "../../harness/cell/cell.js";
 import { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
 

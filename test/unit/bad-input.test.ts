@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../harness/config/load.js";
-import { ConfigError } from "../../harness/errors.js";
+import { ConfigError } from "../../harness/core/errors.js";
 import { BAD_INPUT_COUNT, BAD_INPUTS, type BadInput } from "../helpers/bad-inputs.js";
 import { tempDir } from "../helpers/harness.js";
 import { MINIMAL } from "../helpers/scenarios.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { cellId, envKey, envOf } from "../../harness/cell/cell.js";
 import { parseScenario } from "../../harness/config/load.js";
-import { ConfigError } from "../../harness/errors.js";
-import { cellId, envKey, envOf, expandCells } from "../../harness/plan/cells.js";
+import { ConfigError } from "../../harness/core/errors.js";
+import { expandCells } from "../../harness/plan/expand.js";
 import { parseOnly } from "../../harness/plan/filter.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 

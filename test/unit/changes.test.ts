@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tableChanges } from "../../harness/report/changes.js";
+import { tableChanges } from "../../harness/claims/changes.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultConcurrency } from "../../harness/run/concurrency.js";
+import { defaultConcurrency } from "../../harness/core/settings.js";
 
 const GiB = 1024 ** 3;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
-import { ConfigError } from "../../harness/errors.js";
+import { ConfigError } from "../../harness/core/errors.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 const errorOf = (text: string) => {

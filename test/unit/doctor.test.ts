@@ -2,16 +2,18 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Check, fail, ok, warn, withDeadline } from "../../harness/doctor/check.js";
+import { type Check, fail, ok, warn, withDeadline } from "../../harness/core/check.js";
 import { runChecks } from "../../harness/doctor/checks.js";
 import { checkConfig } from "../../harness/doctor/config.js";
-import { cachePlace, checkDisk, diskCheck, dockerPlace, GiB } from "../../harness/doctor/disk.js";
-import { checkEngine, type EngineClient, type EngineInfo } from "../../harness/doctor/engine.js";
-import { checkIndex, checkMirror } from "../../harness/doctor/network.js";
+import { cachePlace, checkDisk, diskCheck, GiB } from "../../harness/doctor/disk.js";
+import { checkIndex } from "../../harness/doctor/network.js";
 import { checkNode } from "../../harness/doctor/node.js";
 import { doctorExitCode, formatChecks } from "../../harness/doctor/report.js";
-import { checkDebootstrap, debianBaseTag, debianSuites } from "../../harness/doctor/tools.js";
-import { DebianBaseImage } from "../../harness/images/debian-base-image.js";
+import { dockerRuntime } from "../../harness/runtimes/docker/adapter.js";
+import { DebianBaseImage } from "../../harness/runtimes/docker/debian-base-image.js";
+import { checkDebootstrap, checkMirror, debianBaseTag, debianSuites } from "../../harness/runtimes/docker/doctor-tools.js";
+import { checkEngine, type EngineClient, type EngineInfo } from "../../harness/runtimes/docker/engine-checks.js";
+import { localRuntime } from "../../harness/runtimes/local/adapter.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 const INFO: EngineInfo = {
@@ -133,7 +135,10 @@ describe("engine check", () => {
 });
 
 describe("disk check", () => {
-  const places = [cachePlace(".cache"), dockerPlace("/var/lib/docker")];
+  const places = [
+    cachePlace(".cache"),
+    { label: "/var/lib/docker (Docker's data root)", path: "/var/lib/docker", fix: "repro-matrix clean --images; docker system prune" },
+  ];
 
   it("fails below 2 GiB, warns below 10 GiB, with the commands that make room", () => {
     expect(diskCheck(places, 1.5 * GiB)).toMatchObject({
@@ -250,13 +255,14 @@ describe("runChecks", () => {
       configFile: "/nonexistent/matrix.yaml",
       cacheDir: await mkdtemp(join(tmpdir(), "doctor-cache-")),
       runtime: "docker",
-      engine: () => fakeEngine(),
+      runtimes: [dockerRuntime({ engineClient: () => fakeEngine() }), localRuntime],
       fetch: fakeFetch(200),
       nodeVersion: "22.3.0",
     });
     expect(checks.map((c) => [c.name, c.status])).toEqual([
       ["node", "ok"],
       ["config", "fail"],
+      ["local runtime", "ok"],
       ["docker engine", "ok"],
       ["harness containers", "ok"],
       ["disk", expect.any(String)],
@@ -275,7 +281,7 @@ describe("runChecks", () => {
       configFile: config,
       cacheDir: dir,
       runtime: "docker",
-      engine: () => fakeEngine({ hang: "ignores-abort" }),
+      runtimes: [dockerRuntime({ engineClient: () => fakeEngine({ hang: "ignores-abort" }) }), localRuntime],
       fetch: fakeFetch(200),
     });
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -292,11 +298,17 @@ describe("runChecks", () => {
       configFile: "/nonexistent/matrix.yaml",
       cacheDir: await mkdtemp(join(tmpdir(), "doctor-local-")),
       runtime: "local",
-      engine: () => {
-        throw new Error("the engine must not be asked");
-      },
+      runtimes: [
+        dockerRuntime({
+          engineClient: () => {
+            throw new Error("the engine must not be asked");
+          },
+        }),
+        localRuntime,
+      ],
       fetch: fakeFetch(200),
     });
-    expect(checks.find((c) => c.name === "docker engine")).toMatchObject({ status: "ok", detail: "not used (--runtime local)" });
+    expect(checks.find((c) => c.name === "docker runtime")).toMatchObject({ status: "ok", detail: "not used (--runtime local)" });
+    expect(checks.some((c) => c.name === "docker engine")).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import Docker from "dockerode";
 import { afterEach, describe, expect, it } from "vitest";
-import { PrerequisiteError } from "../../harness/errors.js";
-import { engineReach, isLoopback } from "../../harness/runtimes/engine-address.js";
+import { PrerequisiteError } from "../../harness/core/errors.js";
+import { engineReach, isLoopback } from "../../harness/runtimes/docker/engine-address.js";
 
 /** An engine client made as the harness makes one: from DOCKER_HOST alone. */
 const withDockerHost = (value: string | undefined) => {

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../harness/errors.js";
-import { engineSilenceLimitMs, watchEngine } from "../../harness/runtimes/engine-watchdog.js";
+import { ConfigError } from "../../harness/core/errors.js";
+import { engineSilenceLimitMs, watchEngine } from "../../harness/runtimes/docker/engine-watchdog.js";
 
 /** An engine whose ping answers or hangs, as the test says; a hung ping still ends on its abort signal. */
 function fakeEngine(answers: () => boolean): Docker {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../harness/envs/lock.js";
-import { failedInRunStep, sharedPackages } from "../../harness/images/env-image.js";
+import { failedInRunStep, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
 
 const lock = (over: Partial<Lock>): Lock => ({
   strategy: "as-of-release",

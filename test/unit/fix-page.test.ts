@@ -2,15 +2,15 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CellRecord } from "../../harness/cell/record.js";
 import type { ClaimVerdict } from "../../harness/claims/verdict.js";
 import { initCommand, pageCommand } from "../../harness/cli/page-command.js";
 import { loadScenario } from "../../harness/config/load.js";
-import { ConfigError } from "../../harness/errors.js";
+import { ConfigError } from "../../harness/core/errors.js";
 import { measuredFirstFixed, type PageFacts, pageFacts } from "../../harness/pages/page-facts.js";
 import { parsePage } from "../../harness/pages/parse-page.js";
 import { scaffoldScenario, versionsAround } from "../../harness/pages/scaffold.js";
 import { updatePage } from "../../harness/pages/update-page.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { cellId } from "../../harness/cell/cell.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 import { claimVerdict } from "../../harness/claims/verdict.js";
-import { cellId } from "../../harness/plan/cells.js";
 import { clientDataChunks, escapeHtml, renderHtml, scriptJson } from "../../harness/report/html.js";
 import { CLIENT_SCRIPT, type ClientData } from "../../harness/report/html-client.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 
@@ -189,8 +189,21 @@ describe("renderHtml", () => {
     expect(renderHtml(results([record()]))).not.toContain("<svg");
   });
 
-  it("ships a client script that parses", () => {
-    expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+  it("ships a client script that opens a clicked cell's evidence, and closes it on Escape", () => {
+    const c = record({ reason: "the signature appeared in 2 of 8 workers" });
+    const html = renderHtml(results([c]));
+    const dom = fakeDocument(embeddedJson(html));
+    // As the page runs it: the script text, with `document` in scope.
+    new Function("document", CLIENT_SCRIPT)(dom.document);
+    const button = dom.element({ dataset: { cellId: cellId(c) } });
+    dom.fire("heatmap", "click", { target: button });
+    expect(dom.byId("evidence").open).toBe(true);
+    const shown = dom.byId("evidence-body").text();
+    expect(shown).toContain(c.outcome);
+    expect(shown).toContain("the signature appeared in 2 of 8 workers");
+    expect(shown).toContain(c.evidence.packages[0] ?? "(none resolved)");
+    dom.fire("document", "keydown", { key: "Escape", target: null });
+    expect(dom.byId("evidence").open).toBe(false);
   });
 });
 
@@ -210,3 +223,98 @@ describe("clientDataChunks", () => {
     expect([...clientDataChunks(withoutSignature)].join("")).toBe(scriptJson(withoutSignature));
   });
 });
+
+/** The JSON the page embeds for its script (script#data), as text. */
+function embeddedJson(html: string): string {
+  const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
+  if (!m?.[1]) throw new Error("no script#data in the page");
+  return m[1];
+}
+
+interface FakeEl {
+  hidden: boolean;
+  open: boolean;
+  colSpan: number;
+  className: string;
+  value: string;
+  dataset: Record<string, string | undefined>;
+  children: (FakeEl | string)[];
+  listeners: Map<string, ((e: unknown) => void)[]>;
+  textContent: string | null;
+  text(): string;
+  classList: { toggle(name: string, on: boolean): void };
+  append(...nodes: (FakeEl | string)[]): void;
+  replaceChildren(...nodes: (FakeEl | string)[]): void;
+  setAttribute(name: string, value: string): void;
+  addEventListener(type: string, listener: (e: unknown) => void): void;
+  querySelectorAll(selector: string): FakeEl[];
+  closest(selector: string): FakeEl | null;
+  focus(): void;
+  show(): void;
+  close(): void;
+}
+
+/** Just enough DOM for the report's client script: elements by id, events fired by hand, text read back. */
+function fakeDocument(dataJson: string) {
+  const element = (over: Partial<FakeEl> = {}): FakeEl => {
+    let own: string | null = null;
+    const el: FakeEl = {
+      hidden: false,
+      open: false,
+      colSpan: 1,
+      className: "",
+      value: "",
+      dataset: {},
+      children: [],
+      listeners: new Map(),
+      get textContent() {
+        return own ?? el.text();
+      },
+      set textContent(v: string | null) {
+        own = v;
+        el.children = [];
+      },
+      text: () => (own ?? "") + el.children.map((ch) => (typeof ch === "string" ? ch : ch.text())).join(""),
+      classList: { toggle: () => undefined },
+      append: (...nodes) => void el.children.push(...nodes),
+      replaceChildren: (...nodes) => {
+        own = null;
+        el.children = [...nodes];
+      },
+      setAttribute: () => undefined,
+      addEventListener: (type, listener) => void el.listeners.set(type, [...(el.listeners.get(type) ?? []), listener]),
+      querySelectorAll: () => [],
+      closest: (selector) => (selector === "[data-cell-id]" && el.dataset.cellId !== undefined ? el : null),
+      focus: () => undefined,
+      show: () => {
+        el.open = true;
+      },
+      close: () => {
+        el.open = false;
+      },
+      ...over,
+    };
+    return el;
+  };
+  const ids = new Map<string, FakeEl>();
+  const byId = (id: string) => {
+    const found = ids.get(id) ?? element();
+    ids.set(id, found);
+    return found;
+  };
+  byId("data").textContent = dataJson;
+  const root = element();
+  const document = {
+    getElementById: byId,
+    createElement: () => element(),
+    querySelectorAll: () => [],
+    addEventListener: root.addEventListener,
+  };
+  const fire = (where: string, type: string, event: unknown) => {
+    const target = where === "document" ? root : byId(where);
+    const listeners = target.listeners.get(type) ?? [];
+    expect(listeners.length, `${where} listens for ${type}`).toBeGreaterThan(0);
+    for (const l of listeners) l(event);
+  };
+  return { document, element, byId, fire };
+}

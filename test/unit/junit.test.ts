@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { cellId } from "../../harness/plan/cells.js";
+import { cellId } from "../../harness/cell/cell.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 import { renderJunit } from "../../harness/report/junit.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
-import { reapLocalOrphans } from "../../harness/runtimes/local-pid-files.js";
-import { LocalRuntime } from "../../harness/runtimes/local-runtime.js";
+import { reapLocalOrphans } from "../../harness/runtimes/local/local-pid-files.js";
+import { LocalRuntime } from "../../harness/runtimes/local/local-runtime.js";
 import type { ServerSpec } from "../../harness/runtimes/runtime.js";
 
 /** Answers "<its pid> <its child's pid>"; with "ignore-term" it shrugs off SIGTERM. */

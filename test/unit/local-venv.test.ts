@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findHostPython, readHostFacts } from "../../harness/envs/host-python.js";
-import { ensureLocalVenv } from "../../harness/envs/local-venv.js";
+import type { BaseFacts } from "../../harness/envs/base-facts.js";
 import type { Lock } from "../../harness/envs/lock.js";
 import type { DownloadedFile } from "../../harness/envs/prepare-env.js";
-import type { BaseFacts } from "../../harness/images/base-facts.js";
-import { LocalRuntime } from "../../harness/runtimes/local-runtime.js";
+import { findHostPython, readHostFacts } from "../../harness/runtimes/local/host-python.js";
+import { LocalRuntime } from "../../harness/runtimes/local/local-runtime.js";
+import { ensureLocalVenv } from "../../harness/runtimes/local/local-venv.js";
 import { CACHE_DIR } from "../helpers/harness.js";
 
 const TOOLS = [
@@ -117,8 +117,9 @@ describe("ensureLocalVenv", () => {
       files: [...tools, await fileOf(join(dists, "tinypkg-0.1-py3-none-any.whl"))],
       cacheDir,
       signal: AbortSignal.timeout(60_000),
+      builds: new Map(),
     };
-    // Two cells asking at once share one build.
+    // Two cells asking at once share one build (the env backend's map of builds in flight).
     const [first, second] = await Promise.all([ensureLocalVenv(o), ensureLocalVenv(o)]);
     expect(second).toEqual(first);
     if (!first.ok) throw new Error(`${first.reason}\n${first.log}`);

@@ -1,10 +1,11 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { envOf } from "../../harness/cell/cell.js";
 import { parseScenario } from "../../harness/config/load.js";
 import { resolveLock, uvPlatform } from "../../harness/envs/lock.js";
 import { ensureUv } from "../../harness/envs/uv.js";
-import { envOf, expandCells } from "../../harness/plan/cells.js";
+import { expandCells } from "../../harness/plan/expand.js";
 import { CACHE_DIR, tempDir } from "../helpers/harness.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 

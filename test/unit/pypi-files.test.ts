@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { downloadDistFile, PackageFileError, pickDistFile } from "../../harness/envs/pypi-files.js";
-import type { TargetPlatform } from "../../harness/envs/wheel-tags.js";
-import { ConfigError, PrerequisiteError } from "../../harness/errors.js";
+import { ConfigError, PrerequisiteError } from "../../harness/core/errors.js";
+import { downloadDistFile, PackageFileError, pickDistFile } from "../../harness/releases/pypi-files.js";
+import type { TargetPlatform } from "../../harness/releases/wheel-tags.js";
 
 const CP39: TargetPlatform = { python: "3.9.2", glibc: "2.31", arch: "x86_64" };
 const UVLOOP_CP39 = "uvloop-0.23.0-cp39-cp39-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PackageSources } from "../../harness/envs/pypi-files.js";
+import type { PackageSources } from "../../harness/releases/pypi-files.js";
 import { versionsNotFor } from "../../harness/releases/python-support.js";
 
 const PYPI_ONLY: PackageSources = { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], findLinks: [] };

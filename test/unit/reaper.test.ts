@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isOrphan } from "../../harness/runtimes/reaper.js";
+import { isOrphan } from "../../harness/runtimes/docker/reaper.js";
 
 describe("which containers are leftovers of this machine's dead runs", () => {
   const dead = "2147483646";

@@ -2,17 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PackageSources } from "../../harness/envs/pypi-files.js";
-import { fetchSimplePage } from "../../harness/releases/index-page.js";
-import {
-  clearReleaseCache,
-  closestVersions,
-  listReleases,
-  type Release,
-  releaseOf,
-  selectReleases,
-  uploadCutoff,
-} from "../../harness/releases/releases.js";
+import { fetchSimplePage, IndexCache } from "../../harness/releases/index-page.js";
+import type { PackageSources } from "../../harness/releases/pypi-files.js";
+import { closestVersions, listReleases, type Release, releaseOf, selectReleases, uploadCutoff } from "../../harness/releases/releases.js";
 
 const PYPI_ONLY: PackageSources = { indexUrl: "https://pypi.org/simple", extraIndexUrls: [], findLinks: [] };
 const SHA = "0".repeat(64);
@@ -134,34 +126,38 @@ describe("listReleases", () => {
     expect(urls.sort()).toEqual(["https://private.example/simple/nope/", "https://pypi.org/simple/nope/"]);
   });
 
-  it("asks the index once per project and sources within the process, unless given a fetch", async () => {
-    clearReleaseCache();
+  it("asks the index once per project and sources within a run's cache, unless given a fetch", async () => {
+    const cache = new IndexCache();
     const real = globalThis.fetch;
     const { fetch, urls } = fakePypi({ x: { files: [{ filename: "x-1.0.tar.gz" }] } });
     globalThis.fetch = fetch;
     try {
-      const [a, b] = await Promise.all([listReleases("x", { sources: PYPI_ONLY }), listReleases("X", { sources: PYPI_ONLY })]);
+      const [a, b] = await Promise.all([
+        listReleases("x", { sources: PYPI_ONLY, cache }),
+        listReleases("X", { sources: PYPI_ONLY, cache }),
+      ]);
       expect(a).toBe(b);
-      expect(await listReleases("x")).toBe(a);
+      expect(await listReleases("x", { cache })).toBe(a);
       expect(urls).toHaveLength(1);
       // Other sources make another release list, but the index page they share is not asked again.
-      expect(await listReleases("x", { sources: { ...PYPI_ONLY, findLinks: [tmpdir()] } })).not.toBe(a);
+      expect(await listReleases("x", { sources: { ...PYPI_ONLY, findLinks: [tmpdir()] }, cache })).not.toBe(a);
       expect(urls).toHaveLength(1);
-      await listReleases("x", { sources: PYPI_ONLY, fetch });
+      await listReleases("x", { sources: PYPI_ONLY, fetch, cache });
       expect(urls).toHaveLength(2);
-      clearReleaseCache();
-      await listReleases("x", { sources: PYPI_ONLY });
+      // Another run (a new cache), or no cache at all, asks again: nothing is kept per process.
+      await listReleases("x", { sources: PYPI_ONLY, cache: new IndexCache() });
       expect(urls).toHaveLength(3);
+      await listReleases("x", { sources: PYPI_ONLY });
+      expect(urls).toHaveLength(4);
     } finally {
       globalThis.fetch = real;
-      clearReleaseCache();
     }
   });
 });
 
 describe("fetchSimplePage", () => {
-  it("fetches a page once per process for every asker, and asks again after a failure", async () => {
-    clearReleaseCache();
+  it("fetches a page once per run's cache for every asker, and asks again after a failure", async () => {
+    const cache = new IndexCache();
     const real = globalThis.fetch;
     const { fetch, urls } = fakePypi({ y: { files: [{ filename: "y-1.0.tar.gz" }] } });
     let refuse = true;
@@ -175,15 +171,14 @@ describe("fetchSimplePage", () => {
     }) as typeof globalThis.fetch;
     try {
       const url = "https://pypi.org/simple/y/";
-      await expect(fetchSimplePage(url, "y")).rejects.toThrow(/y: .* answered HTTP 403/);
-      const [a, b] = await Promise.all([fetchSimplePage(url, "y"), fetchSimplePage(url, "y==1.0")]);
+      await expect(fetchSimplePage(url, "y", { cache })).rejects.toThrow(/y: .* answered HTTP 403/);
+      const [a, b] = await Promise.all([fetchSimplePage(url, "y", { cache }), fetchSimplePage(url, "y==1.0", { cache })]);
       expect(a).toBe(b);
       expect(a?.files.map((f) => f.filename)).toEqual(["y-1.0.tar.gz"]);
-      expect(await fetchSimplePage(url, "y")).toBe(a);
+      expect(await fetchSimplePage(url, "y", { cache })).toBe(a);
       expect(urls).toEqual([url, url]);
     } finally {
       globalThis.fetch = real;
-      clearReleaseCache();
     }
   });
 });

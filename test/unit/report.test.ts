@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compatStatus } from "../../harness/report/compat.js";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { compatStatus } from "../../harness/claims/compat.js";
 import { renderGrid, renderMarkdown } from "../../harness/report/markdown.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import { record } from "../helpers/records.js";
 
 describe("compatStatus", () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../harness/errors.js";
+import { ConfigError } from "../../harness/core/errors.js";
 import { RESULTS_SCHEMA_VERSION, readResultsFile } from "../../harness/store/results-file.js";
 import { resultsJsonSchema } from "../../harness/store/results-schema.js";
 import { record } from "../helpers/records.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compatStatus } from "../../harness/report/compat.js";
+import { compatStatus } from "../../harness/claims/compat.js";
 import { combineTrials } from "../../harness/run/trials.js";
 import { record } from "../helpers/records.js";
 

@@ -53,7 +53,7 @@ describe("uv failures", () => {
 
 describe("image build failures", () => {
   it("names the package that failed to build and the compiler's first error", async () => {
-    const { buildFailureCause } = await import("../../harness/images/env-image.js");
+    const { buildFailureCause } = await import("../../harness/envs/build-failure-cause.js");
     const lines = [
       "  Building wheel for httptools (setup.py): started",
       "      httptools/parser/parser.c:1234:5: error: too few arguments to function '_PyUnicode_Ready'",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { CellRecord } from "../../harness/cell/record.js";
+import { failureFingerprint, normalizeError } from "../../harness/claims/fingerprint.js";
 import { claimVerdict } from "../../harness/claims/verdict.js";
-import { failureFingerprint, normalizeError } from "../../harness/report/fingerprint.js";
-import type { CellRecord } from "../../harness/store/record.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 

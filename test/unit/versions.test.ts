@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
-import { ConfigError } from "../../harness/errors.js";
-import { resolveVersions } from "../../harness/plan/versions.js";
+import { ConfigError } from "../../harness/core/errors.js";
+import { resolveVersions } from "../../harness/releases/versions.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 // Against PyPI's real release lists: what a user's range or typo meets in practice.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseWheelFilename, type TargetPlatform, wheelScore } from "../../harness/envs/wheel-tags.js";
+import { parseWheelFilename, type TargetPlatform, wheelScore } from "../../harness/releases/wheel-tags.js";
 
 const UVLOOP_CP39 = "uvloop-0.23.0-cp39-cp39-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl";
 const CP39: TargetPlatform = { python: "3.9", glibc: "2.31", arch: "x86_64" };

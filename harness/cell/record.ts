@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { OUTCOMES } from "./outcome.js";
+
+const LogLine = z.strictObject({
+  n: z.number(),
+  stream: z.enum(["stdout", "stderr"]),
+  phase: z.enum(["boot", "probe", "shutdown"]),
+  text: z.string(),
+});
+
+export const Evidence = z.strictObject({
+  /** Signature lines as they appeared, with stream, line number and server phase. */
+  signatureMatches: z.array(LogLine),
+  firstOtherTraceback: z.array(z.string()).optional(),
+  tracebacks: z.number(),
+  tracebackPhases: z.array(z.enum(["boot", "probe", "shutdown"])).default([]),
+  requests: z.number(),
+  statusCounts: z.record(z.string(), z.number()),
+  connectionErrors: z.record(z.string(), z.number()),
+  /** Distinct worker pids that answered with the expected status. */
+  pidsServed: z.array(z.number()),
+  workersAsked: z.number(),
+  readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "crash-loop", "stalled", "not-started"]), afterMs: z.number() }),
+  exit: z.strictObject({ exitCode: z.number(), killed: z.boolean() }).optional(),
+  /** The last lines of output (both streams), enough to see what happened without the full log. */
+  logTail: z.array(LogLine),
+  totalLogLines: z.number(),
+  /** name==version of everything installed in the image (pip freeze), or the lock that failed. */
+  packages: z.array(z.string()),
+  /** How the env's lock was resolved: strategy, day, cut-off, lifts past it, target platform, constraints. */
+  resolution: z
+    .strictObject({
+      strategy: z.string(),
+      resolvedOn: z.string(),
+      cutoff: z.string().optional(),
+      anchor: z.string().optional(),
+      exempt: z.array(z.string()).optional(),
+      fallback: z.strictObject({ packages: z.array(z.string()), because: z.string() }).optional(),
+      sources: z.strictObject({ indexUrl: z.string(), extraIndexUrls: z.array(z.string()), findLinks: z.array(z.string()) }).optional(),
+      platform: z.string(),
+      constraints: z.array(z.string()),
+      onlyBinary: z.array(z.string()),
+    })
+    .optional(),
+  /** Why the env could not be built, and the tail of its log. */
+  installLog: z.string().optional(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+/** How a server came up: the boot-profile scenario compares these across worker counts and --preload. */
+export const BootProfile = z.strictObject({
+  /** From the server's start until N distinct workers had logged that they are up (uvicorn's startup lines). */
+  allUpMs: z.number().optional(),
+  /** From the server's start until every asked-for worker had answered a probe; absent if some never did. */
+  allServedMs: z.number().optional(),
+  /** Per worker that answered, as the worker read it from /proc/self (KiB); PSS splits pages shared after fork. */
+  workerMemory: z.array(z.strictObject({ pid: z.number(), rssKb: z.number(), pssKb: z.number().optional() })),
+});
+export type BootProfile = z.infer<typeof BootProfile>;
+
+/** The machine a cell ran on, as its runtime saw it: the same packages can behave differently on another kernel or engine. */
+export const MachineFacts = z.strictObject({
+  /** The distribution, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  memoryMiB: z.number(),
+  /** The container engine, e.g. "Docker 26.1.5"; absent on the local runtime. */
+  engine: z.string().optional(),
+  /** The engine runs on another machine (DOCKER_HOST): the facts above are that machine's. */
+  remoteEngine: z.boolean().optional(),
+});
+export type MachineFacts = z.infer<typeof MachineFacts>;
+
+export const CellRecord = z.strictObject({
+  scenario: z.string(),
+  uvicorn: z.string(),
+  gunicorn: z.string(),
+  python: z.string(),
+  workerClass: z.string(),
+  preload: z.boolean(),
+  app: z.string(),
+  workers: z.number(),
+  /** Further package axes, name -> version. */
+  extras: z.record(z.string(), z.string()).optional(),
+  outcome: z.enum(OUTCOMES),
+  reason: z.string(),
+  /** The runtime that ran the cell, by its registry name (docker, local). */
+  runtime: z.string().min(1),
+  /** Where it ran: distribution, kernel, CPUs, memory, engine. */
+  machine: MachineFacts.optional(),
+  /** Full Python version in the image, e.g. 3.9.2. */
+  pythonFull: z.string().optional(),
+  image: z.string().optional(),
+  command: z.array(z.string()),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  /** Where the cell's time went: start (container/process up), boot (to first answer), probe, stop, teardown. */
+  phasesMs: z.record(z.enum(["start", "boot", "probe", "stop", "teardown"]), z.number()).optional(),
+  /** Hash of everything that decided this result (cell-key.ts); a re-run with the same key reuses it. */
+  cacheKey: z.string().optional(),
+  /** The harness version that ran the cell; with startedAt and the lock, what "last verified" means. */
+  harnessVersion: z.string().optional(),
+  bootProfile: BootProfile.optional(),
+  /** With trials > 1: how many ran, their outcomes, and in how many the signature appeared. */
+  trials: z.strictObject({ count: z.number(), outcomes: z.record(z.string(), z.number()), reproducedIn: z.number() }).optional(),
+  evidence: Evidence,
+});
+export type CellRecord = z.infer<typeof CellRecord>;
+
+export type CellAxes = Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers" | "extras">;
+
+/** The axes that name a cell, whichever runtime ran it. */
+export const cellAxesKey = (r: CellAxes) =>
+  [
+    r.python,
+    r.gunicorn,
+    r.uvicorn,
+    ...Object.entries(r.extras ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, v]) => `${n}=${v}`),
+    r.workerClass,
+    r.preload,
+    r.app,
+    r.workers,
+  ].join("|");
+
+/**
+ * Records with equal identity replace each other in results.json. The runtime is part of it, so
+ * a docker and a local result of one cell live side by side and can be compared.
+ */
+export const cellIdentity = (r: CellAxes & Pick<CellRecord, "runtime">) => `${cellAxesKey(r)}|${r.runtime}`;

@@ -1,0 +1,85 @@
+import { compare } from "@renovatebot/pep440";
+import type { CellRecord } from "../cell/record.js";
+import { normalizeName } from "../core/package-name.js";
+import type { ResultsFile } from "../store/results-file.js";
+import { primaryCells } from "./runtimes.js";
+
+export type CompatStatus = "Affected" | "Fixed" | "Affected differently" | "Not testable" | "Inconclusive";
+
+export interface CompatRow {
+  version: string;
+  status: CompatStatus;
+  /** e.g. "6/6 cells reproduced". */
+  detail: string;
+}
+
+export interface ClaimFilter {
+  preload?: boolean | undefined;
+  app?: string | undefined;
+  workerClass?: string | undefined;
+}
+
+/** The claim's cells: one record per cell (docker preferred), within its trigger. */
+export const claimCells = (r: Pick<ResultsFile, "cells" | "claim">) =>
+  primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
+
+export const sortVersions = (versions: Iterable<string>) => [...new Set(versions)].sort(compare);
+
+export function matchesClaim(c: CellRecord, when: ClaimFilter): boolean {
+  return (
+    (when.preload === undefined || c.preload === when.preload) &&
+    (when.app === undefined || c.app === when.app) &&
+    (when.workerClass === undefined || c.workerClass === when.workerClass || c.workerClass.endsWith(`.${when.workerClass}`))
+  );
+}
+
+/**
+ * A version's status, derived from its cells and never guessed: any reproduction makes it
+ * Affected; Fixed needs every cell clean (booted, all probes answered by all workers, no signature).
+ */
+export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detail: string } {
+  const n = cells.length;
+  const count = (o: CellRecord["outcome"]) => cells.filter((c) => c.outcome === o).length;
+  // A flaky cell is never Fixed: affected when any trial reproduced, otherwise affected differently.
+  const flakyReproduced = cells.filter((c) => c.outcome === "flaky" && (c.trials?.reproducedIn ?? 0) > 0).length;
+  const flakyOther = count("flaky") - flakyReproduced;
+  const reproduced = count("reproduced") + flakyReproduced;
+  const other = count("other-failure") + flakyOther;
+  const flaky = count("flaky") > 0 ? ` (${count("flaky")} flaky)` : "";
+  const clean = count("clean");
+  if (n === 0) return { status: "Not testable", detail: "no cells" };
+  if (reproduced > 0) return { status: "Affected", detail: `${reproduced}/${n} cells reproduced${flaky}` };
+  if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, no signature${flaky}` };
+  if (clean === n) return { status: "Fixed", detail: `${n}/${n} cells clean` };
+  const untestable = cells.filter((c) => c.outcome !== "clean");
+  const kinds = [...new Set(untestable.map((c) => c.outcome))].join(", ");
+  if (clean === 0) return { status: "Not testable", detail: `${n}/${n} cells ${kinds}` };
+  return { status: "Inconclusive", detail: `${clean}/${n} clean, ${n - clean} ${kinds}` };
+}
+
+/** A cell's version of a package axis: uvicorn and gunicorn are fields, the rest are extras. */
+export function versionOf(c: CellRecord, pkg: string): string {
+  const name = normalizeName(pkg);
+  if (name === "uvicorn") return c.uvicorn;
+  if (name === "gunicorn") return c.gunicorn;
+  return Object.entries(c.extras ?? {}).find(([n]) => normalizeName(n) === name)?.[1] ?? "";
+}
+
+/** One row per version of `pkg` (the claim's package), over the cells the trigger selects. */
+export function compatRows(cells: CellRecord[], when: ClaimFilter, pkg = "uvicorn"): CompatRow[] {
+  const relevant = cells.filter((c) => matchesClaim(c, when));
+  return sortVersions(relevant.map((c) => versionOf(c, pkg))).map((version) => ({
+    version,
+    ...compatStatus(relevant.filter((c) => versionOf(c, pkg) === version)),
+  }));
+}
+
+/** The first version from which every tested version is Fixed, if any. */
+export function firstCleanVersion(rows: CompatRow[]): string | undefined {
+  let first: string | undefined;
+  for (const r of rows) {
+    if (r.status === "Fixed") first ??= r.version;
+    else if (r.status !== "Not testable") first = undefined;
+  }
+  return first;
+}

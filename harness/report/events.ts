@@ -1,0 +1,21 @@
+import type { Cell } from "../cell/cell.js";
+import type { CellRecord } from "../cell/record.js";
+import type { RunInfo } from "../store/results-file.js";
+
+/** What a run tells its reporters; reporters never reach into the runner. */
+export type RunEvent =
+  | { type: "run-started"; total: number; envs: number; runId: string; runtime: string; note?: string }
+  | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
+  | { type: "cell-started"; cell: Cell }
+  | { type: "cell-finished"; record: CellRecord; done: number; total: number; reused?: boolean }
+  | {
+      type: "run-finished";
+      info: RunInfo;
+      counts: Record<string, number>;
+      reportDir: string;
+      changes: string[];
+      /** Ids of recorded cells removed from results.json because the matrix no longer holds them. */
+      dropped: string[];
+    };
+
+export type RunListener = (event: RunEvent) => void;

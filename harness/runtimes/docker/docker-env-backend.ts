@@ -1,0 +1,68 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import type { EnvSpec } from "../../cell/cell.js";
+import { writeAtomic } from "../../core/json-file.js";
+import { readBaseFacts } from "../../envs/base-facts.js";
+import type { BuildFailures } from "../../envs/build-failures.js";
+import type { Lock } from "../../envs/lock.js";
+import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { baseImageProvider } from "./base-image-provider.js";
+import type { DockerRuntime } from "./docker-runtime.js";
+import { type EnvImageResult, ensureEnvImage, VENV } from "./env-image.js";
+
+/** Envs as images: a base image per Python (built once per run), an env image per lock. */
+export class DockerEnvBackend implements EnvBackend {
+  /** Base images and their facts are shared by many envs: build and read each once. */
+  private readonly bases = new Map<string, Promise<Interpreter>>();
+  /** Env image layers being built, shared by envs that need the same one. */
+  private readonly builds = new Map<string, Promise<EnvImageResult>>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly runtime: DockerRuntime,
+    private readonly cacheDir: string,
+    private readonly signal: AbortSignal,
+    private readonly failures?: BuildFailures,
+  ) {}
+
+  interpreter(spec: EnvSpec): Promise<Interpreter> {
+    let p = this.bases.get(spec.base);
+    if (!p) {
+      p = (async () => {
+        await mkdir(this.cacheDir, { recursive: true });
+        const { ref } = await baseImageProvider(spec.base, this.cacheDir).ensure(this.docker, this.signal);
+        return { ok: true as const, ref, facts: await readBaseFacts((i, c, sig) => this.runtime.exec(i, c, sig), ref, this.signal) };
+      })();
+      this.bases.set(spec.base, p);
+    }
+    return p;
+  }
+
+  async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
+    const image = await ensureEnvImage(
+      { docker: this.docker, signal: this.signal, builds: this.builds, ...(this.failures ? { failures: this.failures } : {}) },
+      interp.ref,
+      lock,
+      files,
+    );
+    if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
+    return { ok: true, location: image.tag, built: image.built, freeze: await this.freezeOf(image.tag) };
+  }
+
+  /**
+   * The env's `pip freeze`, read once per image: the tag is a hash of everything the image was
+   * built from, so it never changes, and a warm sweep need not start a container per env to ask.
+   */
+  private async freezeOf(tag: string): Promise<string[]> {
+    const file = join(this.cacheDir, "freezes", `${tag.replace(/[^\w.-]+/g, "_")}.txt`);
+    const known = await readFile(file, "utf8").catch(() => undefined);
+    if (known !== undefined) return known.split("\n").filter(Boolean);
+    const freeze = await this.runtime.exec(tag, ["cat", `${VENV}/freeze.txt`], this.signal);
+    // A freeze that cannot be read says nothing about the env; reporting drift from it would.
+    if (freeze.exitCode !== 0) throw new Error(`${tag}: cannot read ${VENV}/freeze.txt (${freeze.stderr.trim()})`);
+    const lines = freeze.stdout.trim().split("\n").filter(Boolean);
+    await writeAtomic(file, `${lines.join("\n")}\n`);
+    return lines;
+  }
+}

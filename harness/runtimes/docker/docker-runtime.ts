@@ -1,0 +1,260 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { pack } from "tar-stream";
+import type { MachineFacts } from "../../cell/record.js";
+import { untilAborted } from "../../core/until-aborted.js";
+import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "../runtime.js";
+import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
+import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
+import type { EngineReach } from "./engine-address.js";
+import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
+
+/** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
+const LIMITS = { memoryMiB: 1024, pids: 512 };
+const PORT_KEY = `${PUBLISHED_PORT}/tcp`;
+/** What every server's environment holds besides the image's own (PATH) and the cell's (the trial). */
+const SERVER_ENV = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"];
+
+export class DockerRuntime implements Runtime {
+  readonly name = "docker" as const;
+  readonly place: ServerPlace;
+  readonly machine: MachineFacts | undefined;
+  /** Containers kept per env and reused by its cells one after another (env-hosts.ts), when asked for. */
+  private readonly hosts?: EnvHosts;
+
+  /** `reach`: through a shared socket folder (the default), or a published port (engine-address.ts). */
+  constructor(
+    private readonly docker: Docker,
+    private readonly labels: Record<string, string>,
+    private readonly reach: EngineReach = { kind: "socket" },
+    options: { reuseContainers?: boolean; machine?: MachineFacts } = {},
+  ) {
+    this.place = reach.kind === "socket" ? CONTAINER_PLACE : PUBLISHED_PORT_PLACE;
+    this.machine = options.machine;
+    if (options.reuseContainers) this.hosts = new EnvHosts((spec, signal) => this.openHost(spec, signal), this.place);
+  }
+
+  async start(spec: ServerSpec, signal: AbortSignal): Promise<StartedServer> {
+    signal.throwIfAborted();
+    if (this.hosts && spec.shareable) return this.hosts.start(spec, signal);
+    const command = spec.command(this.place);
+    // Every call takes the cell's signal: on a hung engine, Ctrl-C, the cell's deadline or the
+    // engine watchdog ends the wait.
+    const call = { abortSignal: signal };
+    const { container, socketDir } = await this.createContainer(spec, command, signal);
+    const started = new DockerServer(container, command, socketDir);
+    try {
+      await container.putArchive(await this.filesTar(spec), { path: "/", ...call });
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+      started.follow(stream, this.docker, spec);
+      await container.start(call);
+      started.watchExit();
+      signal.addEventListener("abort", () => void container.kill({ abortSignal: cleanupSignal() }).catch(() => undefined), {
+        once: true,
+      });
+      if (this.reach.kind === "published-port") started.reachAt(this.reach.probeHost, await publishedPort(container, signal));
+      return started;
+    } catch (err) {
+      await started[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+
+  /** Containers kept for reuse that no cell of `image` will need again (its env's cells are done). */
+  async retire(image: string): Promise<void> {
+    await this.hosts?.retire(image);
+  }
+
+  /**
+   * A server's container, created but not started: its own network (none, and a socket folder
+   * shared with the host) or a published port, the limits, the user and a fixed environment.
+   * `command` is what the container runs: the server itself, or an env host's keeper.
+   */
+  private async createContainer(
+    spec: ServerSpec,
+    command: string[],
+    signal: AbortSignal,
+  ): Promise<{ container: Docker.Container; socketDir?: string }> {
+    const reach = this.reach;
+    // A short host path (unix socket paths are limited to ~107 bytes), writable by the container's user.
+    const socketDir = reach.kind === "socket" ? await mkdtemp(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`)) : undefined;
+    if (socketDir) await chmod(socketDir, 0o777);
+    const network =
+      reach.kind === "socket"
+        ? { NetworkMode: "none", Binds: [`${socketDir}:${SOCKET_DIR}`] }
+        : { PortBindings: { [PORT_KEY]: [{ HostIp: reach.publishOn, HostPort: "" }] } };
+    const container = await this.docker
+      .createContainer({
+        Image: spec.image,
+        Cmd: command,
+        User: SERVER_USER,
+        WorkingDir: this.place.appDir,
+        // A minimal environment: nothing of the host's leaks into the experiment.
+        Env: [...SERVER_ENV, ...envList(spec.env)],
+        Labels: { ...this.labels, ...spec.labels },
+        ...(reach.kind === "socket" ? {} : { ExposedPorts: { [PORT_KEY]: {} } }),
+        HostConfig: {
+          ...network,
+          Init: true,
+          Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
+          PidsLimit: LIMITS.pids,
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
+        },
+        abortSignal: signal,
+      })
+      .catch(async (err: unknown) => {
+        // No container to dispose of yet: the socket folder is this call's to remove.
+        if (socketDir) await rm(socketDir, { recursive: true, force: true });
+        throw err;
+      });
+    return { container, ...(socketDir ? { socketDir } : {}) };
+  }
+
+  private filesTar(spec: ServerSpec): Promise<Buffer> {
+    return tarOf(spec.files.map((f) => ({ ...f, path: `${this.place.appDir}/${f.path}` })));
+  }
+
+  /** An env host: the container a pool keeps for the servers of one env, running only a keeper until they come. */
+  private async openHost(spec: ServerSpec, signal: AbortSignal): Promise<EnvHost> {
+    // The cell's own variables (the trial) go to each server's exec, not to the container its env's cells share.
+    const { container, socketDir } = await this.createContainer({ ...spec, env: {} }, [...KEEPER_COMMAND], signal);
+    try {
+      await container.putArchive(await this.filesTar(spec), { path: "/", abortSignal: signal });
+      await container.start({ abortSignal: signal });
+      const baseUrl =
+        this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container, signal)) : "http://localhost";
+      return new EnvHost(this.docker, container, spec.image, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
+    } catch (err) {
+      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async exec(image: string, command: string[], signal: AbortSignal) {
+    signal.throwIfAborted();
+    const call = { abortSignal: signal };
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: command,
+      Labels: this.labels,
+      HostConfig: { NetworkMode: "none" },
+      ...call,
+    });
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true, ...call });
+      const out = collect();
+      const err = collect();
+      this.docker.modem.demuxStream(stream, out.sink, err.sink);
+      const ended = streamEnded(stream);
+      await container.start(call);
+      const { StatusCode } = (await container.wait(call)) as { StatusCode: number };
+      await Promise.race([ended, delay(2000)]);
+      return { exitCode: StatusCode, stdout: out.text(), stderr: err.text() };
+    } finally {
+      // Also what stops the command on abort: removal kills it.
+      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * The host port the engine published the server's port on (asked for as "any free one"), or
+ * undefined when the server already exited (the engine then lists no ports): readiness reports
+ * the exit, as it would for a server on a socket.
+ */
+async function publishedPort(container: Docker.Container, signal: AbortSignal): Promise<string | undefined> {
+  const info = await container.inspect({ abortSignal: signal });
+  const ports = (info.NetworkSettings.Ports ?? {}) as Record<string, { HostPort: string }[] | null>;
+  const port = ports[PORT_KEY]?.[0]?.HostPort;
+  if (!port && info.State.Running) throw new Error(`the engine published no host port for ${PORT_KEY}`);
+  return port;
+}
+
+class DockerServer implements StartedServer {
+  baseUrl = "http://localhost";
+  readonly socketPath: string | undefined;
+  exited: Promise<ServerExit> = new Promise(() => {});
+  private streamEnded: Promise<unknown> = Promise.resolve();
+  /**
+   * Ends the server's long-lived engine calls (its output, the wait for its exit) at disposal:
+   * on a hung engine they never end, and their sockets would keep the process alive.
+   */
+  private readonly disposed = new AbortController();
+  private output: NodeJS.ReadableStream | undefined;
+
+  constructor(
+    private readonly container: Docker.Container,
+    readonly command: string[],
+    private readonly socketDir: string | undefined,
+  ) {
+    this.socketPath = socketDir ? join(socketDir, "gunicorn.sock") : undefined;
+  }
+
+  /**
+   * Probed over TCP at the engine's published port, not through a socket. A server that exited
+   * before it was published gets port 0, where nothing answers, while readiness sees the exit.
+   */
+  reachAt(host: string, port: string | undefined): void {
+    this.baseUrl = urlOf(host, port);
+  }
+
+  follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
+    this.output = stream;
+    this.streamEnded = followOutput(stream, docker, spec.logs);
+  }
+
+  watchExit(): void {
+    this.exited = this.container.wait({ abortSignal: this.disposed.signal }).then(async (r: { StatusCode: number }) => {
+      const state = await this.container.inspect({ abortSignal: cleanupSignal() }).then(
+        (i) => i.State,
+        () => undefined,
+      );
+      return { exitCode: r.StatusCode, killed: Boolean(state?.OOMKilled) || r.StatusCode === 137 };
+    });
+    // Observed by callers later; never an unhandled rejection when the container vanishes.
+    this.exited.catch(() => undefined);
+  }
+
+  async stop(graceSeconds: number, signal?: AbortSignal): Promise<ServerExit> {
+    await this.container
+      .stop({ t: Math.ceil(graceSeconds), ...(signal ? { abortSignal: signal } : {}) })
+      .catch((e: { statusCode?: number }) => {
+        // 304: already stopped; 404: already gone. Both are fine here.
+        if (e.statusCode !== 304 && e.statusCode !== 404) throw e;
+      });
+    const exit = await (signal ? untilAborted(this.exited, signal) : this.exited);
+    // Let the last output reach the collector before anyone reads it.
+    await Promise.race([this.streamEnded, delay(2000)]);
+    return exit;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+    this.disposed.abort();
+    (this.output as { destroy?: () => void } | undefined)?.destroy?.();
+    if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
+  }
+}
+
+const urlOf = (host: string, port: string | undefined) =>
+  `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port ?? 0}`;
+
+async function tarOf(files: PlacedFile[]): Promise<Buffer> {
+  const tar = pack();
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.replace(/^\//, "").split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  for (const d of [...dirs].sort()) tar.entry({ name: `${d}/`, type: "directory", mode: 0o755 });
+  for (const f of files) tar.entry({ name: f.path.replace(/^\//, ""), mode: 0o644 }, f.content);
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

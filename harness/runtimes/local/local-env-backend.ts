@@ -1,0 +1,52 @@
+import type { EnvSpec } from "../../cell/cell.js";
+import type { BuildFailures } from "../../envs/build-failures.js";
+import type { Lock } from "../../envs/lock.js";
+import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { findHostPython, readHostFacts } from "./host-python.js";
+import { ensureLocalVenv, type LocalVenv } from "./local-venv.js";
+
+/** Envs as virtualenvs on the host, made with a host Python of the asked version. */
+export class LocalEnvBackend implements EnvBackend {
+  private readonly pythons = new Map<string, Promise<Interpreter>>();
+  /** Venvs being built, shared by envs of the same lock. */
+  private readonly builds = new Map<string, Promise<LocalVenv>>();
+
+  constructor(
+    private readonly cacheDir: string,
+    private readonly signal: AbortSignal,
+    private readonly failures?: BuildFailures,
+  ) {}
+
+  interpreter(spec: EnvSpec): Promise<Interpreter> {
+    const key = `${spec.python}|${spec.hostPython ?? ""}`;
+    let p = this.pythons.get(key);
+    if (!p) {
+      p = (async (): Promise<Interpreter> => {
+        const python = await findHostPython(spec.python, spec.hostPython);
+        if (!python) {
+          const asked = spec.hostPython ? `${spec.hostPython} (python.${spec.python}.hostPython)` : `python${spec.python}`;
+          // Data, not a crash: the cells of this Python become install-failed with this reason.
+          return { ok: false, reason: `no host Python ${spec.python} for the local runtime: ${asked} not found or not runnable` };
+        }
+        return { ok: true, ref: python, facts: await readHostFacts(python, this.signal) };
+      })();
+      this.pythons.set(key, p);
+    }
+    return p;
+  }
+
+  async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
+    const venv = await ensureLocalVenv({
+      python: interp.ref,
+      facts: interp.facts,
+      lock,
+      files,
+      cacheDir: this.cacheDir,
+      signal: this.signal,
+      builds: this.builds,
+      ...(this.failures ? { failures: this.failures } : {}),
+    });
+    if (!venv.ok) return venv;
+    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze };
+  }
+}
