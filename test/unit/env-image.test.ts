@@ -52,6 +52,7 @@ describe("failedInRunStep (a recipe's failure, to record, or the builder's, to r
   it("knows a RUN command that exited non-zero, in the classic builder's words and BuildKit's", () => {
     expect(failedInRunStep("The command '/bin/sh -c /opt/venv/bin/pip wheel x.tar.gz' returned a non-zero code: 1")).toBe(true);
     expect(failedInRunStep('process "/bin/sh -c pip wheel x.tar.gz" did not complete successfully: exit code: 1')).toBe(true);
+    expect(failedInRunStep('building at STEP "RUN /opt/venv/bin/pip wheel x.tar.gz": while running runtime: exit status 1')).toBe(true);
   });
 
   it("does not take the builder's own failures for the recipe's", () => {

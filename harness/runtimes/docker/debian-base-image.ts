@@ -48,10 +48,11 @@ export class DebianBaseImage implements BaseImageProvider {
       // Trim what an image never needs; it keeps the layer (and each import) smaller.
       await execa("rm", ["-rf", join(root, "var/cache/apt/archives"), join(root, "usr/share/doc"), join(root, "usr/share/man")]);
       const tar = execa("tar", ["-C", root, "--numeric-owner", "-c", "."], { cancelSignal: signal, buffer: false, encoding: "buffer" });
-      const [repo, tag] = this.tag.split(":") as [string, string];
+      // The tag goes inside `repo` (name:tag), which Docker's API allows: Podman's ignores a
+      // separate `tag` and would name the image :latest, so the next run would import it again.
       const stream = await docker.importImage(
         tar.stdout as unknown as NodeJS.ReadableStream,
-        { repo, tag, changes: ["ENV LANG=C.UTF-8", 'CMD ["python3"]'] } as object,
+        { repo: this.tag, changes: ["ENV LANG=C.UTF-8", 'CMD ["python3"]'] } as object,
       );
       await new Promise<void>((resolve, reject) =>
         docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),

@@ -288,16 +288,20 @@ async function feedContext(tar: Pack, layer: LayerSpec): Promise<void> {
  * the builder (an image gone, a full disk): the classic builder's words, and BuildKit's.
  */
 export function failedInRunStep(error: string): boolean {
-  return /returned a non-zero code: \d+|did not complete successfully: exit code: \d+/.test(error);
+  // Docker's classic builder, BuildKit, and Podman's (buildah) words for a RUN step's exit status.
+  return /returned a non-zero code: \d+|did not complete successfully: exit code: \d+|building at STEP "RUN [^"]*": while running runtime: exit status \d+/.test(
+    error,
+  );
 }
 
 /**
  * A failed build leaves the images of the steps that worked (COPY wheels, …) untagged behind it:
  * a sweep with a hundred releases that do not build would pile them up, and they pin their parent.
- * Removes the untagged ones the build printed (" ---> <id>"); the tagged parent it names stays.
+ * Removes the untagged ones the build printed (" ---> <id>" from Docker, "--> <id>" from Podman,
+ * which shortens ids to 11 digits); the tagged parent it names stays.
  */
 async function removeLeftovers(docker: Docker, lines: string[]): Promise<void> {
-  const ids = lines.map((l) => /^\s*---> ([0-9a-f]{12})\s*$/.exec(l)?.[1]).filter((id): id is string => Boolean(id));
+  const ids = lines.map((l) => /^\s*-{2,3}> ([0-9a-f]{11,64})\s*$/.exec(l)?.[1]).filter((id): id is string => Boolean(id));
   for (const id of ids.reverse()) {
     const image = await docker
       .getImage(id)

@@ -11,13 +11,20 @@ export async function engineMachine(docker: Docker, remote: boolean, signal: Abo
   // @types/dockerode leaves out the options info takes; dockerode passes abortSignal on.
   const info = await (docker as unknown as { info(o: object): Promise<Record<string, unknown>> }).info({ abortSignal: signal });
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : "unknown");
+  // Engines other than dockerd answer the same API (Podman's service): name the one that ran the cells.
+  const version = (await (docker as unknown as { version(o: object): Promise<Record<string, unknown>> }).version({
+    abortSignal: signal,
+  })) as {
+    Components?: { Name?: string; Version?: string }[];
+  };
+  const podman = version.Components?.find((c) => c.Name === "Podman Engine");
   return {
     os: text(info.OperatingSystem),
     kernel: text(info.KernelVersion),
     arch: text(info.Architecture),
     cpus: typeof info.NCPU === "number" ? info.NCPU : 0,
     memoryMiB: typeof info.MemTotal === "number" ? Math.round(info.MemTotal / MiB) : 0,
-    engine: `Docker ${text(info.ServerVersion)}`,
+    engine: podman ? `Podman ${text(podman.Version)}` : `Docker ${text(info.ServerVersion)}`,
     ...(remote ? { remoteEngine: true } : {}),
   };
 }
