@@ -2,6 +2,7 @@ import { compare, explain, valid as isPep440, validRange } from "@renovatebot/pe
 import { z } from "zod";
 import { normalizeName } from "../core/package-name.js";
 import { catastrophicBacktracking } from "./backtracking.js";
+import { plainMessage } from "./issue-message.js";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
 
@@ -298,6 +299,188 @@ export const Limits = z.strictObject({
   memoryMiB: z.number().int().min(128).max(65_536).default(1024),
 });
 
+// ── checks: when a cell counts as reproduced; steps: what happens to the server after it is ready ──
+
+/**
+ * One kind out of several, told apart by which key an item has (`{ requests: 20 }`,
+ * `{ signal: HUP }`): the item is then held to that kind's fields alone, so a mistake is
+ * reported against the kind the file meant rather than as "matches none of N shapes".
+ */
+const oneKindOf = <K extends Record<string, z.ZodType>>(what: string, kinds: K) =>
+  z.unknown().transform((value, ctx): z.output<K[keyof K]> => {
+    const present = value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).filter((k) => k in kinds) : [];
+    const [kind] = present;
+    if (present.length !== 1 || kind === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${present.length > 1 ? `${present.join(" and ")} in one ${what}; give one per item` : `a ${what} is a mapping with one of`}: ${Object.keys(kinds).join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    // The file's terms for zod's own messages, as load.ts asks for the whole scenario.
+    const parsed = (kinds[kind] as z.ZodType).safeParse(value, { reportInput: true, error: plainMessage });
+    if (parsed.success) return parsed.data as z.output<K[keyof K]>;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as z.core.$ZodRawIssue);
+    return z.NEVER;
+  });
+
+/**
+ * A bound on a measured number: the check fires when the value meets every comparison given
+ * (`{ moreThan: 5 }`, `{ atLeast: 2, atMost: 4 }`). At least one, and some value must meet them all.
+ */
+const CheckBound = z
+  .strictObject({
+    lessThan: z.number().min(0).optional(),
+    atMost: z.number().min(0).optional(),
+    moreThan: z.number().min(0).optional(),
+    atLeast: z.number().min(0).optional(),
+    equals: z.number().min(0).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const given = Object.values(b).filter((v) => v !== undefined);
+    if (given.length === 0) {
+      ctx.addIssue({ code: "custom", message: "a bound needs one of lessThan, atMost, moreThan, atLeast, equals" });
+      return;
+    }
+    const low = Math.max(b.moreThan ?? -1, b.atLeast ?? -1, b.equals ?? -1);
+    const high = Math.min(b.lessThan ?? Infinity, b.atMost ?? Infinity, b.equals ?? Infinity);
+    const open = (b.moreThan !== undefined && b.moreThan === low) || (b.lessThan !== undefined && b.lessThan === high);
+    if (low > high || (low === high && open))
+      ctx.addIssue({ code: "custom", message: "no value meets all of these at once, so the check could never fire" });
+  });
+export type CheckBound = z.output<typeof CheckBound>;
+
+/** Where a line check looks: one phase of the server, or one step (by its number, from 1). */
+const linePlace = {
+  /** boot (start to first answer), probe (the default probes; absent with steps:), shutdown (stop to exit). */
+  phase: z.enum(["boot", "probe", "shutdown"]).optional(),
+  /** The phase of step N of `steps:`. */
+  step: wholeNumber(1, 50, "a step's number, from 1").optional(),
+};
+
+/** A status check's key: an exact status (500), a class (5xx), "error" (no answer at all), or a client error code (UND_ERR_SOCKET). */
+const statusKey = z
+  .string()
+  .regex(
+    /^(?:[1-5]\d\d|[1-5]xx|error|[A-Z][A-Z0-9_]{0,63})$/,
+    'a status such as "500", a class such as "5xx", "error" (no answer), or an error code such as UND_ERR_SOCKET',
+  );
+
+/**
+ * One condition for "reproduced", judged on what the cell showed. Every check is recorded in the
+ * cell's evidence: fired, quiet, or not judged (the cell never got where it could be judged).
+ */
+export const Check = oneKindOf("check", {
+  /** A line matching this regular expression appeared (in `phase` or `step`, if given): what `signatures:` means. */
+  signature: z.strictObject({ signature: regex, ...linePlace }),
+  /**
+   * No line matched, in `phase` or `step` (else in the whole run). Judged only once the cell has
+   * been through that phase (for the whole run: booted, served, and stopped): a line a crashed
+   * boot never got to print is not missing.
+   */
+  missingLine: z.strictObject({ missingLine: regex, ...linePlace }),
+  /** Distinct worker pids that answered with the expected status (in `step`, else in the whole cell). */
+  workersServed: z.strictObject({ workersServed: CheckBound, step: linePlace.step }),
+  /** Responses per status (or per kind of failure, see statusKey); fires when every given count meets its bound. */
+  status: z.strictObject({
+    status: z
+      .record(statusKey, CheckBound)
+      .refine((r) => Object.keys(r).length > 0, 'no status: give one such as { "500": { atLeast: 1 } }'),
+    step: linePlace.step,
+  }),
+  /** Seconds from the server's start until its first HTTP answer. */
+  bootSeconds: z.strictObject({ bootSeconds: CheckBound }),
+  /** Seconds from the stop (SIGTERM to the master) until the server had exited. */
+  shutdownSeconds: z.strictObject({ shutdownSeconds: CheckBound }),
+  /** The largest worker's resident memory (MiB), read from /proc once the probes or steps are done. */
+  workerRssMiB: z.strictObject({ workerRssMiB: CheckBound }),
+});
+export type Check = z.output<typeof Check>;
+
+/** Signals a step may send; TTIN and TTOU are Gunicorn's "one worker more / less", HUP its reload. */
+export const SIGNALS = ["HUP", "TERM", "INT", "QUIT", "KILL", "TTIN", "TTOU", "USR1", "USR2", "WINCH"] as const;
+const SignalTo = z.strictObject({
+  signal: z.enum(SIGNALS),
+  /** master: Gunicorn's arbiter; worker: one of its workers (the oldest still running). */
+  to: z.enum(["master", "worker"]).default("master"),
+});
+const urlPath = z
+  .string()
+  .max(2000)
+  .regex(/^\/[^\s]*$/, 'a URL path starting with "/" and without spaces, such as /health');
+
+/** One thing done to the server after it is ready; each step's log lines carry its phase, "step N (...)". */
+export const Step = oneKindOf("step", {
+  /**
+   * Send N requests (the scenario's probe path and concurrency unless given). With `during`, all N
+   * are sent at once and the signal follows once every one has been sent and `afterSeconds` have
+   * passed, while their answers are still due.
+   */
+  requests: z.strictObject({
+    requests: wholeNumber(1, 10_000, "requests sent by the step"),
+    path: urlPath.optional(),
+    concurrency: wholeNumber(1, 256, "requests in flight at once").optional(),
+    during: SignalTo.extend({ afterSeconds: z.number().min(0).max(60).default(0.5) }).optional(),
+  }),
+  /** The default probes again (`probes:`), with any of these changed; `workers` is how many distinct pids to wait for. */
+  probe: z.strictObject({
+    probe: z.strictObject({
+      path: urlPath.optional(),
+      count: wholeNumber(1, 10_000, "requests sent per probe").optional(),
+      coverageSeconds: z.number().min(0).max(3600).optional(),
+      workers: wholeNumber(1, 256, "workers the probe waits to hear from").optional(),
+    }),
+  }),
+  /** Send a signal to the master or to a worker. */
+  signal: SignalTo,
+  /**
+   * Wait until `count` lines matching `line` have appeared since the step before this one began
+   * (so the lines a signal causes count, however fast they come), or `timeoutSeconds` pass.
+   */
+  wait: z.strictObject({
+    wait: z.strictObject({
+      line: regex,
+      count: wholeNumber(1, 256, "lines to wait for").default(1),
+      timeoutSeconds: seconds(600, "seconds to wait for the line").default(30),
+    }),
+  }),
+  /** Do nothing for this many seconds (the server's output is still read). */
+  sleep: z.strictObject({ sleep: seconds(600, "seconds to sleep") }),
+});
+export type Step = z.output<typeof Step>;
+
+/** Where checks and steps refer to each other or to the run: the parts one item alone cannot check. */
+function checkChecksAndSteps(s: { signatures: string[]; checks?: Check[] | undefined; steps?: Step[] | undefined }, ctx: z.RefinementCtx) {
+  const steps = s.steps ?? [];
+  if (s.signatures.length === 0 && !s.checks?.length)
+    ctx.addIssue({
+      code: "invalid_type",
+      expected: "array",
+      input: undefined,
+      path: ["signatures"],
+      message: "required field is missing (or give checks:)",
+    } as z.core.$ZodRawIssue);
+  if (s.steps && !steps.some((st) => "requests" in st || "probe" in st))
+    ctx.addIssue({
+      code: "custom",
+      path: ["steps"],
+      message: "no step sends a request: a cell is clean only when its workers served, so add { probe: {} } or { requests: N }",
+    });
+  for (const [i, c] of (s.checks ?? []).entries()) {
+    const at = (field: string) => ["checks", i, field];
+    if ("step" in c && c.step !== undefined && "phase" in c && c.phase !== undefined)
+      ctx.addIssue({ code: "custom", path: at("step"), message: "give phase or step, not both" });
+    if ("phase" in c && c.phase === "probe" && s.steps)
+      ctx.addIssue({ code: "custom", path: at("phase"), message: "with steps: there is no probe phase; name a step (step: N)" });
+    if ("step" in c && c.step !== undefined) {
+      const step = steps[c.step - 1];
+      if (!step) ctx.addIssue({ code: "custom", path: at("step"), message: `there is no step ${c.step} (steps: has ${steps.length})` });
+      else if (("workersServed" in c || "status" in c) && !("requests" in step || "probe" in step))
+        ctx.addIssue({ code: "custom", path: at("step"), message: `step ${c.step} sends no request; name a requests or probe step` });
+    }
+  }
+}
+
 export const Scenario = z
   .strictObject({
     /** Names the report folder: reports/<scenario>/. */
@@ -353,7 +536,12 @@ export const Scenario = z
         .regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop"),
     ),
     probes: Probes.default(Probes.parse({})),
-    signatures: oneOrMany(regex),
+    /** Regular expressions; a match on any output line means reproduced (shorthand for signature checks). */
+    signatures: oneOrMany(regex).default([]),
+    /** When a cell counts as reproduced: any check that fires (with `signatures:` as signature checks first). */
+    checks: z.array(Check).min(1).max(50).optional(),
+    /** What happens after the server is ready, in order, instead of the default probes. */
+    steps: z.array(Step).min(1).max(50).optional(),
     timeouts: Timeouts.default(Timeouts.parse({})),
     /**
      * Runs of each cell, each in a fresh server. Trials that disagree make the cell "flaky", with
@@ -377,6 +565,7 @@ export const Scenario = z
       })
       .optional(),
   })
+  .superRefine(checkChecksAndSteps)
   .superRefine((s, ctx) => {
     // The cut-off is the anchor's release date, so the anchor must be a package the matrix pins.
     const axes = Object.keys(s.packages);
