@@ -1,4 +1,5 @@
 import type { MachineFacts } from "../cell/record.js";
+import type { SIGNALS } from "../config/schema.js";
 
 /**
  * Where a server's output goes as it arrives. The runtime only writes; what is read from it
@@ -52,6 +53,19 @@ export interface ServerExit {
   killed: boolean;
 }
 
+/** A signal a scenario's step sends (Gunicorn's: HUP reloads the workers, TTIN/TTOU add or remove one). */
+export type ServerSignal = (typeof SIGNALS)[number];
+
+/** One of the server's processes, as the kernel shows it (/proc). */
+export interface ServerProcess {
+  pid: number;
+  /** Resident memory (VmRSS), KiB. */
+  rssKb: number;
+}
+
+/** A signal sent (to this pid, in the server's own pid namespace), or why not: a gone master is data, not an error. */
+export type SignalSent = { sent: true; pid: number } | { sent: false; why: string };
+
 /** A running server; disposing it stops and removes it, whatever happened before. */
 export interface StartedServer extends AsyncDisposable {
   /** http://127.0.0.1:<port>, or http://localhost when the server listens on socketPath. */
@@ -64,6 +78,13 @@ export interface StartedServer extends AsyncDisposable {
   readonly exited: Promise<ServerExit>;
   /** Graceful stop (SIGTERM, then kill after the grace period); waits for the exit, or until `signal` aborts. */
   stop(graceSeconds: number, signal?: AbortSignal): Promise<ServerExit>;
+  /**
+   * Sends `sig` to the master (the process the command started), or to one of its workers (the
+   * first child the kernel lists), as the server's own user. Only `signal` aborting throws.
+   */
+  kill(sig: ServerSignal, to: "master" | "worker", signal: AbortSignal): Promise<SignalSent>;
+  /** The master's child processes now (its workers), with their memory; empty when it has none or is gone. */
+  workers(signal: AbortSignal): Promise<ServerProcess[]>;
 }
 
 /** The one interface the rest of the harness uses to run servers; Docker is one implementation. */

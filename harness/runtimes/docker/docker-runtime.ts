@@ -5,11 +5,22 @@ import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import type { MachineFacts } from "../../cell/record.js";
 import { untilAborted } from "../../core/until-aborted.js";
-import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerSpec, StartedServer } from "../runtime.js";
+import type {
+  PlacedFile,
+  Runtime,
+  ServerExit,
+  ServerPlace,
+  ServerProcess,
+  ServerSignal,
+  ServerSpec,
+  SignalSent,
+  StartedServer,
+} from "../runtime.js";
 import { CONTAINER_PLACE, PUBLISHED_PORT, PUBLISHED_PORT_PLACE, SOCKET_DIR, SOCKET_DIR_PREFIX } from "./container-place.js";
 import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
 import type { EngineReach } from "./engine-address.js";
 import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
+import { ContainerSignals, MASTER_IN_CONTAINER } from "./server-signals.js";
 
 /** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
 const LIMITS = { memoryMiB: 1024, pids: 512 };
@@ -186,6 +197,7 @@ class DockerServer implements StartedServer {
    */
   private readonly disposed = new AbortController();
   private output: NodeJS.ReadableStream | undefined;
+  private signals: ContainerSignals | undefined;
 
   constructor(
     private readonly container: Docker.Container,
@@ -193,6 +205,15 @@ class DockerServer implements StartedServer {
     private readonly socketDir: string | undefined,
   ) {
     this.socketPath = socketDir ? join(socketDir, "gunicorn.sock") : undefined;
+  }
+
+  // The server is the container's command, under the engine's init (pid 1): the master is the init's child.
+  kill(sig: ServerSignal, to: "master" | "worker", signal: AbortSignal): Promise<SignalSent> {
+    return this.signals ? this.signals.kill(sig, to, signal) : Promise.resolve({ sent: false, why: "the server is not running" });
+  }
+
+  async workers(signal: AbortSignal): Promise<ServerProcess[]> {
+    return this.signals ? this.signals.workers(signal) : [];
   }
 
   /**
@@ -205,6 +226,7 @@ class DockerServer implements StartedServer {
 
   follow(stream: NodeJS.ReadableStream, docker: Docker, spec: ServerSpec): void {
     this.output = stream;
+    this.signals = new ContainerSignals(docker, this.container, MASTER_IN_CONTAINER);
     this.streamEnded = followOutput(stream, docker, spec.logs);
   }
 

@@ -3,8 +3,9 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { untilAborted } from "../../core/until-aborted.js";
-import type { ServerExit, ServerPlace, ServerSpec, StartedServer } from "../runtime.js";
+import type { ServerExit, ServerPlace, ServerProcess, ServerSignal, ServerSpec, SignalSent, StartedServer } from "../runtime.js";
 import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
+import { ContainerSignals, masterFromFile } from "./server-signals.js";
 
 /**
  * What an env host's container runs between servers: a sleep, under the engine's init (which
@@ -107,6 +108,8 @@ class HostedServer implements StartedServer {
   private ended = false;
   /** The host's container was killed (the grace ran out) or given up: it is not used again. */
   private killed = false;
+  /** The server's master is the wrapper that wrote the pid file and became it. */
+  private readonly signals: ContainerSignals;
 
   constructor(
     private readonly host: EnvHost,
@@ -117,6 +120,7 @@ class HostedServer implements StartedServer {
     private readonly release: (host: EnvHost, reusable: boolean) => Promise<void>,
   ) {
     this.baseUrl = host.reach.baseUrl;
+    this.signals = new ContainerSignals(host.docker, host.container, masterFromFile(PID_FILE));
     this.socketPath = host.reach.socketDir ? join(host.reach.socketDir, "gunicorn.sock") : undefined;
     this.streamEnded = followOutput(stream, host.docker, spec.logs);
     // The output ends when the server and every process holding its output have ended; the exit
@@ -130,6 +134,14 @@ class HostedServer implements StartedServer {
       return code === undefined || code === null ? { exitCode: 137, killed: true } : { exitCode: code, killed: code === 137 };
     });
     this.exited.catch(() => undefined);
+  }
+
+  kill(sig: ServerSignal, to: "master" | "worker", signal: AbortSignal): Promise<SignalSent> {
+    return this.signals.kill(sig, to, signal);
+  }
+
+  workers(signal: AbortSignal): Promise<ServerProcess[]> {
+    return this.signals.workers(signal);
   }
 
   /** As `docker stop -t grace` on a container of its own: SIGTERM to the server; after the grace, the container is killed. */

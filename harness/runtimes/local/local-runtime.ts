@@ -5,8 +5,19 @@ import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { MachineFacts } from "../../cell/record.js";
-import type { OutputSink, PlacedFile, Runtime, ServerExit, ServerSpec, StartedServer } from "../runtime.js";
+import type {
+  OutputSink,
+  PlacedFile,
+  Runtime,
+  ServerExit,
+  ServerProcess,
+  ServerSignal,
+  ServerSpec,
+  SignalSent,
+  StartedServer,
+} from "../runtime.js";
 import { isInside, readStat, signalProcess, writePidRecord } from "./local-pid-files.js";
+import { childProcesses, signalServer } from "./local-processes.js";
 
 /** After the venv's bin: the system's tools, nothing from the user's PATH (pyenv shims, ~/.local). */
 const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -197,6 +208,18 @@ class LocalServer implements StartedServer {
     // Let the last output reach the collector before anyone reads it.
     await Promise.race([this.outputDone, delay(OUTPUT_DRAIN_MS)]);
     return exit;
+  }
+
+  async kill(sig: ServerSignal, to: "master" | "worker", signal: AbortSignal): Promise<SignalSent> {
+    signal.throwIfAborted();
+    // An exited master's pid may already be another process's: it is not signalled.
+    if (this.ended) return { sent: false, why: "the server has exited" };
+    return signalServer(this.child.pid, sig, to);
+  }
+
+  async workers(signal: AbortSignal): Promise<ServerProcess[]> {
+    signal.throwIfAborted();
+    return this.child.pid === undefined || this.ended ? [] : childProcesses(this.child.pid);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
