@@ -1,19 +1,64 @@
 import { z } from "zod";
 import { OUTCOMES } from "./outcome.js";
 
+/** The server's phase: boot, probe, shutdown, or with steps: the step's name, "step 2 (HUP master)". */
+const PhaseName = z.union([z.enum(["boot", "probe", "shutdown"]), z.string().regex(/^step \d+ \(.*\)$/)]);
+
 const LogLine = z.strictObject({
   n: z.number(),
   stream: z.enum(["stdout", "stderr"]),
-  phase: z.enum(["boot", "probe", "shutdown"]),
+  phase: PhaseName,
   text: z.string(),
 });
+
+/** How one of the scenario's checks came out (`signatures:` count as signature checks, first). */
+export const CheckResult = z.strictObject({
+  /** The check as the scenario states it, e.g. `missingLine /Worker exiting/ in shutdown`. */
+  check: z.string(),
+  /** fired: its condition held (the cell reproduced); quiet: it did not; not-judged: the cell never got where it could be judged. */
+  result: z.enum(["fired", "quiet", "not-judged"]),
+  /** What was seen, in a few words: the value measured, the lines counted, or why it could not be judged. */
+  seen: z.string(),
+  /** The number a bound was held to (seconds, MiB, workers, responses). */
+  value: z.number().optional(),
+  /** The first lines that matched, for line checks. */
+  lines: z.array(LogLine).optional(),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
+/** Requests a step sent, counted as the evidence counts the probes. */
+const StepRequests = z.strictObject({
+  requests: z.number(),
+  statusCounts: z.record(z.string(), z.number()),
+  connectionErrors: z.record(z.string(), z.number()),
+  pidsServed: z.array(z.number()),
+  /** With `during`: requests still unanswered when the signal was sent. */
+  inFlightAtSignal: z.number().optional(),
+});
+
+/** What one of the scenario's steps did. */
+export const StepRecord = z.strictObject({
+  /** Its phase, as its log lines show it: "step 2 (HUP master)". */
+  phase: z.string(),
+  /** It did what it says (the signal was sent, the line came); false: see detail. */
+  done: z.boolean(),
+  /** One sentence: what happened ("HUP sent to the master, pid 7", "2 lines after 0.4 s"). */
+  detail: z.string(),
+  /** Milliseconds from the server's start to the step's start, and the step's own length. */
+  atMs: z.number(),
+  tookMs: z.number(),
+  requests: StepRequests.optional(),
+  /** The master's workers (child pids) once the step was done. */
+  workers: z.array(z.number()).optional(),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
 
 export const Evidence = z.strictObject({
   /** Signature lines as they appeared, with stream, line number and server phase. */
   signatureMatches: z.array(LogLine),
   firstOtherTraceback: z.array(z.string()).optional(),
   tracebacks: z.number(),
-  tracebackPhases: z.array(z.enum(["boot", "probe", "shutdown"])).default([]),
+  tracebackPhases: z.array(PhaseName).default([]),
   requests: z.number(),
   statusCounts: z.record(z.string(), z.number()),
   connectionErrors: z.record(z.string(), z.number()),
@@ -44,6 +89,10 @@ export const Evidence = z.strictObject({
     .optional(),
   /** Why the env could not be built, and the tail of its log. */
   installLog: z.string().optional(),
+  /** With `checks:` in the scenario: each check, whether it fired, and what was seen. */
+  checks: z.array(CheckResult).optional(),
+  /** With `steps:` in the scenario: what each step did. */
+  steps: z.array(StepRecord).optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 

@@ -1,5 +1,20 @@
-/** Where the server was when a line arrived: signature lines mean different things in each. */
-export type Phase = "boot" | "probe" | "shutdown";
+/**
+ * Where the server was when a line arrived: signature lines mean different things in each. A
+ * scenario with steps has one phase per step instead of "probe", named after it: "step 2 (HUP master)".
+ */
+export type Phase = "boot" | "probe" | "shutdown" | StepPhase;
+export type StepPhase = `step ${number} (${string})`;
+
+/** A regular expression read on every line, kept or not (a check's or a wait's): how often it matched per phase, and its first lines. */
+export interface LineWatch {
+  readonly re: RegExp;
+  readonly byPhase: Map<Phase, number>;
+  /** The first few matching lines, as evidence. */
+  readonly lines: LogLine[];
+}
+
+/** Matching lines a watch keeps as evidence; the counts go on. */
+const WATCH_LINES = 5;
 
 export interface LogLine {
   /** 1-based line number within its stream, counted over every line, kept or not. */
@@ -77,6 +92,21 @@ export class LogCollector {
   private readonly tracebackPhases = new Set<Phase>();
   private currentTraceback: { lines: string[]; hasSignature: boolean } | undefined;
   private firstOtherTraceback: string[] | undefined;
+  private readonly watches: LineWatch[] = [];
+  private readonly listeners = new Set<(line: LogLine, raw: string) => void>();
+
+  /** Reads `re` on every line from now on (a check's line, watched from the server's start). */
+  watch(re: RegExp): LineWatch {
+    const w: LineWatch = { re, byPhase: new Map(), lines: [] };
+    this.watches.push(w);
+    return w;
+  }
+
+  /** Calls `listener` with every line as it arrives until the returned function is called (a wait step). */
+  onLine(listener: (line: LogLine, raw: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** When (performance.now()) the n-th distinct worker had logged that it is up, if n have. */
   workersUpAt(n: number): number | undefined {
@@ -153,11 +183,17 @@ export class LogCollector {
     if (WORKER_BOOT.test(raw)) this.workerBoots++;
     const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
     if (up) this.workersUp.set(Number(up[1]), performance.now());
-    const failed = this.phase === "probe" ? REQUEST_FAILED.exec(text) : null;
+    const failed = this.phase !== "boot" && this.phase !== "shutdown" ? REQUEST_FAILED.exec(text) : null;
     if (failed) this.reached.add(Number(failed[1]));
     const isMatch = this.signatures.some((re) => re.test(raw));
     if (isMatch && this.matches.length < this.caps.maxMatches) this.matches.push(line);
     this.trackTraceback(text, isMatch);
+    for (const w of this.watches) {
+      if (!w.re.test(raw)) continue;
+      w.byPhase.set(this.phase, (w.byPhase.get(this.phase) ?? 0) + 1);
+      if (w.lines.length < WATCH_LINES) w.lines.push(line);
+    }
+    for (const listener of this.listeners) listener(line, raw);
     if (this.head.length < this.caps.headLines) this.head.push(line);
     else {
       this.tail.push(line);

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 
 export interface ProbeResult {
   status?: number;
@@ -133,7 +133,7 @@ async function cappedText(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
 }
 
 /** One request; any failure becomes data (an error code), never an exception. */
-export async function probeOnce(agent: Agent, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probeOnce(agent: Dispatcher, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const res = await request(url, {

@@ -26,10 +26,11 @@ export type RunInfo = z.infer<typeof RunInfo>;
  * results.json's format version. 1: no version field; 2: adds the claim's package and signature and
  * each cell's harnessVersion and bootProfile, all optional, so a version 1 file reads as version 2;
  * 3: readiness may be "stalled" (a reader of version 2 would reject it); 4: a cell may name the
- * machine it ran on (optional). A file from a newer harness is refused (ConfigError) rather than
- * silently replaced.
+ * machine it ran on (optional); 5: a cell's evidence may hold its checks and steps, and a log
+ * line's phase may name a step (a reader of version 4 would reject both). A file from a newer
+ * harness is refused (ConfigError) rather than silently replaced.
  */
-export const RESULTS_SCHEMA_VERSION = 4;
+export const RESULTS_SCHEMA_VERSION = 5;
 
 export const Claim = z.strictObject({
   text: z.string(),
