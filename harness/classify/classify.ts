@@ -1,4 +1,5 @@
 import type { Outcome } from "../cell/outcome.js";
+import type { CheckResult, StepRecord } from "../cell/record.js";
 import type { LogSummary } from "../evidence/log-collector.js";
 import type { ProbeSummary } from "../probe/probe.js";
 import type { Readiness } from "../probe/readiness.js";
@@ -12,6 +13,10 @@ export interface RunFacts {
   expectedStatus: number;
   /** The cell's overall deadline passed while probing. */
   cellTimedOut: boolean;
+  /** With `checks:` in the scenario: how each came out (judgeChecks). They decide "reproduced" instead of the signature matches. */
+  checks?: CheckResult[];
+  /** With `steps:` in the scenario: what each did. A step that did not do what it says keeps the cell from being clean. */
+  steps?: StepRecord[];
 }
 
 export interface Classification {
@@ -21,16 +26,39 @@ export interface Classification {
 }
 
 /**
- * Precedence: the signature wins wherever it appeared (the question asked is "does it happen");
- * then the ways a server can fail to be tested; "clean" only when everything asked was seen.
- * (install-failed is decided before any server runs, in the env builder.)
+ * Precedence: the signature (with `checks:`, any check that fired) wins wherever it appeared (the
+ * question asked is "does it happen"); then the ways a server can fail to be tested; "clean" only
+ * when everything asked was seen. (install-failed is decided before any server runs, in the env builder.)
  */
 export function classify(f: RunFacts): Classification {
-  const matches = f.logs.signatureMatches;
-  if (matches.length > 0) {
-    const phases = [...new Set(matches.map((m) => m.phase))].join("/");
-    return { outcome: "reproduced", reason: `signature in ${phases} logs (${countLabel(matches.length, "line")})` };
-  }
+  const reproduced = f.checks ? byChecks(f.checks) : bySignature(f.logs);
+  if (reproduced) return reproduced;
+  const untested = untestable(f);
+  if (untested) return untested;
+  if (!f.probes) return { outcome: "timeout", reason: "no probe results" };
+  return served(f, f.probes);
+}
+
+function bySignature(logs: LogSummary): Classification | undefined {
+  const matches = logs.signatureMatches;
+  if (matches.length === 0) return undefined;
+  const phases = [...new Set(matches.map((m) => m.phase))].join("/");
+  return { outcome: "reproduced", reason: `signature in ${phases} logs (${countLabel(matches.length, "line")})` };
+}
+
+/** Any check that fired reproduces the cell; the reason is the first one's, as the scenario lists them. */
+function byChecks(checks: CheckResult[]): Classification | undefined {
+  const fired = checks.filter((c) => c.result === "fired");
+  const [first] = fired;
+  if (!first) return undefined;
+  // A signature check reads as the signatures always have: where, and how many lines.
+  const what = first.check.startsWith("signature ") ? `signature ${first.seen}` : `${first.check}: ${first.seen}`;
+  const more = fired.length > 1 ? ` (and ${countLabel(fired.length - 1, "more check")})` : "";
+  return { outcome: "reproduced", reason: `${what}${more}` };
+}
+
+/** The ways a server can fail to be tested at all: it never answered, or the cell ran out of time. */
+function untestable(f: RunFacts): Classification | undefined {
   if (f.readiness.state === "exited") {
     const missing = missingWorkerClass(f.logs);
     if (missing) return { outcome: "boot-failure", reason: missing };
@@ -52,8 +80,11 @@ export function classify(f: RunFacts): Classification {
     return { outcome: "timeout", reason: `no HTTP answer within ${Math.round(f.readiness.afterMs / 1000)} s${firstException(f.logs)}` };
   }
   if (f.cellTimedOut) return { outcome: "timeout", reason: "cell deadline passed while probing" };
-  const p = f.probes;
-  if (!p) return { outcome: "timeout", reason: "no probe results" };
+  return undefined;
+}
+
+/** A server that answered: clean only when everything asked was seen, else other-failure with each problem. */
+function served(f: RunFacts, p: ProbeSummary): Classification {
   const expected = p.statusCounts[f.expectedStatus] ?? 0;
   const problems: string[] = [];
   if (expected < p.requests) {
@@ -67,10 +98,13 @@ export function classify(f: RunFacts): Classification {
   if (f.logs.tracebacks > 0) {
     problems.push(`${countLabel(f.logs.tracebacks, "traceback")} in ${f.logs.tracebackPhases.join("/")}${firstException(f.logs)}`);
   }
+  for (const st of f.steps ?? []) if (!st.done) problems.push(`${st.phase}: ${st.detail}`);
+  for (const c of f.checks ?? []) if (c.result === "not-judged") problems.push(`check ${c.check} not judged: ${c.seen}`);
   if (problems.length > 0) return { outcome: "other-failure", reason: problems.join("; ") };
+  const steps = f.steps ? `, ${countLabel(f.steps.length, "step")} done` : "";
   return {
     outcome: "clean",
-    reason: `${p.requests}/${p.requests} × ${f.expectedStatus} from ${p.pidsServed.length}/${f.workersAsked} workers`,
+    reason: `${p.requests}/${p.requests} × ${f.expectedStatus} from ${p.pidsServed.length}/${f.workersAsked} workers${steps}`,
   };
 }
 

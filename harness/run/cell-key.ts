@@ -9,7 +9,7 @@ import { gunicornCommand } from "./run-cell.js";
 
 /** The stages that turn a running server into an outcome, whatever runs it. */
 const STAGES = ["probe", "classify", "evidence"].map((dir) => new URL(`../${dir}/`, import.meta.url));
-const SHARED = ["run/run-cell.ts", "runtimes/runtime.ts"].map((f) => new URL(`../${f}`, import.meta.url));
+const SHARED = ["run/run-cell.ts", "run/steps.ts", "runtimes/runtime.ts"].map((f) => new URL(`../${f}`, import.meta.url));
 
 /** Every .ts file under `dir`, depth first, in a stable order. */
 function sourcesUnder(dir: URL): URL[] {
@@ -45,7 +45,7 @@ export interface CellKeyInputs {
 /**
  * Everything that decides a cell's outcome, hashed: the env (its image tag or venv folder is
  * itself a hash of base, lock and files), the runtime, the command, the cell's fixture app, the
- * probes, signatures and timeouts, and the harness's version and experiment code. Equal key,
+ * probes, signatures, checks, steps and timeouts, and the harness's version and experiment code. Equal key,
  * equal experiment: a re-run may reuse the recorded result instead of starting a server.
  */
 export function cellKey({ cell, scenario: s, env, runtime, code, apps }: CellKeyInputs): string {
@@ -66,5 +66,8 @@ export function cellKey({ cell, scenario: s, env, runtime, code, apps }: CellKey
     limits: s.limits,
     // Only when asked for: a single trial is the experiment every earlier key describes.
     ...(s.trials > 1 ? { trials: s.trials } : {}),
+    // Likewise: without them a cell is the probe-and-signature experiment earlier keys describe.
+    ...(s.checks ? { checks: s.checks } : {}),
+    ...(s.steps ? { steps: s.steps } : {}),
   });
 }

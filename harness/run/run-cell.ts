@@ -1,15 +1,18 @@
 import type { Cell } from "../cell/cell.js";
-import type { BootProfile, CellRecord, Evidence } from "../cell/record.js";
+import type { BootProfile, CellRecord, CheckResult, Evidence } from "../cell/record.js";
+import { type CheckFacts, judgeChecks, needsWorkerSample, scenarioChecks, signatureFired, watchLines } from "../classify/checks.js";
 import { classify } from "../classify/classify.js";
-import type { Scenario } from "../config/schema.js";
+import type { Check, Scenario } from "../config/schema.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import type { Lock } from "../envs/lock.js";
 import type { PreparedEnv } from "../envs/prepare-env.js";
-import { LogCollector } from "../evidence/log-collector.js";
+import { type LineWatch, LogCollector } from "../evidence/log-collector.js";
+import { mergeSummaries } from "../probe/merge.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type BootGaveUp, type Readiness, waitForReady } from "../probe/readiness.js";
 import { CONTAINER_PLACE } from "../runtimes/docker/container-place.js";
-import type { PlacedFile, Runtime, ServerExit, ServerPlace } from "../runtimes/runtime.js";
+import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerProcess, StartedServer } from "../runtimes/runtime.js";
+import { runSteps, type StepRun, stepPhase } from "./steps.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
 const STALL_MS = 10_000;
@@ -117,6 +120,19 @@ interface Observed {
   exit?: ServerExit;
   bootProfile?: BootProfile;
   command: string[];
+  /** Phases gone through to their end: boot (it answered), probe or each step's, shutdown (it stopped). */
+  completed: Set<string>;
+  steps?: StepRun[];
+  /** From the stop to the exit, when the server was still running at the stop. */
+  shutdownMs?: number;
+  /** The master's workers once the probes or steps were done, read only when a check needs it. */
+  workerSample?: ServerProcess[];
+}
+
+/** The scenario's checks (undefined without `checks:`) and a watch per line check, set before the server starts. */
+interface Watched {
+  checks?: Check[];
+  watches: (LineWatch | undefined)[];
 }
 
 /**
@@ -129,13 +145,19 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
   const startedAt = new Date();
   const start = performance.now();
   const logs = new LogCollector(s.signatures.map((r) => new RegExp(r)));
+  const checks = scenarioChecks(s);
+  const watched: Watched = checks ? { checks, watches: watchLines(checks, logs) } : { watches: [] };
   const deadline = AbortSignal.timeout(s.timeouts.cellSeconds * 1000);
   // As it will run (a remote engine's place differs), should the server never start.
-  const seen: Observed = { readiness: { state: "timeout", afterMs: 0 }, command: gunicornCommand(cell, s, runtime.place) };
+  const seen: Observed = {
+    readiness: { state: "timeout", afterMs: 0 },
+    command: gunicornCommand(cell, s, runtime.place),
+    completed: new Set(),
+  };
   // Where a cell's time goes, phase by phase: the numbers the benchmark and any speed-up start from.
   const phases = new PhaseClock();
   try {
-    await serve(o, logs, AbortSignal.any([o.signal, deadline]), seen, phases);
+    await serve(o, logs, AbortSignal.any([o.signal, deadline]), seen, phases, watched);
   } catch (err) {
     // Interrupted (Ctrl-C, a silent engine): thrown below as the run's reason, not this call's error.
     if (!deadline.aborted && !o.signal.aborted) throw err;
@@ -150,6 +172,7 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
   o.signal.throwIfAborted();
   phases.end("teardown");
   const summary = logs.finish();
+  const checkResults = watched.checks ? judgeChecks(watched.checks, watched.watches, checkFacts(s, seen)) : undefined;
   const { outcome, reason } = classify({
     readiness: seen.readiness,
     ...(seen.probes ? { probes: seen.probes } : {}),
@@ -157,6 +180,8 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
     workersAsked: cell.workers,
     expectedStatus: s.probes.expectedStatus,
     cellTimedOut: deadline.aborted && !o.signal.aborted,
+    ...(checkResults ? { checks: checkResults } : {}),
+    ...(seen.steps ? { steps: seen.steps.map((st) => st.record) } : {}),
   });
   return {
     ...baseRecord(cell, s, startedAt, start),
@@ -169,12 +194,19 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
     image: env.image,
     phasesMs: phases.done(),
     ...(seen.bootProfile ? { bootProfile: seen.bootProfile } : {}),
-    evidence: evidenceOf(cell, env, seen, summary),
+    evidence: evidenceOf(cell, env, seen, summary, checkResults),
   };
 }
 
-/** Start the server, wait until it answers, probe it, and stop it; what it showed goes into `seen`. */
-async function serve(o: CellRun, logs: LogCollector, signal: AbortSignal, seen: Observed, phases: PhaseClock): Promise<void> {
+/** Start the server, wait until it answers, probe it (or run the steps), and stop it; what it showed goes into `seen`. */
+async function serve(
+  o: CellRun,
+  logs: LogCollector,
+  signal: AbortSignal,
+  seen: Observed,
+  phases: PhaseClock,
+  watched: Watched,
+): Promise<void> {
   const { cell, scenario: s } = o;
   await using server = await o.runtime.start(
     {
@@ -193,6 +225,13 @@ async function serve(o: CellRun, logs: LogCollector, signal: AbortSignal, seen: 
   seen.command = server.command;
   phases.end("start");
   const serverStartedAt = performance.now();
+  let exitedAt: number | undefined;
+  server.exited.then(
+    () => {
+      exitedAt = performance.now();
+    },
+    () => undefined,
+  );
   seen.readiness = await waitForReady(
     server.baseUrl + s.probes.path,
     server.exited,
@@ -203,21 +242,8 @@ async function serve(o: CellRun, logs: LogCollector, signal: AbortSignal, seen: 
   );
   phases.end("boot");
   if (seen.readiness.state === "ready") {
-    logs.phase = "probe";
-    const probes = await probeServer(
-      {
-        baseUrl: server.baseUrl,
-        ...(server.socketPath ? { socketPath: server.socketPath } : {}),
-        ...s.probes,
-        workers: cell.workers,
-        requestTimeoutMs: s.timeouts.requestSeconds * 1000,
-        workersReachedInLogs: () => logs.workersReached,
-        // The signature decides the outcome wherever it appears (classify): once it has, more
-        // probing could only add evidence lines, never change the verdict.
-        outcomeDecided: () => logs.signatureSeen,
-      },
-      signal,
-    );
+    seen.completed.add("boot");
+    const probes = await exercise(o, server, logs, signal, seen, serverStartedAt, watched);
     seen.probes = probes;
     const allUpAt = logs.workersUpAt(cell.workers);
     seen.bootProfile = {
@@ -225,15 +251,72 @@ async function serve(o: CellRun, logs: LogCollector, signal: AbortSignal, seen: 
       ...(probes.allServedAt !== undefined ? { allServedMs: Math.round(probes.allServedAt - serverStartedAt) } : {}),
       workerMemory: probes.workerMemory,
     };
+    // Read by the harness from /proc, not from the app's answers: any app's workers can be measured.
+    if (needsWorkerSample(watched.checks) && !signal.aborted) seen.workerSample = await server.workers(signal).catch(() => undefined);
   }
   phases.end("probe");
   logs.phase = "shutdown";
+  const stopAt = performance.now();
+  const runningAtStop = exitedAt === undefined;
   // Also after an early exit: stop() waits for the output stream to end, so the last lines
   // (often the exception that killed the boot) reach the collector before it is read.
   // Not the cell's deadline: a cell that timed out still stops its server and reads its exit.
   // Ctrl-C or a silent engine end the wait.
   seen.exit = await server.stop(s.timeouts.stopSeconds, o.signal);
+  seen.completed.add("shutdown");
+  if (runningAtStop) seen.shutdownMs = (exitedAt ?? performance.now()) - stopAt;
   phases.end("stop");
+}
+
+/**
+ * The probe phase, or with `steps:` the steps in its place; every request the cell sent, as one
+ * summary. Without steps, probing ends once a signature has fired: more could only add evidence
+ * lines, never change the verdict (classify).
+ */
+async function exercise(
+  o: CellRun,
+  server: StartedServer,
+  logs: LogCollector,
+  signal: AbortSignal,
+  seen: Observed,
+  serverStartedAt: number,
+  watched: Watched,
+): Promise<ProbeSummary> {
+  const { cell, scenario: s } = o;
+  if (s.steps) {
+    seen.steps = [];
+    await runSteps({ steps: s.steps, scenario: s, workers: cell.workers, server, logs, serverStartedAt }, seen.steps, signal);
+    for (const st of seen.steps) if (st.completed) seen.completed.add(st.record.phase);
+    return mergeSummaries(seen.steps.flatMap((st) => (st.probes ? [st.probes] : [])));
+  }
+  logs.phase = "probe";
+  const probes = await probeServer(
+    {
+      baseUrl: server.baseUrl,
+      ...(server.socketPath ? { socketPath: server.socketPath } : {}),
+      ...s.probes,
+      workers: cell.workers,
+      requestTimeoutMs: s.timeouts.requestSeconds * 1000,
+      workersReachedInLogs: () => logs.workersReached,
+      outcomeDecided: () => logs.signatureSeen || (watched.checks !== undefined && signatureFired(watched.checks, watched.watches)),
+    },
+    signal,
+  );
+  if (!signal.aborted) seen.completed.add("probe");
+  return probes;
+}
+
+/** What the checks are judged on, from what the server showed. */
+function checkFacts(s: Scenario, seen: Observed): CheckFacts {
+  return {
+    readiness: seen.readiness,
+    completed: seen.completed,
+    stepPhases: (s.steps ?? []).map((st, i) => stepPhase(st, i + 1)),
+    ...(seen.probes ? { probes: seen.probes } : {}),
+    stepProbes: (s.steps ?? []).map((_, i) => seen.steps?.[i]?.probes),
+    ...(seen.shutdownMs !== undefined ? { shutdownMs: seen.shutdownMs } : {}),
+    ...(seen.workerSample ? { workerSample: seen.workerSample } : {}),
+  };
 }
 
 /**
@@ -251,7 +334,13 @@ function hopeless(logs: LogCollector, workers: number): BootGaveUp | undefined {
   return undefined;
 }
 
-function evidenceOf(cell: Cell, env: CellRun["env"], seen: Observed, summary: ReturnType<LogCollector["finish"]>): Evidence {
+function evidenceOf(
+  cell: Cell,
+  env: CellRun["env"],
+  seen: Observed,
+  summary: ReturnType<LogCollector["finish"]>,
+  checks: CheckResult[] | undefined,
+): Evidence {
   return {
     ...emptyEvidence(cell),
     signatureMatches: summary.signatureMatches,
@@ -272,5 +361,7 @@ function evidenceOf(cell: Cell, env: CellRun["env"], seen: Observed, summary: Re
     totalLogLines: summary.totalLines,
     packages: env.freeze,
     resolution: resolutionOf(env.lock),
+    ...(checks ? { checks } : {}),
+    ...(seen.steps ? { steps: seen.steps.map((st) => st.record) } : {}),
   };
 }

@@ -49,6 +49,11 @@ describe("cell keys", () => {
       keyOf({ scenario: parseScenario(`${MINIMAL}timeouts: { bootSeconds: 5 }\n`) }),
       // A remote engine's server listens on a published port, not the shared socket.
       keyOf({ runtime: { ...docker, place: PUBLISHED_PORT_PLACE } }),
+      // What counts as reproduced, and what is done to the server.
+      keyOf({ scenario: parseScenario(`${MINIMAL}checks: [{ missingLine: "Worker exiting" }]\n`) }),
+      keyOf({ scenario: parseScenario(`${MINIMAL}checks: [{ missingLine: "Worker exiting", phase: shutdown }]\n`) }),
+      keyOf({ scenario: parseScenario(`${MINIMAL}steps: [{ probe: {} }]\n`) }),
+      keyOf({ scenario: parseScenario(`${MINIMAL}steps: [{ probe: {} }, { signal: HUP }, { probe: {} }]\n`) }),
     ];
     expect(new Set([key, ...variants]).size).toBe(variants.length + 1);
   });
