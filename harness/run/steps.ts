@@ -36,7 +36,11 @@ interface Done {
   inFlightAtSignal?: number;
 }
 
-const short = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** A pattern as it fits a phase name: one line (the record's phase is one), at most 40 characters. */
+const short = (text: string) => {
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
+};
 
 /** A step's phase, the name its log lines carry: "step 2 (HUP master)". */
 export function stepPhase(step: Step, n: number): StepPhase {

@@ -56,6 +56,8 @@ describe("the log collector for checks and steps", () => {
   - wait: { line: "Booting worker with pid: \\\\d+ and then a very long tail of text", count: 2 }
   - { sleep: 1.5 }
   - probe: {}
+  - wait: { line: "two\\\\nlines" }
+  - wait: { line: "two\\nlines" }
 `);
     expect(s.steps?.map((st, i) => stepPhase(st, i + 1))).toEqual([
       "step 1 (1 request)",
@@ -64,6 +66,9 @@ describe("the log collector for checks and steps", () => {
       "step 4 (wait for 2 × /Booting worker with pid: \\d+ and then a …/)",
       "step 5 (sleep 1.5 s)",
       "step 6 (probe)",
+      "step 7 (wait for /two\\nlines/)",
+      // A newline in the pattern itself (YAML's "\n", not the regex's \n) would break the phase's one line.
+      "step 8 (wait for /two lines/)",
     ]);
   });
 });
