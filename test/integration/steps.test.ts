@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CellRecord, StepRecord } from "../../harness/cell/record.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
@@ -186,6 +187,26 @@ describe("steps against real servers", () => {
     expect(pidsOf(steps[8])).toHaveLength(3);
     expect(steps[9]?.detail).toMatch(/^TERM sent to the master, pid \d+; the server exited with code 0 [\d.]+ s later$/);
     expect(steps[9]?.workers).toEqual([]);
+  });
+
+  it("the README's example runs as it says: on uvicorn 0.39 and gunicorn 23, clean", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const example = /### Checks and steps[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] as string;
+    const text = itScenario(
+      "it-steps-readme",
+      `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false]
+workers: 2
+apps: [answers-slowly]
+`,
+      "3.11",
+    ).replace(/^signatures:.*\n/m, example);
+    const r = (await runScenario(text, out)).records[0] as CellRecord;
+    expect(r.outcome, r.reason).toBe("clean");
+    expect(r.evidence.checks?.map((c) => c.result)).toEqual(["quiet", "quiet", "quiet", "quiet"]);
+    expect(stepsOf(r).map((s) => s.done)).toEqual([true, true, true, true, true]);
+    expect(stepsOf(r)[4]?.requests).toMatchObject({ requests: 4, inFlightAtSignal: 4, statusCounts: { 200: 4 } });
   });
 
   it("a wait for a line that never comes ends after its time: the step is not done, and a missing-line check on it fires", async () => {
