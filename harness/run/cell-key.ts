@@ -3,13 +3,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { Cell } from "../cell/cell.js";
 import type { Scenario } from "../config/schema.js";
 import { contentHash } from "../core/hash.js";
+import { HARNESS_SOURCES, sourceOf } from "../core/source-root.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import type { PlacedFile, ServerPlace } from "../runtimes/runtime.js";
 import { gunicornCommand } from "./run-cell.js";
 
-/** The stages that turn a running server into an outcome, whatever runs it. */
-const STAGES = ["probe", "classify", "evidence"].map((dir) => new URL(`../${dir}/`, import.meta.url));
-const SHARED = ["run/run-cell.ts", "run/steps.ts", "runtimes/runtime.ts"].map((f) => new URL(`../${f}`, import.meta.url));
+/** The stages that turn a running server into an outcome, whatever runs it (their .ts sources, also from dist/). */
+const STAGES = ["probe", "classify", "evidence"].map((dir) => new URL(`${dir}/`, HARNESS_SOURCES));
+const SHARED = ["run/run-cell.ts", "run/steps.ts", "runtimes/runtime.ts"].map((f) => new URL(f, HARNESS_SOURCES));
 
 /** Every .ts file under `dir`, depth first, in a stable order. */
 function sourcesUnder(dir: URL): URL[] {
@@ -25,10 +26,9 @@ function sourcesUnder(dir: URL): URL[] {
  * change to reports, the CLI or another runtime does not. The session reads it once.
  */
 export function experimentCode(codeDir: URL): string {
-  const root = new URL("../", import.meta.url);
   const hash = createHash("sha256");
-  for (const file of [...STAGES.flatMap(sourcesUnder), ...SHARED, ...sourcesUnder(codeDir)])
-    hash.update(`${file.href.slice(root.href.length)}\0`).update(readFileSync(file));
+  for (const file of [...STAGES.flatMap(sourcesUnder), ...SHARED, ...sourcesUnder(sourceOf(codeDir))])
+    hash.update(`${file.href.slice(HARNESS_SOURCES.href.length)}\0`).update(readFileSync(file));
   return hash.digest("hex").slice(0, 16);
 }
 

@@ -1,9 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.js";
+import { PACKAGE_ROOT } from "../core/source-root.js";
 import type { PlacedFile } from "../runtimes/runtime.js";
 
-export const APPS_DIR = fileURLToPath(new URL("../../images/apps/", import.meta.url));
+export const APPS_DIR = fileURLToPath(new URL("images/apps/", PACKAGE_ROOT));
 
 /** All fixture modules go into the app folder of every server; the command picks one by name. */
 export async function loadFixtureApps(wanted: string[], dir = APPS_DIR): Promise<PlacedFile[]> {
