@@ -7,7 +7,7 @@ import { ConfigError, EngineUnresponsiveError, HarnessError } from "../core/erro
 import { diskFull } from "../core/machine-errors.js";
 import { defaultCacheDir, defaultConcurrency } from "../core/settings.js";
 import { parseShard } from "../plan/shard.js";
-import { terminalReporter } from "../report/terminal.js";
+import { progressReporter } from "../report/terminal.js";
 import { mergeDirs } from "../run/merge-dirs.js";
 import { rerenderReport, runMatrix } from "../run/run-matrix.js";
 import { connectDocker } from "../runtimes/docker/docker-engine.js";
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
       ...(staleDays !== undefined ? { staleDays } : {}),
       signal,
-      onEvent: terminalReporter(process.stderr),
+      onEvent: progressReporter(process.stderr).onEvent,
     });
     changed = changes.length > 0;
   });

@@ -1,10 +1,12 @@
-import type { Cell } from "../cell/cell.js";
+import type { Cell, EnvSpec } from "../cell/cell.js";
 import type { CellRecord } from "../cell/record.js";
 import type { RunInfo } from "../store/results-file.js";
 
 /** What a run tells its reporters; reporters never reach into the runner. */
 export type RunEvent =
   | { type: "run-started"; total: number; envs: number; runId: string; runtime: string; note?: string }
+  /** An env's preparation began (base image, lock, downloads, install): what a long wait is spent on. */
+  | { type: "env-started"; key: string; spec: EnvSpec }
   | { type: "env-ready"; key: string; ok: boolean; imageBuilt: boolean; reason?: string }
   | { type: "cell-started"; cell: Cell }
   | { type: "cell-finished"; record: CellRecord; done: number; total: number; reused?: boolean }

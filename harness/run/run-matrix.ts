@@ -201,7 +201,11 @@ async function runGroups(
     await settleAll(g.cells.map((cell) => cellLimit(() => oneCell(cell))));
     if (env.ok) await runtime.retire?.(env.image);
   };
-  await settleAll(plan.groups.map((g) => envLimit(() => prepareEnv(g.spec, ctx)).then((env) => runEnv(g, env))));
+  const prepare = (spec: EnvSpec) => {
+    o.onEvent({ type: "env-started", key: envKey(spec), spec });
+    return prepareEnv(spec, ctx);
+  };
+  await settleAll(plan.groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
 }
 
 function runInfo(o: RunOptions, runtime: string, started: Date, t0: number, tally: Tally, completed: boolean): ResultsFile["runs"][number] {
