@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellRecord } from "../../harness/cell/record.js";
 import type { ClaimVerdict } from "../../harness/claims/verdict.js";
-import { initCommand, pageCommand } from "../../harness/cli/page-command.js";
+import { main } from "../../harness/cli/main.js";
 import { loadScenario } from "../../harness/config/load.js";
 import { ConfigError } from "../../harness/core/errors.js";
 import { measuredFirstFixed, type PageFacts, pageFacts } from "../../harness/pages/page-facts.js";
@@ -14,6 +14,8 @@ import { updatePage } from "../../harness/pages/update-page.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 
+const pageCommand = (args: string[]) => main(["page", ...args]);
+const initCommand = (args: string[]) => main(["init", ...args]);
 const fixture = (name: string) => readFile(join("test/fixtures/pages", name), "utf8");
 const crlf = (text: string) => text.replace(/\n/g, "\r\n");
 

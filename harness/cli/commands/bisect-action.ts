@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { runBisect } from "../../bisect/run-bisect.js";
+import { loadScenario } from "../../config/load.js";
+import { interruptible } from "../interrupt.js";
+import { RUNTIME_OPTION_CHOICES } from "../options.js";
+import { checkInputFile, checkOutputFolder } from "../paths.js";
+
+const BisectFlags = z.strictObject({
+  where: z.string(),
+  package: z.string(),
+  versions: z.string().optional(),
+  crossCheck: z.boolean().optional(),
+  config: z.string(),
+  runtime: z.enum(RUNTIME_OPTION_CHOICES),
+  cacheDir: z.string(),
+});
+
+/** The trail goes to stdout (it is the result); 130 when interrupted. */
+export async function bisectAction(flags: unknown): Promise<number> {
+  const f = BisectFlags.parse(flags);
+  await checkInputFile("--config", f.config);
+  await checkOutputFolder("--cache-dir", f.cacheDir);
+  const scenario = await loadScenario(f.config);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  return interruptible(
+    async (signal) => {
+      await runBisect({
+        scenario,
+        configFile: f.config,
+        where: f.where,
+        package: f.package,
+        ...(f.versions ? { versions: f.versions } : {}),
+        runtime: f.runtime,
+        cacheDir: f.cacheDir,
+        crossCheck: Boolean(f.crossCheck),
+        signal,
+        say,
+      });
+    },
+    (line) => process.stderr.write(`\n${line}\n`),
+  );
+}
