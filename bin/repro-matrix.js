@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a checkout needs no build step.
+// Runs the harness: compiled (`npm run build`, done by `npm ci`) when current, else its TypeScript
+// sources through tsx, so a checkout works before and after a build.
 
 // Checked before anything is imported, and in syntax old Nodes parse (no top-level await): on an
 // older Node the dependencies fail at import with a stack trace naming neither cause nor fix.
@@ -22,9 +23,5 @@ if (typeof process.execve === "function" && !V8_FLAGS.every((f) => process.execA
   process.execve(process.execPath, [process.execPath, ...V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 
-import("tsx/esm/api")
-  .then(({ register }) => {
-    register();
-    return import("../harness/cli/main.ts");
-  })
-  .then(({ runCli }) => runCli(process.argv.slice(2)));
+// The compiled harness when it is current, else the TypeScript sources through tsx (entry.js).
+import("./entry.js").then(({ start }) => start(process.argv.slice(2)));
