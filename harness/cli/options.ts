@@ -58,7 +58,8 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 export const configOption = () => new Option("--config <file>", "the scenario file").default("matrix.yaml");
 export const outOption = () => new Option("--out <dir>", "reports go to <dir>/<scenario>/").default("reports");
-export const cacheDirOption = () => new Option("--cache-dir <dir>", "the cache; env REPRO_MATRIX_CACHE").default(defaultCacheDir());
+export const cacheDirOption = () =>
+  new Option("--cache-dir <dir>", "the cache").default(defaultCacheDir(), "$REPRO_MATRIX_CACHE or .cache");
 export const runtimeOption = () =>
   new Option("--runtime <name>", "docker, local, or auto: docker if up").choices(RUNTIME_OPTION_CHOICES).default("auto");
 export const concurrencyOption = () =>
