@@ -74,6 +74,18 @@ describe("repro-matrix CLI", () => {
     expect(same.exitCode, same.stderr).toBe(0);
     expect(same.stderr).toContain("1 reused, no server started");
     expect(same.stderr).toContain("  no change in the compatibility table");
+    // For a script: nothing on stderr, the summary as JSON on stdout.
+    const quiet = await nightly("--quiet", "--json");
+    expect(quiet.exitCode, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe("");
+    expect(JSON.parse(quiet.stdout)).toMatchObject({
+      completed: true,
+      cells: 1,
+      cellsReused: 1,
+      runtime: "local",
+      changes: [],
+      dropped: [],
+    });
     // A new release on the axis is the one cell that runs.
     const added = await nightly("--set", "uvicorn=0.39.0,0.38.0");
     expect(added.exitCode, added.stderr).toBe(1);
@@ -108,13 +120,65 @@ describe("repro-matrix CLI", () => {
     expect(r.stderr.trim()).toBe('repro-matrix: --only "uvicorn=0.11.9": matches none of the scenario\'s cells');
   });
 
-  it("prints the usage and exits 0 on --help after any command", async () => {
-    for (const command of ["run", "bisect", "page", "doctor"]) {
-      const r = await cli([command, "--help"]);
+  it("prints each command's own help, one line per option, and exits 0", async () => {
+    const commands = [
+      "run",
+      "verify",
+      "report",
+      "merge",
+      "bisect",
+      "page",
+      "page update",
+      "page check",
+      "init",
+      "doctor",
+      "schema",
+      "clean",
+    ];
+    for (const command of commands) {
+      const r = await cli([...command.split(" "), "--help"]);
       expect(r.exitCode, command).toBe(0);
-      expect(r.stdout).toMatch(/^usage: repro-matrix run /);
-      expect(r.stdout).toContain("repro-matrix bisect --where");
+      expect(r.stderr, command).toBe("");
+      expect(r.stdout, command).toMatch(new RegExp(`^Usage: repro-matrix ${command} `));
+      const lines = r.stdout.split("\n");
+      expect(
+        lines.filter((l) => l.length > 80),
+        command,
+      ).toEqual([]);
+      // An option's description continued on a line of its own would sit under the descriptions' column.
+      const options = lines.slice(lines.indexOf("Options:") + 1);
+      expect(
+        options.filter((l) => /^ {6,}\S/.test(l)),
+        command,
+      ).toEqual([]);
+      expect(
+        options.some((l) => /^ {2}-h, --help +print help$/.test(l)),
+        command,
+      ).toBe(true);
     }
+    // Options once explained only in the README have their line; another command's have none.
+    const run = await cli(["run", "--help"]);
+    expect(run.stdout).toMatch(/^ {2}--resume +keep the finished cells of a run that was killed$/m);
+    expect(run.stdout).toMatch(/^ {2}--max-age <days> +run again results verified over <days> ago, e\.g\. 30d$/m);
+    expect(run.stdout).not.toContain("--where");
+    const top = await cli(["--help"]);
+    expect(top.stdout).toMatch(/^ {2}bisect +find where the outcome changes, in O\(log n\) cells$/m);
+    expect(top.stdout).toContain("130 interrupted");
+  });
+
+  it("doctor --json: the checks as data, exit 1 when one fails", async () => {
+    const dir = await tempDir("cli-doctor-json");
+    const r = await cli(["doctor", "--json", "--runtime", "local", "--config", join(dir, "none.yaml")]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.checks).toContainEqual(expect.objectContaining({ name: "config", status: "fail" }));
+  }, 120_000);
+
+  it("prints its version", async () => {
+    const r = await cli(["--version"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(JSON.parse(await readFile("package.json", "utf8")).version);
   });
 
   it("runs the harness in its own process with the heap flags that keep its memory down", async () => {
@@ -148,10 +212,32 @@ describe("repro-matrix CLI", () => {
     );
   });
 
-  it("exits 2 on an unknown flag", async () => {
-    const r = await cli(["run", "--concurency", "2"]);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/--concurency/);
+  it("refuses an unknown flag or command on stderr with 'did you mean', exit 2", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["run", "--concurency", "2"],
+        "repro-matrix: run: unknown option '--concurency'; did you mean --concurrency? (see repro-matrix run --help)",
+      ],
+      [["rn"], "repro-matrix: unknown command 'rn'; did you mean run? (see repro-matrix --help)"],
+      [
+        ["doctor", "--runtime", "lokal"],
+        'repro-matrix: doctor: --runtime: "lokal" is not one of auto, docker, local; did you mean local? (see repro-matrix doctor --help)',
+      ],
+      // Flags the command would ignore were once accepted in silence.
+      [["report", "--force", "--shard", "9/4"], "repro-matrix: report: unknown option '--force' (see repro-matrix report --help)"],
+      [["schema", "--bogus"], "repro-matrix: schema: unknown option '--bogus' (see repro-matrix schema --help)"],
+    ];
+    for (const [args, line] of cases) {
+      const r = await cli(args);
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stdout, args.join(" ")).toBe("");
+      expect(r.stderr, args.join(" ")).toBe(line);
+    }
+    // No command: the overview, on stderr since it is not what was asked for.
+    const none = await cli([]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toMatch(/^Usage: repro-matrix \[options\] \[command\]/);
   });
 
   it("on Ctrl-C mid-run: stops every container, keeps finished cells, exits 130", async () => {

@@ -314,6 +314,16 @@ describe("page and init commands", () => {
     expect(await pageCommand(["check", page, "--results", dir])).toBe(0);
   });
 
+  it("check --json prints the changes as data", async () => {
+    const page = await setUp();
+    expect(await pageCommand(["check", page, "--results", dir, "--json"])).toBe(1);
+    const report = JSON.parse(stdout.join(""));
+    expect(report).toMatchObject({ page, current: false });
+    expect(report.changes).toContainEqual(
+      expect.objectContaining({ line: 16, field: "Last verified", before: "2025-03-14", after: "2026-11-25" }),
+    );
+  });
+
   it("names the missing file in a ConfigError", async () => {
     const page = await setUp();
     await expect(pageCommand(["check", join(dir, "nope.txt"), "--results", dir])).rejects.toThrow(/nope\.txt: cannot read \(ENOENT\)/);
