@@ -9,7 +9,8 @@
  * 3. the #85 verdict by bisect over the same releases, against the sweep;
  * 4. a naive shell loop (docker run + pip install of the cell's lock at container start + curl) on 10 of the cells,
  *    and the harness on the same cells with --force;
- * 5. all cells of 5 of those envs, run in a container kept per env and with --container-per-cell.
+ * 5. all cells of 5 of those envs, run in a container kept per env and with --container-per-cell;
+ * 6. first, before any of those: how long `repro-matrix --help` takes to answer, compiled and through tsx.
  *
  * The sweeps and the same-cells run are the CLI, a fresh process each, as a user runs it: its wall
  * time is theirs, and its peak memory is the harness's alone (not this script's).
@@ -22,6 +23,7 @@ import { parseArgs } from "node:util";
 import { compare } from "@renovatebot/pep440";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
+import { chooseEntry } from "../bin/entry.js";
 import { runBisect } from "../harness/bisect/run-bisect.js";
 import { cellId } from "../harness/cell/cell.js";
 import type { CellRecord } from "../harness/cell/record.js";
@@ -96,6 +98,25 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   const value = await work();
   return { value, ms: performance.now() - t0 };
 }
+
+/**
+ * The CLI's start as a user waits for it: `repro-matrix --help`, a fresh process each time, the
+ * median of `runs`; compiled (built first, as npm ci does) and, to compare, from the sources via tsx.
+ */
+async function startTimes(runs = 20): Promise<{ compiledMs: number; tsxMs: number }> {
+  await execa("npm", ["run", "build"]);
+  if (chooseEntry().kind !== "compiled") throw new Error("bench: after npm run build, bin would still run the sources");
+  const startMs = async (env: Record<string, string>) => {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) times.push((await timed(() => execa(process.execPath, ["bin/repro-matrix.js", "--help"], { env }))).ms);
+    return median(times);
+  };
+  return { compiledMs: await startMs({}), tsxMs: await startMs({ REPRO_MATRIX_TSX: "1" }) };
+}
+
+// First, on a machine the bench has not loaded yet.
+process.stderr.write("bench: CLI start …\n");
+const start = await startTimes();
 
 const out = await mkdtemp(join(tmpdir(), "repro-matrix-bench-"));
 const docker = await connectDocker();
@@ -255,6 +276,7 @@ const targets: [string, string, boolean][] = [
     bisected.value.result.tested <= bisectBound,
   ],
   ["Harness resident memory under 300 MB", `${Math.round(cold.peakRssMb)} MB`, cold.peakRssMb < 300],
+  ["`repro-matrix --help` answers in under 0.5 s (issue #22)", `${(start.compiledMs / 1000).toFixed(2)} s`, start.compiledMs < 500],
 ];
 const now = new Date();
 const lines = [
@@ -270,6 +292,7 @@ const lines = [
   `| Cold ÷ warm | ${(cold.ms / warm.ms).toFixed(0)}× |`,
   `| Median cell that ran a server (env build excluded) | ${seconds(median(ran.map((r) => r.durationMs)))} (${ran.length} of ${records.length} cells; the rest could not be installed) |`,
   `| Median cell's phases | ${phaseNames.map((p) => `${p} ${seconds(medianCell?.phasesMs[p] ?? 0)}`).join(" · ")} |`,
+  `| CLI start: \`repro-matrix --help\`, median of 20 fresh processes | ${(start.compiledMs / 1000).toFixed(2)} s compiled (npm run build) · ${(start.tsxMs / 1000).toFixed(2)} s from the sources via tsx |`,
   `| Harness peak resident memory (the CLI process, as the kernel counts it) | cold sweep ${Math.round(cold.peakRssMb)} MB · warm ${Math.round(warm.peakRssMb)} MB · same cells ${Math.round(same.peakRssMb)} MB |`,
   `| #85 verdict by bisect | ${seconds(bisected.ms)}, ${bisected.value.result.tested} cells (bound 2·⌈log2 n⌉+4 = ${bisectBound}); ${bisected.value.skipped.size} releases left out by their Requires-Python, no cell run |`,
   `| #85 verdict by sweep | ${seconds(cold.ms)}, ${records.length} cells (${claimCells.length} in the claim's configuration) |`,
