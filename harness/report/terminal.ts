@@ -4,10 +4,14 @@ import { plainReporter } from "./progress-plain.js";
 import type { ProgressReporter } from "./progress-reporter.js";
 import { type TtyStream, ttyReporter } from "./progress-tty.js";
 
-/** Where a live display makes sense: a terminal, not CI's (CI=true renders redraws as noise), and not a dumb one. */
-export function wantsLiveDisplay(out: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+/**
+ * Where a live display makes sense: a terminal with a size (a pty without one, as `script` makes,
+ * reports 0 columns), not CI's (CI=true renders redraws as noise), and not a dumb one.
+ */
+export function wantsLiveDisplay(out: { isTTY?: boolean; columns?: number; rows?: number }, env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
-  return Boolean(out.isTTY) && !ci && env.TERM !== "dumb";
+  const sized = (out.columns ?? 0) > 0 && (out.rows ?? 0) > 0;
+  return Boolean(out.isTTY) && sized && !ci && env.TERM !== "dumb";
 }
 
 /**

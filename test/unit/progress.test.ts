@@ -131,11 +131,14 @@ describe("plain progress (CI logs, pipes)", () => {
   });
 
   it("is what a pipe or CI gets; a terminal outside CI gets the live display", () => {
-    expect(wantsLiveDisplay({ isTTY: false }, {})).toBe(false);
-    expect(wantsLiveDisplay({ isTTY: true }, {})).toBe(true);
-    expect(wantsLiveDisplay({ isTTY: true }, { CI: "true" })).toBe(false);
-    expect(wantsLiveDisplay({ isTTY: true }, { CI: "false" })).toBe(true);
-    expect(wantsLiveDisplay({ isTTY: true }, { TERM: "dumb" })).toBe(false);
+    const terminal = { isTTY: true, columns: 100, rows: 30 };
+    expect(wantsLiveDisplay({ ...terminal, isTTY: false }, {})).toBe(false);
+    expect(wantsLiveDisplay(terminal, {})).toBe(true);
+    expect(wantsLiveDisplay(terminal, { CI: "true" })).toBe(false);
+    expect(wantsLiveDisplay(terminal, { CI: "false" })).toBe(true);
+    expect(wantsLiveDisplay(terminal, { TERM: "dumb" })).toBe(false);
+    // A pty with no size (script(1) without a terminal): every character would wrap onto a line of its own.
+    expect(wantsLiveDisplay({ ...terminal, columns: 0, rows: 0 }, {})).toBe(false);
   });
 
   it("--quiet prints no progress, only notices", () => {
