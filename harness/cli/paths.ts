@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import { constants } from "node:fs";
 import { access, lstat, realpath, stat } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { ConfigError } from "../core/errors.js";
 
 /**
@@ -82,6 +82,18 @@ export async function checkOutputFolder(flag: string, path: string): Promise<voi
   const existing = s ? path : await nearestExisting(flag, path);
   refuseKernelPath(flag, path, await realpath(existing));
   await accessible(flag, existing, constants.W_OK | constants.X_OK, "cannot be written (read-only, immutable or not yours)", path);
+}
+
+/** The files a run reads back from a scenario's report folder (store/): results, the append log, the run marker. */
+const REPORT_FILES = ["results.json", "results.jsonl", "run-in-progress.json"];
+
+/**
+ * A scenario's report folder (<out>/<scenario>): writable as --out is, and the files a run reads
+ * back from it, where they exist, regular files (a FIFO named results.json would block the read).
+ */
+export async function checkReportFolder(flag: string, dir: string): Promise<void> {
+  await checkOutputFolder(flag, dir);
+  for (const name of REPORT_FILES) await checkInputFile(flag, join(dir, name), { missingOk: true });
 }
 
 /** A file the harness creates (init --out): nothing there yet, in a writable folder. */

@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkInputFile, checkInputFolder, checkNewFile, checkOutputFolder } from "../../harness/cli/paths.js";
+import { checkInputFile, checkInputFolder, checkNewFile, checkOutputFolder, checkReportFolder } from "../../harness/cli/paths.js";
 import { ConfigError } from "../../harness/core/errors.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -30,6 +30,16 @@ describe("paths given on the command line", () => {
     const link = join(dir, "link-to-fifo.yaml");
     await symlink(fifo, link);
     await expect(checkInputFile("--config", link)).rejects.toThrow(/a FIFO \(named pipe\), not a file$/);
+  });
+
+  it("refuses a FIFO where a run reads its earlier results back", async () => {
+    const report = join(dir, "reports", "demo");
+    await mkdir(report, { recursive: true });
+    await expect(checkReportFolder("--out", report)).resolves.toBeUndefined();
+    await execa("mkfifo", [join(report, "results.json")]);
+    await expect(checkReportFolder("--out", report)).rejects.toThrow(
+      `--out ${join(report, "results.json")}: a FIFO (named pipe), not a file`,
+    );
   });
 
   it("refuses kernel filesystems, also through a symlink", async () => {

@@ -7,7 +7,7 @@ import { progressReporter } from "../../report/terminal.js";
 import { runMatrix } from "../../run/run-matrix.js";
 import { interruptible } from "../interrupt.js";
 import { RUNTIME_OPTION_CHOICES } from "../options.js";
-import { checkInputFile, checkOutputFolder } from "../paths.js";
+import { checkInputFile, checkOutputFolder, checkReportFolder } from "../paths.js";
 import { withVersions } from "../set-versions.js";
 
 /** run's and verify's flags as commander parsed them (values already checked by options.ts). */
@@ -38,7 +38,7 @@ export async function runAction(command: "run" | "verify", flags: unknown): Prom
   await checkOutputFolder("--out", f.out);
   await checkOutputFolder("--cache-dir", f.cacheDir);
   const scenario = withVersions(await loadScenario(f.config), f.set ?? [], f.config);
-  await checkOutputFolder("--out", join(f.out, scenario.scenario));
+  await checkReportFolder("--out", join(f.out, scenario.scenario));
   using reporter = progressReporter(process.stderr, { quiet: Boolean(f.quiet) });
   let finished: RunFinished | undefined;
   let changed = false;
