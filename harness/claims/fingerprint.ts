@@ -15,7 +15,7 @@ export function failureFingerprint(c: Pick<CellRecord, "outcome" | "reason" | "e
 
 /** Exported for tests: the normalization on its own. */
 export function normalizeError(line: string): string {
-  let s = line;
+  let s = sameCause(line);
   // Object reprs nest (<Task ... <Future ...>>): collapse innermost first until none are left.
   for (let before = ""; before !== s; ) {
     before = s;
@@ -35,3 +35,29 @@ export function normalizeError(line: string): string {
       .slice(0, 300)
   );
 }
+
+/**
+ * Wording that differs while the cause does not: Python 3.10+ appends hints to the same error
+ * ("... has no attribute 'coroutine'. Did you mean: 'coroutines'?"), and one sdist that does not
+ * compile is reported by pip, uv, the image build and the venv install in different words, with or
+ * without the compiler's line (which names a generated file's line and differs per Python).
+ */
+function sameCause(line: string): string {
+  const hintless = line.replace(HINT, "");
+  const build = BUILD_FAILURE.exec(hintless.trim());
+  if (!build) return hintless;
+  // The compiler's detail in parentheses goes; an error that says why (a missing README) stays.
+  const rest = (build[2] ?? "").replace(/^\s*\(.*\)\s*$/, "");
+  return `cannot build ${build[1]}${rest}`;
+}
+
+/** Interpreter hints: "Did you mean: 'x'?", "Did you mean 'x'?", "Did you forget to import 'x'?". */
+const HINT = /\.?\s*(?:Or d|D)id you (?:mean|forget to import)\b[^?]*\?/g;
+
+/**
+ * A package that failed to build, in any of its wordings and behind either runtime's prefix; the
+ * version goes too (the cell's own version is in the report's Versions column). Group 1 is the
+ * package, group 2 whatever follows.
+ */
+const BUILD_FAILURE =
+  /^(?:(?:image build|venv install|install) failed:\s*)?(?:ERROR:\s*)?(?:Failed building wheel for|Failed to build|cannot build)\s+`?([A-Za-z0-9][\w.-]*?)(?:\[[^\]]*\])?(?:[=<>!~]=?[^\s`:()]*)?`?(?=$|[\s:(])(.*)$/;
