@@ -37,6 +37,7 @@ interface El {
   append(...nodes: (El | string)[]): void;
   replaceChildren(...nodes: (El | string)[]): void;
   setAttribute(name: string, value: string): void;
+  getAttribute(name: string): string | null;
   addEventListener(type: string, listener: (e: Ev) => void): void;
   querySelectorAll(selector: string): Iterable<El>;
   closest(selector: string): El | null;
@@ -212,9 +213,17 @@ export function client(doc: Doc): void {
     selected?.classList.toggle("selected", false);
     panel.close();
   };
+  /** A folded run of versions that look like the one above: its line opens and closes them. */
+  const toggleRun = (button: El) => {
+    const opening = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(opening));
+    for (const row of doc.querySelectorAll(`tr[data-run-of="${button.dataset.run}"]`)) row.hidden = !opening;
+  };
   doc.getElementById("heatmap")?.addEventListener("click", (e) => {
     const button = e.target?.closest("[data-cell-id]");
     if (button) open(button);
+    const run = e.target?.closest("[data-run]");
+    if (run) toggleRun(run);
   });
   doc.getElementById("evidence-close")?.addEventListener("click", closePanel);
   doc.addEventListener("keydown", (e) => {

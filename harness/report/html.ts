@@ -8,6 +8,7 @@ import { primaryCells } from "../claims/runtimes.js";
 import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
+import { compatTable, shortVerdict } from "./html-answer.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
 import { escapeHtml } from "./html-escape.js";
@@ -130,20 +131,52 @@ function headerRows(g: Grid, rows: number): string {
 
 const SYMBOL: Partial<Record<CellRecord["outcome"], string>> = { reproduced: "●", clean: "✓" };
 
-function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
-  const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${AXES.map((a) => a.of(c)).join("|")}`, c]));
-  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => {
-    const tds = g.columns.map((col, i) => {
-      const c = byKey.get(`${v}|${col.join("|")}`);
-      if (!c) return `<td data-col="${i}" class="none"></td>`;
-      const fp = failureFingerprint(c);
-      const text = fp ? (keys.get(fp)?.key ?? "") : (SYMBOL[c.outcome] ?? "");
-      const where = runtimeRank(c.runtime) > 0 ? ` (${c.runtime} runtime)` : "";
-      const title = `${c.outcome}${where}: ${c.reason}`;
-      return `<td data-col="${i}"><button type="button" class="cell o-${c.outcome}${runtimeRank(c.runtime) > 0 ? " local" : ""}" data-cell-id="${escapeHtml(cellId(c))}" data-outcome="${c.outcome}" title="${escapeHtml(title)}">${escapeHtml(text)}</button></td>`;
-    });
-    return `<tr><th scope="row">${escapeHtml(v)}</th>${tds.join("")}</tr>`;
+/** One heatmap row: its cells, and what a reader sees of them (outcome and key per column), to spot repeats. */
+function heatmapRow(v: string, g: Grid, byKey: Map<string, CellRecord>, keys: Keys): { tds: string; looks: string } {
+  const looks: string[] = [];
+  const tds = g.columns.map((col, i) => {
+    const c = byKey.get(`${v}|${col.join("|")}`);
+    if (!c) {
+      looks.push("");
+      return `<td data-col="${i}" class="none"></td>`;
+    }
+    const fp = failureFingerprint(c);
+    const text = fp ? (keys.get(fp)?.key ?? "") : (SYMBOL[c.outcome] ?? "");
+    looks.push(`${c.outcome}:${text}:${c.runtime}`);
+    const where = runtimeRank(c.runtime) > 0 ? ` (${c.runtime} runtime)` : "";
+    const title = `${c.outcome}${where}: ${c.reason}`;
+    return `<td data-col="${i}"><button type="button" class="cell o-${c.outcome}${runtimeRank(c.runtime) > 0 ? " local" : ""}" data-cell-id="${escapeHtml(cellId(c))}" data-outcome="${c.outcome}" title="${escapeHtml(title)}">${escapeHtml(text)}</button></td>`;
   });
+  return { tds: tds.join(""), looks: looks.join("|") };
+}
+
+/**
+ * Runs of two or more versions that look exactly like the version above them fold into one line
+ * ("0.5.2–0.11.2: 40 releases, same as above") that opens them: 184 releases are mostly such runs.
+ */
+function heatmapBody(cells: CellRecord[], g: Grid, keys: Keys): string {
+  const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${AXES.map((a) => a.of(c)).join("|")}`, c]));
+  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => ({ v, ...heatmapRow(v, g, byKey, keys) }));
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    const head = rows[i] as (typeof rows)[number];
+    out.push(`<tr><th scope="row">${escapeHtml(head.v)}</th>${head.tds}</tr>`);
+    let j = i + 1;
+    while (j < rows.length && rows[j]?.looks === head.looks) j++;
+    const run = rows.slice(i + 1, j);
+    if (run.length >= 2) {
+      const span = `${run[0]?.v}–${run.at(-1)?.v}`;
+      out.push(
+        `<tr class="run"><th scope="row" colspan="${g.columns.length + 1}"><button type="button" data-run="${i}" aria-expanded="false">${escapeHtml(span)}: ${run.length} releases, same as above</button></th></tr>`,
+        ...run.map((r) => `<tr data-run-of="${i}" hidden><th scope="row">${escapeHtml(r.v)}</th>${r.tds}</tr>`),
+      );
+    } else out.push(...run.map((r) => `<tr><th scope="row">${escapeHtml(r.v)}</th>${r.tds}</tr>`));
+    i = j;
+  }
+  return out.join("\n");
+}
+
+function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
   const constant = AXES.flatMap((a, i) =>
     g.values[i]?.length === 1 && !g.varying.includes(i) && g.values[i]?.[0] ? [a.label(g.values[i][0])] : [],
   );
@@ -151,7 +184,9 @@ function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
     constant.length > 0
       ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. Rows: uvicorn versions.</p>`
       : "<p>Rows: uvicorn versions.</p>",
-    `<div class="scroll"><table id="heatmap">\n${headerRows(g, g.varying.length)}\n${rows.join("\n")}\n</table></div>`,
+    // The table scrolls in its own box so its header can stick to the box's top (sticky is relative
+    // to the nearest scrolling ancestor, and an overflow-x box is one).
+    `<div class="scroll"><table id="heatmap">\n<thead>${headerRows(g, g.varying.length)}</thead>\n<tbody>${heatmapBody(cells, g, keys)}</tbody>\n</table></div>`,
   ].join("\n");
 }
 
@@ -168,21 +203,23 @@ function filters(g: Grid): string {
     : "";
 }
 
-function legend(cells: CellRecord[], keys: Keys): string {
+function legend(cells: CellRecord[]): string {
   const outcomes = OUTCOMES.map((o) => {
     const n = cells.filter((c) => c.outcome === o).length;
     return `<li${n === 0 ? ' class="absent"' : ""}><span class="swatch o-${o}">${SYMBOL[o] ?? ""}</span>${o} (${n})</li>`;
   });
+  return `<ul class="legend">${outcomes.join("")}<li><span class="swatch local"></span>dashed: only the local runtime ran it</li></ul>`;
+}
+
+/** Collapsed: the keys are in the cells and their titles; the table is for who wants the list. */
+function fingerprintTable(keys: Keys): string {
   const fps = [...keys].map(
     ([fp, k]) =>
       `<tr><th>${k.key}</th><td>${k.count}</td><td>${[...k.outcomes].join(", ")}</td><td><code>${escapeHtml(fp)}</code></td></tr>`,
   );
-  return [
-    `<ul class="legend">${outcomes.join("")}<li><span class="swatch local"></span>dashed: only the local runtime ran it</li></ul>`,
-    fps.length > 0
-      ? `<details open><summary>Failures without the signature: ${fps.length} distinct fingerprint${fps.length === 1 ? "" : "s"} (the key shown in the cells)</summary><table class="fingerprints"><tr><th>Key</th><th>Cells</th><th>Outcomes</th><th>First error, normalized</th></tr>${fps.join("")}</table></details>`
-      : "",
-  ].join("\n");
+  return fps.length > 0
+    ? `<details id="fingerprints"><summary>Failures without the signature: ${fps.length} distinct fingerprint${fps.length === 1 ? "" : "s"} (the key shown in the cells)</summary><table class="fingerprints"><tr><th>Key</th><th>Cells</th><th>Outcomes</th><th>First error, normalized</th></tr>${fps.join("")}</table></details>`
+    : "";
 }
 
 function configLine(v: ConfigVerdict, keys: Keys): string {
@@ -205,11 +242,15 @@ function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys)
   const when = Object.entries(r.claim.when)
     .map(([k, x]) => `${k}=${x}`)
     .join(", ");
+  const claim = `<p>Claim: “${escapeHtml(r.claim.text)}”${when ? ` (for cells with ${escapeHtml(when)})` : ""}</p>`;
+  if (!v) return `<section id="verdict">${claim}</section>`;
+  // One short sentence open; the full reasoning and each configuration's boundary one click away.
   return [
-    `<section id="verdict"><p>Claim: “${escapeHtml(r.claim.text)}”${when ? ` (for cells with ${escapeHtml(when)})` : ""}</p>`,
-    v ? `<p class="sentence verdict-${v.status}">${escapeHtml(v.sentence)}</p>` : "",
-    v && v.configs.length > 0 ? `<ul class="configs">${v.configs.map((c) => configLine(c, keys)).join("")}</ul>` : "",
-    "</section>",
+    `<section id="verdict"><p class="sentence verdict-${v.status}">${escapeHtml(shortVerdict(r, v))}</p>`,
+    `<details><summary>Why: the claim, the full verdict and each configuration</summary>${claim}`,
+    `<p>${escapeHtml(v.sentence)}</p>`,
+    v.configs.length > 0 ? `<ul class="configs">${v.configs.map((c) => configLine(c, keys)).join("")}</ul>` : "",
+    "</details></section>",
   ].join("\n");
 }
 
@@ -276,14 +317,16 @@ export function* htmlChunks(r: ResultsFile, judged: Judgement = judge(r)): Gener
 <h1>${escapeHtml(r.scenario)}</h1>
 ${r.description ? `<p class="description">${describe(r.description)}</p>` : ""}
 <p class="meta">Last verified: ${escapeHtml(r.lastVerified)} · ${cells.length} cells · repro-matrix ${escapeHtml(r.harnessVersion)}</p>
-${verdictSection(r, judged.verdict, keys)}
 </header>
 <main>
+${compatTable(r, cells)}
+${verdictSection(r, judged.verdict, keys)}
 <h2>Grid</h2>
 ${filters(g)}
-${legend(cells, keys)}
+${legend(cells)}
 ${heatmap(cells, g, keys)}
 <p class="hint">Click a cell for its evidence.</p>
+${fingerprintTable(keys)}
 ${bootProfileSection(cells)}
 </main>
 <dialog id="evidence" aria-label="Evidence"><button type="button" id="evidence-close" aria-label="Close">×</button><div id="evidence-body"></div></dialog>
@@ -304,7 +347,13 @@ h1{margin:1rem 0 .25rem}h2{margin:1.5rem 0 .5rem}code,pre{font:12px/1.4 ui-monos
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}.legend .absent{opacity:.45}
 .swatch{display:inline-block;width:1.3em;height:1.3em;margin-right:.3em;text-align:center;vertical-align:middle;border-radius:3px}
 .fingerprints{border-collapse:collapse;margin:.5rem 0}.fingerprints td,.fingerprints th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
-.scroll{overflow-x:auto}#heatmap{border-collapse:collapse}
+.compat{border-collapse:collapse;margin:.25rem 0}.compat td,.compat th{border:1px solid #ddd;padding:2px 8px;text-align:left}
+.compat th[scope=row]{font-family:ui-monospace,monospace;font-weight:500}.compat .overall{font-weight:600}
+.s-affected{background:#f4a6a0}.s-fixed{background:#b7e1c1}.s-affected-differently{background:#fdd0a2}.s-not-testable,.s-inconclusive{background:#eee;color:#555}
+.scroll{overflow:auto;max-height:85vh}#heatmap{border-collapse:separate;border-spacing:0}
+#heatmap thead{position:sticky;top:0;z-index:2}
+#heatmap tbody th[scope=row]{position:sticky;left:0;z-index:1;background:#fafafa}
+#heatmap tr.run th{text-align:left;background:#fff;font-family:inherit}#heatmap tr.run button{border:0;background:none;color:#0645ad;cursor:pointer;padding:2px 0}
 #heatmap th{font-weight:500;font-size:12px;padding:2px 4px;border:1px solid #eee;background:#fafafa}
 #heatmap th.leaf{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
 #heatmap th[scope=row]{text-align:right;font-family:ui-monospace,monospace}

@@ -83,6 +83,49 @@ describe("HTML report in a real browser", () => {
 
       await tab.locator("#evidence-close").click();
       await evidence.waitFor({ state: "hidden" });
+
+      // The answer first: the compatibility table (with Overall), then the short verdict, then the grid.
+      const order = await tab.evaluate(() =>
+        ["#compat", "#verdict", "#heatmap", "#fingerprints"].map(
+          (s) => (document.querySelector(s)?.getBoundingClientRect().top ?? Number.NaN) + window.scrollY,
+        ),
+      );
+      expect(order.every((y, i) => y >= 0 && (i === 0 || y > (order[i - 1] as number)))).toBe(true);
+      expect(await tab.locator("#compat thead th").last().textContent()).toBe("Overall");
+      expect(await tab.locator("#compat tbody tr").count()).toBe(new Set(cells.filter((c) => c.preload).map((c) => c.uvicorn)).size);
+      expect(await tab.locator("#verdict details").getAttribute("open")).toBeNull();
+      expect(await tab.locator("#verdict .configs").isVisible()).toBe(false);
+      expect(await tab.locator("#fingerprints").getAttribute("open")).toBeNull();
+      expect(await tab.locator("#fingerprints table").isVisible()).toBe(false);
+
+      // Sticky header: scrolled down inside its box, the header still sits at the box's top.
+      const box = tab.locator("#heatmap").locator("xpath=..");
+      await box.evaluate((el) => {
+        el.style.maxHeight = "300px";
+        el.scrollTop = 400;
+      });
+      const [boxTop, headTop, scrolled] = await box.evaluate((el) => [
+        el.getBoundingClientRect().top,
+        (el.querySelector("thead") as HTMLElement).getBoundingClientRect().top,
+        el.scrollTop,
+      ]);
+      expect(scrolled).toBeGreaterThan(0);
+      expect(Math.abs((headTop as number) - (boxTop as number))).toBeLessThan(2);
+      await box.evaluate((el) => {
+        el.style.maxHeight = "";
+        el.scrollTop = 0;
+      });
+
+      // Runs of identical versions are folded behind one line that opens them.
+      const run = tab.locator("button[data-run]").first();
+      expect(await run.textContent()).toMatch(/^\S+–\S+: \d+ releases, same as above$/);
+      const folded = tab.locator(`tr[data-run-of="${await run.getAttribute("data-run")}"]`);
+      const n = await folded.count();
+      expect(n).toBeGreaterThanOrEqual(2);
+      expect(await folded.first().isVisible()).toBe(false);
+      await run.click();
+      expect(await folded.evaluateAll((rows) => rows.filter((r) => (r as HTMLElement).offsetParent !== null).length)).toBe(n);
+      for (const b of await tab.locator('button[data-run][aria-expanded="false"]').all()) await b.click();
       await tab.selectOption("#filter-python", "3.11");
       const visible = await tab.locator("[data-cell-id]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell-id")));
       expect(visible).toHaveLength(cells.filter((c) => c.python === "3.11").length);

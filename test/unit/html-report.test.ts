@@ -185,6 +185,32 @@ describe("renderHtml", () => {
     );
   });
 
+  it("puts the compatibility table with Overall first, a one-sentence verdict, and folds runs of identical versions", () => {
+    const failed = (uvicorn: string) => record({ uvicorn, outcome: "install-failed", reason: "image build failed: x" });
+    const r = results(
+      [
+        record({ uvicorn: "0.1.0", outcome: "reproduced" }),
+        ...["0.2.0", "0.3.0", "0.4.0", "0.5.0"].map(failed),
+        record({ uvicorn: "0.6.0" }),
+        record({ uvicorn: "0.7.0" }),
+      ],
+      { claim: { text: "first fixed release: 0.6.0", package: "uvicorn", firstFixed: "0.6.0", when: {} } },
+    );
+    const html = renderHtml(r);
+    const at = (s: string) => html.indexOf(s);
+    expect(at('<section id="compat">')).toBeGreaterThan(0);
+    expect(at('<section id="compat">')).toBeLessThan(at('<section id="verdict">'));
+    expect(at('<section id="verdict">')).toBeLessThan(at('<table id="heatmap">'));
+    expect(html).toContain("<th>Overall</th>");
+    expect(html).toContain(
+      '<p class="sentence verdict-not-settled">Not settled: last affected 0.1.0, first without the signature 0.6.0, 4 untestable in between (claimed fixed in 0.6.0).</p>',
+    );
+    // 0.3.0–0.5.0 look like 0.2.0; 0.7.0 alone looks like 0.6.0, too few to fold.
+    expect(html).toContain('aria-expanded="false">0.3.0–0.5.0: 3 releases, same as above</button>');
+    expect(html.match(/<tr data-run-of="1" hidden>/g)).toHaveLength(3);
+    expect(html.match(/data-run-of/g)).toHaveLength(3);
+  });
+
   it("has no boot-profile section when no cell was profiled", () => {
     expect(renderHtml(results([record()]))).not.toContain("<svg");
   });

@@ -1,0 +1,66 @@
+import type { CellRecord } from "../cell/record.js";
+import { compatRows, sortVersions } from "../claims/compat.js";
+import type { ClaimVerdict } from "../claims/verdict.js";
+import type { ResultsFile } from "../store/results-file.js";
+import { escapeHtml } from "./html-escape.js";
+
+/**
+ * What a reader of the page came for, before any grid: each version's status per Python and
+ * overall, then the verdict in one sentence. Issue #22: a 90-word verdict and a 42-row table above
+ * the grid buried the answer.
+ */
+export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
+  const when = r.claim?.when ?? {};
+  const pkg = r.claim?.package ?? "uvicorn";
+  const rows = compatRows(cells, when, pkg);
+  if (rows.length === 0) return "";
+  const pythons = sortVersions(cells.map((c) => c.python));
+  const perPython = new Map(
+    pythons.map((py) => [
+      py,
+      new Map(
+        compatRows(
+          cells.filter((c) => c.python === py),
+          when,
+          pkg,
+        ).map((x) => [x.version, x]),
+      ),
+    ]),
+  );
+  const td = (x: { status: string; detail: string } | undefined, cls = "") =>
+    x
+      ? `<td class="s-${x.status.toLowerCase().replaceAll(" ", "-")}${cls}" title="${escapeHtml(x.detail)}">${escapeHtml(x.status)}</td>`
+      : "<td></td>";
+  const body = rows.map(
+    (row) =>
+      `<tr><th scope="row">${escapeHtml(row.version)}</th>${pythons.map((py) => td(perPython.get(py)?.get(row.version))).join("")}${td(row, " overall")}</tr>`,
+  );
+  const whenText = Object.entries(when)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  return [
+    `<section id="compat"><h2>${escapeHtml(pkg)} versions</h2>`,
+    `<table class="compat"><thead><tr><th>Version</th>${pythons.map((py) => `<th>Python ${escapeHtml(py)}</th>`).join("")}<th>Overall</th></tr></thead><tbody>`,
+    body.join("\n"),
+    "</tbody></table>",
+    `<p class="hint">Over ${whenText ? `the cells with ${escapeHtml(whenText)}` : "all cells"}. Affected: the signature appeared in a cell. Fixed: every cell booted, every worker answered the probes, no signature. Affected differently: failures without the signature. Not testable: no cell could run. Hover a status for its cell counts.</p></section>`,
+  ].join("\n");
+}
+
+const STATUS: Record<ClaimVerdict["status"], string> = {
+  confirmed: "Confirmed",
+  refuted: "Refuted",
+  "not-reproduced": "Not reproduced",
+  "not-settled": "Not settled",
+};
+
+/** The verdict as one short sentence, from the verdict's own fields: its boundary against the claim. */
+export function shortVerdict(r: ResultsFile, v: ClaimVerdict): string {
+  const bits = [
+    v.lastAffected ? `last affected ${v.lastAffected}` : "the signature never appeared",
+    v.firstWithout ? `first without the signature ${v.firstWithout}` : "",
+    v.untestedBetween.length > 0 ? `${v.untestedBetween.length} untestable in between` : "",
+  ].filter(Boolean);
+  const claimed = r.claim ? ` (claimed fixed in ${r.claim.firstFixed})` : "";
+  return `${STATUS[v.status]}: ${bits.join(", ")}${claimed}.`;
+}
