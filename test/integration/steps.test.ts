@@ -190,8 +190,8 @@ describe("steps against real servers", () => {
   });
 
   it("the README's example runs as it says: on uvicorn 0.39 and gunicorn 23, clean", async () => {
-    const readme = await readFile("README.md", "utf8");
-    const example = /### Checks and steps[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] as string;
+    const readme = await readFile("docs/checks-and-steps.md", "utf8");
+    const example = /# Checks and steps[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] as string;
     const text = itScenario(
       "it-steps-readme",
       `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
