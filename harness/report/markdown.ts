@@ -150,9 +150,11 @@ function gridSection(cells: CellRecord[]): string[] {
 /** The exact lock of each env. */
 function envSection(cells: CellRecord[]): string[] {
   const parts: string[] = [];
+  let previous: string[] | undefined;
+  let previousRules = "";
   parts.push("## Environments", "");
   parts.push(
-    "The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), with how it was resolved.",
+    "The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), with how it was resolved; where shorter, as its difference from the lock listed above it.",
     "",
   );
   for (const [env, envCells] of Map.groupBy(
@@ -161,11 +163,35 @@ function envSection(cells: CellRecord[]): string[] {
       `Python ${c.pythonFull ?? c.python} · uvicorn ${c.uvicorn} · gunicorn ${c.gunicorn}${extras(c)}${runtimeRank(c.runtime) > 0 ? ` · ${c.runtime}` : ""}`,
   )) {
     const first = envCells[0] as CellRecord;
-    const pkgs = first.evidence.packages.join(", ") || "(none resolved)";
-    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${resolutionText(first)}`);
+    const pkgs = lockText(first.evidence.packages, previous);
+    if (first.evidence.packages.length > 0) previous = first.evidence.packages;
+    // The cut-off is each env's own; the rules after it (platform, exemptions, lifts, constraints)
+    // are mostly the same as the env above's, and said once.
+    const [when, ...rules] = resolutionBits(first);
+    const sameRules = rules.length > 0 && rules.join("; ") === previousRules;
+    previousRules = rules.join("; ");
+    const resolution = when ? ` — ${[when, ...(sameRules ? ["otherwise resolved as above"] : rules)].join("; ")}` : "";
+    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${resolution}`);
   }
   parts.push("");
   return parts;
+}
+
+/**
+ * An env's lock, or only how it differs from the lock listed above it when that is shorter: a sweep's
+ * consecutive releases share most pins, and 184 full locks were half of a 218 KB report.
+ */
+function lockText(pkgs: string[], previous: string[] | undefined): string {
+  if (pkgs.length === 0) return "(none resolved)";
+  if (!previous) return pkgs.join(", ");
+  const name = (p: string) => p.split(/[=<>!~ ]/)[0] ?? p;
+  const before = new Set(previous);
+  const names = new Set(pkgs.map(name));
+  const changed = pkgs.filter((p) => !before.has(p));
+  const gone = previous.filter((p) => !names.has(name(p))).map(name);
+  if (changed.length + gone.length >= pkgs.length / 2) return pkgs.join(", ");
+  if (changed.length + gone.length === 0) return "the lock above";
+  return `the lock above${changed.length > 0 ? ` with ${changed.join(", ")}` : ""}${gone.length > 0 ? `${changed.length > 0 ? "," : ""} without ${gone.join(", ")}` : ""}`;
 }
 
 /** Cells run on the reference runtime and another, compared. */
@@ -237,9 +263,9 @@ function machineSection(cells: CellRecord[]): string[] {
   return [...lines, ""];
 }
 
-function resolutionText(c: CellRecord): string {
+function resolutionBits(c: CellRecord): string[] {
   const res = c.evidence.resolution;
-  if (!res) return "";
+  if (!res) return [];
   const bits = [
     res.strategy === "as-of-release" && res.cutoff
       ? `as of ${res.anchor}'s release (${res.cutoff.slice(0, 16).replace("T", " ")} UTC), resolved ${res.resolvedOn}`
@@ -255,7 +281,7 @@ function resolutionText(c: CellRecord): string {
     bits.push(
       `indexes ${[...res.sources.extraIndexUrls, res.sources.indexUrl].join(", ")}${res.sources.findLinks.length ? `, find-links ${res.sources.findLinks.length} folder(s)` : ""}`,
     );
-  return ` — ${bits.join("; ")}`;
+  return bits;
 }
 
 const sortBy = <T>(items: T[], key: (t: T) => string) => {
@@ -274,16 +300,43 @@ export function renderGrid(cells: CellRecord[]): string {
       label: `${shortClass(c.workerClass)}<br>${c.preload ? "--preload" : "no preload"}<br>${c.app}`,
     }));
   const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${c.workerClass}|${c.preload}|${c.app}`, c]));
-  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => [
-    v,
-    ...columns.map(({ key }) => {
-      const c = byKey.get(`${v}|${key}`);
-      // Docker is the default; a cell only the local runtime ran says so where it is read.
-      const where = c && runtimeRank(c.runtime) > 0 ? ` (${c.runtime})` : "";
-      return c ? `${ICON[c.outcome]} ${c.outcome}${where}<br><sub>${esc(short(c.reason))}</sub>` : "";
-    }),
-  ]);
-  return table(["uvicorn", ...columns.map((c) => c.label)], rows);
+  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => {
+    const row = columns.map(({ key }) => byKey.get(`${v}|${key}`));
+    const look = row.map((c) => (c ? `${c.outcome}|${c.runtime}` : "")).join(",");
+    const text = [
+      v,
+      ...row.map((c) => {
+        // Docker is the default; a cell only the local runtime ran says so where it is read.
+        const where = c && runtimeRank(c.runtime) > 0 ? ` (${c.runtime})` : "";
+        return c ? `${ICON[c.outcome]} ${c.outcome}${where}<br><sub>${esc(short(c.reason))}</sub>` : "";
+      }),
+    ];
+    return { v, look, text };
+  });
+  return table(["uvicorn", ...columns.map((c) => c.label)], foldRuns(rows, columns.length));
+}
+
+/**
+ * Runs of two or more versions whose outcomes match the version above them become one row of ditto
+ * marks: a sweep is mostly such runs, and the HTML report keeps every cell's reason.
+ */
+function foldRuns(rows: { v: string; look: string; text: string[] }[], width: number): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < rows.length; ) {
+    const head = rows[i] as (typeof rows)[number];
+    out.push(head.text);
+    let j = i + 1;
+    while (j < rows.length && rows[j]?.look === head.look) j++;
+    const run = rows.slice(i + 1, j);
+    if (run.length >= 2)
+      out.push([
+        `${run[0]?.v}–${run.at(-1)?.v}<br><sub>${run.length} releases, same outcomes as ${head.v}</sub>`,
+        ...Array(width).fill("″"),
+      ]);
+    else out.push(...run.map((r) => r.text));
+    i = j;
+  }
+  return out;
 }
 
 /** Per configuration of the trigger: where the signature stops, where cells turn clean, and what fails instead. */

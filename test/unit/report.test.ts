@@ -43,6 +43,34 @@ describe("markdown", () => {
     expect(renderGrid([cells[1], cells[0], cells[2]] as CellRecord[])).toBe(renderGrid(cells));
   });
 
+  it("folds runs of two or more versions with the outcomes of the version above into one ditto row", () => {
+    const cells = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"].map((uvicorn, i) =>
+      record({ uvicorn, outcome: i === 0 || i === 5 ? "reproduced" : "clean", reason: `reason ${i}` }),
+    );
+    expect(renderGrid(cells).split("\n").slice(2)).toEqual([
+      "| 0.1.0 | 🔴 reproduced<br><sub>reason 0</sub> |",
+      "| 0.2.0 | 🟢 clean<br><sub>reason 1</sub> |",
+      "| 0.3.0–0.5.0<br><sub>3 releases, same outcomes as 0.2.0</sub> | ″ |",
+      "| 0.6.0 | 🔴 reproduced<br><sub>reason 5</sub> |",
+    ]);
+  });
+
+  it("lists each env's lock as its difference from the lock above, when that is shorter", () => {
+    const pkgs = (uvicorn: string, h11: string) => ["click==7.0", "gunicorn==23.0.0", `h11==${h11}`, "six==1.0", `uvicorn==${uvicorn}`];
+    const env = (uvicorn: string, h11: string) => record({ uvicorn, evidence: { ...record().evidence, packages: pkgs(uvicorn, h11) } });
+    const md = renderMarkdown({
+      schemaVersion: 2,
+      scenario: "demo",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: [env("0.1.0", "0.8.0"), env("0.2.0", "0.8.0"), env("0.3.0", "0.9.0")],
+      runs: [],
+    });
+    expect(md).toContain(`: ${pkgs("0.1.0", "0.8.0").join(", ")}`);
+    expect(md).toContain("uvicorn 0.2.0 · gunicorn 23.0.0** (`repro-matrix-env:abc`): the lock above with uvicorn==0.2.0\n");
+    expect(md).toContain("uvicorn 0.3.0 · gunicorn 23.0.0** (`repro-matrix-env:abc`): the lock above with h11==0.9.0, uvicorn==0.3.0\n");
+  });
+
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
     const local = (over: Partial<CellRecord>) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
     const md = renderMarkdown({
