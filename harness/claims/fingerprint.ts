@@ -43,13 +43,16 @@ export function normalizeError(line: string): string {
  * without the compiler's line (which names a generated file's line and differs per Python).
  */
 function sameCause(line: string): string {
-  const hintless = line.replace(HINT, "");
+  // "uvicorn[standard]==0.40.0 requires Python>=3.10", once per release: one cause, the release is in the cell.
+  const hintless = line.replace(HINT, "").replace(REQUIRES_PYTHON, "$1 requires Python");
   const build = BUILD_FAILURE.exec(hintless.trim());
   if (!build) return hintless;
   // The compiler's detail in parentheses goes; an error that says why (a missing README) stays.
   const rest = (build[2] ?? "").replace(/^\s*\(.*\)\s*$/, "");
   return `cannot build ${build[1]}${rest}`;
 }
+
+const REQUIRES_PYTHON = /^([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)==\S+ requires Python/;
 
 /** Interpreter hints: "Did you mean: 'x'?", "Did you mean 'x'?", "Did you forget to import 'x'?". */
 const HINT = /\.?\s*(?:Or d|D)id you (?:mean|forget to import)\b[^?]*\?/g;

@@ -42,7 +42,9 @@ describe("fingerprints: one cause, one key", () => {
       "cannot build uvicorn: FileNotFoundError: [Errno N] No such file or directory: 'README.md'",
     );
     expect(normalizeError(ASYNCIO_39.replace("UvicornWorker", "UvicornH11Worker"))).not.toBe(normalizeError(ASYNCIO_39));
-    expect(normalizeError("uvicorn[standard]==0.54.0 requires Python>=3.10")).toBe("uvicorn[standard]==0.54.0 requires Python>=3.10");
+    expect(normalizeError("uvicorn[standard]==0.54.0 requires Python>=3.10")).toBe("uvicorn[standard] requires Python>=3.10");
+    expect(normalizeError("uvicorn[standard]==0.40.0 requires Python>=3.10")).toBe("uvicorn[standard] requires Python>=3.10");
+    expect(normalizeError("uvicorn==0.40.0 requires Python>=3.11")).not.toBe(normalizeError("uvicorn==0.40.0 requires Python>=3.10"));
   });
 
   it("the committed #85 results: no two fingerprints differ only by a hint or build wording", async () => {
@@ -52,5 +54,6 @@ describe("fingerprints: one cause, one key", () => {
     expect([...prints].filter((p) => /Did you mean|Failed building wheel/.test(p))).toEqual([]);
     expect([...prints].filter((p) => p.startsWith("cannot build httptools"))).toEqual(["cannot build httptools"]);
     expect(prints.size).toBe(8);
+    expect([...prints].filter((p) => p.includes("requires Python"))).toEqual(["uvicorn[standard] requires Python>=3.10"]);
   });
 });

@@ -104,7 +104,7 @@ describe("failure fingerprints", () => {
       "OSError: [Errno N] Address in use: ('0.0.0.0', N) at 0x…",
     );
     expect(normalizeError('File "/work/x/.cache/local/app-nvDPjT/app.py", line 24')).toBe('File "<path>", line N');
-    expect(normalizeError("uvicorn==0.54.0 requires Python>=3.10")).toBe("uvicorn==0.54.0 requires Python>=3.10");
+    expect(normalizeError("ImportError: needs Python 3.10 or uvloop 0.21.0")).toBe("ImportError: needs Python 3.10 or uvloop 0.21.0");
     expect(normalizeError("only 7/8 workers served")).toBe("only N/N workers served");
     expect(normalizeError("at /opt/venv/lib/python3.9/site-packages/x.py:12")).toBe("at <path>:N");
   });
