@@ -1,5 +1,5 @@
 import type { CellRecord } from "../cell/record.js";
-import { compatRows, sortVersions } from "../claims/compat.js";
+import { type CompatRow, compatRows, sortVersions } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { escapeHtml } from "./html-escape.js";
@@ -31,10 +31,31 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
     x
       ? `<td class="s-${x.status.toLowerCase().replaceAll(" ", "-")}${cls}" title="${escapeHtml(x.detail)}">${escapeHtml(x.status)}</td>`
       : "<td></td>";
-  const body = rows.map(
-    (row) =>
-      `<tr><th scope="row">${escapeHtml(row.version)}</th>${pythons.map((py) => td(perPython.get(py)?.get(row.version))).join("")}${td(row, " overall")}</tr>`,
+  const cellsOf = (row: CompatRow) => [...pythons.map((py) => perPython.get(py)?.get(row.version)), row];
+  const tr = (row: CompatRow, attrs = "") =>
+    `<tr${attrs}><th scope="row">${escapeHtml(row.version)}</th>${cellsOf(row)
+      .map((x, i, all) => td(x, i === all.length - 1 ? " overall" : ""))
+      .join("")}</tr>`;
+  const looks = rows.map((row) =>
+    cellsOf(row)
+      .map((x) => x?.status ?? "")
+      .join("|"),
   );
+  // As in the heatmap: a sweep's 184 rows are mostly runs of one status, folded behind a line.
+  const body: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    body.push(tr(rows[i] as CompatRow));
+    let j = i + 1;
+    while (j < rows.length && looks[j] === looks[i]) j++;
+    const run = rows.slice(i + 1, j);
+    if (run.length >= 2)
+      body.push(
+        `<tr class="run"><th scope="row" colspan="${pythons.length + 2}"><button type="button" data-run="c${i}" aria-expanded="false">${escapeHtml(`${run[0]?.version}–${run.at(-1)?.version}`)}: ${run.length} releases, same as above</button></th></tr>`,
+        ...run.map((row) => tr(row, ` data-run-of="c${i}" hidden`)),
+      );
+    else body.push(...run.map((row) => tr(row)));
+    i = j;
+  }
   const whenText = Object.entries(when)
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");

@@ -225,6 +225,10 @@ export function client(doc: Doc): void {
     const run = e.target?.closest("[data-run]");
     if (run) toggleRun(run);
   });
+  doc.getElementById("compat")?.addEventListener("click", (e) => {
+    const run = e.target?.closest("[data-run]");
+    if (run) toggleRun(run);
+  });
   doc.getElementById("evidence-close")?.addEventListener("click", closePanel);
   doc.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && panel.open) closePanel();

@@ -353,6 +353,7 @@ h1{margin:1rem 0 .25rem}h2{margin:1.5rem 0 .5rem}code,pre{font:12px/1.4 ui-monos
 .scroll{overflow:auto;max-height:85vh}#heatmap{border-collapse:separate;border-spacing:0}
 #heatmap thead{position:sticky;top:0;z-index:2}
 #heatmap tbody th[scope=row]{position:sticky;left:0;z-index:1;background:#fafafa}
+.compat tr.run th{text-align:left;font-family:inherit}.compat tr.run button{border:0;background:none;color:#0645ad;cursor:pointer;padding:2px 0}
 #heatmap tr.run th{text-align:left;background:#fff;font-family:inherit}#heatmap tr.run button{border:0;background:none;color:#0645ad;cursor:pointer;padding:2px 0}
 #heatmap th{font-weight:500;font-size:12px;padding:2px 4px;border:1px solid #eee;background:#fafafa}
 #heatmap th.leaf{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}

@@ -90,7 +90,9 @@ describe("HTML report in a real browser", () => {
         order.push(await tab.locator(s).evaluate((el) => el.getBoundingClientRect().top + (el.ownerDocument.defaultView?.scrollY ?? 0)));
       expect(order.every((y, i) => y >= 0 && (i === 0 || y > (order[i - 1] as number)))).toBe(true);
       expect(await tab.locator("#compat thead th").last().textContent()).toBe("Overall");
-      expect(await tab.locator("#compat tbody tr").count()).toBe(new Set(cells.filter((c) => c.preload).map((c) => c.uvicorn)).size);
+      expect(await tab.locator("#compat tbody tr:not(.run)").count()).toBe(
+        new Set(cells.filter((c) => c.preload).map((c) => c.uvicorn)).size,
+      );
       expect(await tab.locator("#verdict details").getAttribute("open")).toBeNull();
       expect(await tab.locator("#verdict .configs").isVisible()).toBe(false);
       expect(await tab.locator("#fingerprints").getAttribute("open")).toBeNull();
@@ -115,7 +117,7 @@ describe("HTML report in a real browser", () => {
       });
 
       // Runs of identical versions are folded behind one line that opens them.
-      const run = tab.locator("button[data-run]").first();
+      const run = tab.locator("#heatmap button[data-run]").first();
       expect(await run.textContent()).toMatch(/^\S+–\S+: \d+ releases, same as above$/);
       const folded = tab.locator(`tr[data-run-of="${await run.getAttribute("data-run")}"]`);
       const n = await folded.count();
@@ -123,7 +125,13 @@ describe("HTML report in a real browser", () => {
       expect(await folded.first().isVisible()).toBe(false);
       await run.click();
       for (const row of await folded.all()) expect(await row.isVisible()).toBe(true);
-      for (const b of await tab.locator('button[data-run][aria-expanded="false"]').all()) await b.click();
+      for (const b of await tab.locator('#heatmap button[data-run][aria-expanded="false"]').all()) await b.click();
+      // The compatibility table's folds open the same way.
+      const compatRun = tab.locator("#compat button[data-run]").first();
+      const compatFolded = tab.locator(`#compat tr[data-run-of="${await compatRun.getAttribute("data-run")}"]`);
+      expect(await compatFolded.first().isVisible()).toBe(false);
+      await compatRun.click();
+      for (const row of await compatFolded.all()) expect(await row.isVisible()).toBe(true);
       await tab.selectOption("#filter-python", "3.11");
       const visible = await tab.locator("[data-cell-id]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell-id")));
       expect(visible).toHaveLength(cells.filter((c) => c.python === "3.11").length);
