@@ -1,5 +1,6 @@
 import type { CheckResult } from "../cell/record.js";
 import type { Check, CheckBound, Scenario } from "../config/schema.js";
+import { compileSignature } from "../config/signature.js";
 import type { LineWatch, LogCollector, Phase } from "../evidence/log-collector.js";
 import type { ProbeSummary } from "../probe/probe.js";
 import type { Readiness } from "../probe/readiness.js";
@@ -17,8 +18,8 @@ export function scenarioChecks(s: Pick<Scenario, "signatures" | "checks">): Chec
 /** A watch per line check (undefined for the others), set before the server starts so that no line escapes it. */
 export function watchLines(checks: Check[], logs: LogCollector): (LineWatch | undefined)[] {
   return checks.map((c) => {
-    if ("signature" in c) return logs.watch(new RegExp(c.signature));
-    if ("missingLine" in c) return logs.watch(new RegExp(c.missingLine));
+    if ("signature" in c) return logs.watch(compileSignature(c.signature));
+    if ("missingLine" in c) return logs.watch(compileSignature(c.missingLine));
     return undefined;
   });
 }

@@ -5,31 +5,47 @@ import regjsparser from "regjsparser";
 const FEATURES = { lookbehind: true, namedGroups: true } as const;
 type AstNode = AnyNode<typeof FEATURES>;
 
+/** Why a signature can backtrack badly, and how to write it instead. */
+export interface Backtracking {
+  why: string;
+  fix: string;
+}
+
 /**
- * Finds signatures that can backtrack exponentially. Every output line of every cell (old
- * software logs a lot) is matched against each signature; one such line against `(a+)+$` hangs
- * the harness. JavaScript's engine backtracks, so the danger is a repetition whose body can
- * match the same text in more than one way: a quantifier inside a repetition that can run into
- * itself (`(a+)+`, `(\w+\s?)*`), or alternatives that can match the same text (`(\w|\d)+`).
+ * Finds signatures that a backtracking engine (JavaScript's, which marks matches in the HTML
+ * report; the harness itself matches with RE2, in linear time) would take exponential or high
+ * polynomial time on. One line of old software's log against `(a+)+$` took minutes, and one
+ * Gunicorn line against `Error.*.*.*.*.*.*:X` 17 s, with the CLI deaf to Ctrl-C meanwhile. Two
+ * shapes are refused:
+ * - a repetition whose body can match the same text in more than one way: a quantifier inside a
+ *   repetition that can run into itself (`(a+)+`, `(\w+\s?)*`), or alternatives that can match
+ *   the same text (`(\w|\d)+`): exponential;
+ * - two unbounded quantifiers with only optional parts between them that can take the same
+ *   characters (`.*.*`, `a*a*b`, `\w+\s*\w+`): each added one multiplies the ways to split a
+ *   line, a polynomial of that degree.
  *
- * The check is static and conservative within repetitions only (a polynomial pattern such as
- * `.*x.*` is allowed: a log line is short). Character sets are compared on a sample of
- * characters (ASCII, Latin-1, a few others), each atom tested with the engine itself, so
- * escapes and classes mean exactly what they mean at run time.
+ * A single unbounded quantifier before a literal (`.*x.*`) is allowed: that is the common
+ * signature, quadratic at worst in a backtracking engine. Character sets are compared on a
+ * sample of characters (ASCII, Latin-1, a few others), each atom tested with the engine itself,
+ * so escapes and classes mean exactly what they mean at run time.
  *
  * Libraries weighed: recheck (exact, but ~57 MB with its native and JVM builds and 0.1-1 s per
  * pattern, timing out on `Traceback.*Event loop is closed`), redos-detector (reports every
  * unanchored `\d+` as unsafe), safe-regex2 (star height only: misses `(\w|\d)+`, refuses
  * `(?:\w+\.)+Error` and every lookbehind). So: regjsparser's exact AST, and this analysis.
  */
-export function catastrophicBacktracking(source: string): string | undefined {
+export function catastrophicBacktracking(source: string): Backtracking | undefined {
   let root: RootNode<typeof FEATURES>;
   try {
     root = regjsparser.parse(source, "", FEATURES);
   } catch {
     return undefined; // Not ours to judge: `new RegExp` reports syntax errors in its own words.
   }
-  return new Analysis().walk(root, NONE, undefined);
+  const analysis = new Analysis();
+  const adjacent = analysis.adjacent(root);
+  if (adjacent) return { why: adjacent, fix: "keep one of them, e.g. .*x rather than .*.*x" };
+  const nested = analysis.walk(root, NONE, undefined);
+  return nested ? { why: nested, fix: "write it so each character can match one way only, e.g. a+$ rather than (a+)+$" } : undefined;
 }
 
 type Chars = bigint;
@@ -90,6 +106,89 @@ class Analysis {
       default:
         return NONE; // anchors and lookarounds match no character
     }
+  }
+
+  /** Characters a non-empty match of `node` can end with (what `first` is for the start). */
+  last(node: AstNode): Chars {
+    switch (node.type) {
+      case "alternative":
+        return this.lastOfSequence(node.body);
+      case "group":
+        return isPlainGroup(node) ? this.lastOfSequence(node.body) : NONE;
+      case "disjunction":
+        return node.body.reduce((acc, alt) => acc | this.last(alt), NONE);
+      case "quantifier":
+        return node.max === 0 ? NONE : this.last(node.body[0]);
+      default:
+        return this.first(node);
+    }
+  }
+
+  private lastOfSequence(nodes: readonly AstNode[]): Chars {
+    let bits = NONE;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i] as AstNode;
+      bits |= this.last(n);
+      if (!this.nullable(n)) return bits;
+    }
+    return bits;
+  }
+
+  /**
+   * Characters an unbounded quantifier inside `node` can take at the start of `node` (`edge`
+   * "head", everything before it optional) or at its end ("tail", everything after it optional).
+   */
+  private loopsAt(node: AstNode, edge: "head" | "tail"): Chars {
+    switch (node.type) {
+      case "alternative":
+        return this.loopsOfSequence(node.body, edge);
+      case "group":
+        return isPlainGroup(node) ? this.loopsOfSequence(node.body, edge) : NONE;
+      case "disjunction":
+        return node.body.reduce((acc, alt) => acc | this.loopsAt(alt, edge), NONE);
+      case "quantifier": {
+        const body = node.body[0];
+        if (node.max === 0 || !body) return NONE;
+        const own = node.max === undefined ? (edge === "head" ? this.first(body) : this.last(body)) : NONE;
+        return own | this.loopsAt(body, edge);
+      }
+      default:
+        return NONE;
+    }
+  }
+
+  private loopsOfSequence(nodes: readonly AstNode[], edge: "head" | "tail"): Chars {
+    const ordered = edge === "head" ? nodes : [...nodes].reverse();
+    let bits = NONE;
+    for (const n of ordered) {
+      bits |= this.loopsAt(n, edge);
+      if (!this.nullable(n)) return bits;
+    }
+    return bits;
+  }
+
+  /**
+   * Why two unbounded quantifiers in a row (with only optional parts between them) can split
+   * the same characters between them, wherever in the pattern they are; undefined when none can.
+   */
+  adjacent(node: AstNode): string | undefined {
+    const children = node.type === "quantifier" ? node.body : "body" in node && Array.isArray(node.body) ? (node.body as AstNode[]) : [];
+    if (node.type === "alternative" || (node.type === "group" && isPlainGroup(node))) {
+      for (let i = 0; i < children.length; i++) {
+        const tail = this.loopsAt(children[i] as AstNode, "tail");
+        for (let j = i + 1; tail !== NONE && j < children.length; j++) {
+          const next = children[j] as AstNode;
+          if ((tail & this.loopsAt(next, "head")) !== NONE)
+            return `${show(children[i])} and ${show(next)} can split the same characters between them in many ways`;
+          if (!this.nullable(next)) break;
+        }
+      }
+    }
+    for (const child of children) {
+      const why = this.adjacent(child);
+      if (why) return why;
+    }
+    return undefined;
   }
 
   nullable(node: AstNode): boolean {
@@ -228,6 +327,9 @@ class Analysis {
 }
 
 const show = (n: AstNode | undefined) => n?.raw || "(nothing)";
+
+/** A group that matches text (capturing or not), as opposed to a lookaround. */
+const isPlainGroup = (n: AstNode & { type: "group" }) => n.behavior === "normal" || n.behavior === "ignore";
 
 function isAtom(n: AstNode | undefined): boolean {
   return n !== undefined && (n.type === "value" || n.type === "characterClass" || n.type === "characterClassEscape" || n.type === "dot");

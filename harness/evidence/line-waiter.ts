@@ -1,3 +1,4 @@
+import type { Signature } from "../config/signature.js";
 import { untilAborted } from "../core/until-aborted.js";
 import type { LogCollector } from "./log-collector.js";
 
@@ -12,7 +13,7 @@ export class LineWaiter {
 
   constructor(
     logs: LogCollector,
-    private readonly re: RegExp,
+    private readonly re: Signature,
     private readonly wanted: number,
   ) {
     this.stop = logs.onLine((_line, raw) => {

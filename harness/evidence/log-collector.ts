@@ -1,3 +1,5 @@
+import type { Signature } from "../config/signature.js";
+
 /**
  * Where the server was when a line arrived: signature lines mean different things in each. A
  * scenario with steps has one phase per step instead of "probe", named after it: "step 2 (HUP master)".
@@ -5,9 +7,9 @@
 export type Phase = "boot" | "probe" | "shutdown" | StepPhase;
 export type StepPhase = `step ${number} (${string})`;
 
-/** A regular expression read on every line, kept or not (a check's or a wait's): how often it matched per phase, and its first lines. */
+/** A pattern read on every line, kept or not (a check's or a wait's): how often it matched per phase, and its first lines. */
 export interface LineWatch {
-  readonly re: RegExp;
+  readonly re: Signature;
   readonly byPhase: Map<Phase, number>;
   /** The first few matching lines, as evidence. */
   readonly lines: LogLine[];
@@ -96,7 +98,7 @@ export class LogCollector {
   private readonly listeners = new Set<(line: LogLine, raw: string) => void>();
 
   /** Reads `re` on every line from now on (a check's line, watched from the server's start). */
-  watch(re: RegExp): LineWatch {
+  watch(re: Signature): LineWatch {
     const w: LineWatch = { re, byPhase: new Map(), lines: [] };
     this.watches.push(w);
     return w;
@@ -138,8 +140,13 @@ export class LogCollector {
     return this.workerBoots;
   }
 
+  /**
+   * `signatures` come from compileSignature: matched by RE2, in time linear in each line, so a
+   * hostile line (100 KB of what a pattern almost matches) cannot stall the event loop, where
+   * Ctrl-C is handled.
+   */
   constructor(
-    private readonly signatures: RegExp[],
+    private readonly signatures: readonly Signature[],
     private readonly caps: LogCaps = DEFAULT_CAPS,
   ) {}
 

@@ -3,6 +3,7 @@ import type { BootProfile, CellRecord, CheckResult, Evidence } from "../cell/rec
 import { type CheckFacts, judgeChecks, needsWorkerSample, scenarioChecks, signatureFired, watchLines } from "../classify/checks.js";
 import { classify } from "../classify/classify.js";
 import type { Check, Scenario } from "../config/schema.js";
+import { compileSignature } from "../config/signature.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import type { Lock } from "../envs/lock.js";
 import type { PreparedEnv } from "../envs/prepare-env.js";
@@ -144,7 +145,7 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
   const { cell, scenario: s, env, runtime } = o;
   const startedAt = new Date();
   const start = performance.now();
-  const logs = new LogCollector(s.signatures.map((r) => new RegExp(r)));
+  const logs = new LogCollector(s.signatures.map(compileSignature));
   const checks = scenarioChecks(s);
   const watched: Watched = checks ? { checks, watches: watchLines(checks, logs) } : { watches: [] };
   const deadline = AbortSignal.timeout(s.timeouts.cellSeconds * 1000);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StepRecord } from "../cell/record.js";
 import type { Scenario, Step } from "../config/schema.js";
+import { compileSignature } from "../config/signature.js";
 import { LineWaiter } from "../evidence/line-waiter.js";
 import type { LogCollector, StepPhase } from "../evidence/log-collector.js";
 import { requestsInFlight } from "../probe/in-flight.js";
@@ -112,7 +113,7 @@ function recordOf(phase: string, did: Done, atMs: number, start: number, workers
 
 function waiterFor(ctx: StepsContext, index: number): LineWaiter | undefined {
   const step = ctx.steps[index];
-  return step && "wait" in step ? new LineWaiter(ctx.logs, new RegExp(step.wait.line), step.wait.count) : undefined;
+  return step && "wait" in step ? new LineWaiter(ctx.logs, compileSignature(step.wait.line), step.wait.count) : undefined;
 }
 
 async function runStep(step: Step, ctx: StepsContext, waiter: LineWaiter | undefined, signal: AbortSignal): Promise<Done> {

@@ -140,6 +140,42 @@ export const BAD_INPUTS: BadInput[] = [
     expected:
       ':9: signatures.0: "(Error)?" matches an empty line, so every cell would count as reproduced; give the text the failure prints',
   },
+  {
+    name: "signature with polynomial backtracking (adjacent .*)",
+    content: replace(SIGNATURES, 'signatures: ["Error.*.*.*.*.*.*:X"]'),
+    expected:
+      ':9: signatures.0: "Error.*.*.*.*.*.*:X" can backtrack catastrophically on a long log line (.* and .* can split the same characters between them in many ways); keep one of them, e.g. .*x rather than .*.*x',
+  },
+  {
+    name: "signature with polynomial backtracking (a*a*a*…b)",
+    content: replace(SIGNATURES, 'signatures: ["a*a*a*a*a*a*a*b"]'),
+    expected:
+      ':9: signatures.0: "a*a*a*a*a*a*a*b" can backtrack catastrophically on a long log line (a* and a* can split the same characters between them in many ways); keep one of them, e.g. .*x rather than .*.*x',
+  },
+  {
+    name: 'signature "." (matches every line)',
+    content: replace(SIGNATURES, 'signatures: ["."]'),
+    expected:
+      ':9: signatures.0: "." can match with 0 literal characters (it needs at least 3 that every match contains, e.g. "Error" rather than "\\w"), so it would match lines that have nothing to do with the failure; give the text the failure prints',
+  },
+  {
+    name: "signature \\w (matches nearly every line)",
+    content: replace(SIGNATURES, 'signatures: ["\\\\w"]'),
+    expected:
+      ':9: signatures.0: "\\\\w" can match with 0 literal characters (it needs at least 3 that every match contains, e.g. "Error" rather than "\\w"), so it would match lines that have nothing to do with the failure; give the text the failure prints',
+  },
+  {
+    name: "signature with a lookbehind (RE2 has none)",
+    content: replace(SIGNATURES, 'signatures: ["(?<=Error: )Event loop is closed"]'),
+    expected:
+      ':9: signatures.0: "(?<=Error: )Event loop is closed" uses the lookbehind (?<=Error: ), which the linear-time matcher (RE2) does not have; write the text itself',
+  },
+  {
+    name: "signature over the matching budget",
+    content: replace(SIGNATURES, 'signatures: ["Error [ab]{450}!"]'),
+    expected:
+      ':9: signatures.0: "Error [ab]{450}!" costs 459 (RE2 program size), over the 400 all signatures share so that a long log line is matched in bounded time; use fewer or smaller counted repetitions such as [ab]{100}',
+  },
   // Worker classes and counts
   {
     name: "worker class that is not a dotted Python path",

@@ -71,7 +71,9 @@ describe("what the checks still accept", () => {
     "Worker \\(pid:\\d+\\) was sent (SIGKILL|SIGTERM)",
     "(?:[A-Za-z_]\\w*\\.)+TimeoutError",
     "uvicorn \\d+(\\.\\d+)*",
-    "(?<=Error: )Event loop is closed",
+    "(?<n>Event) loop is closed",
+    "\\p{Lu}\\w+Error: ",
+    "(\\w+\\.)*\\w+Error",
     "(SIGKILL|SIGTERM)+",
     ".*Error.*",
   ])("signature %s", (signature) => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { classify, type RunFacts } from "../../harness/classify/classify.js";
+import { compileSignature } from "../../harness/config/signature.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
 
 const logsOf = (stderr = "") => {
-  const c = new LogCollector([/RuntimeError: Event loop is closed/]);
+  const c = new LogCollector([compileSignature("RuntimeError: Event loop is closed")]);
   c.write("stderr", stderr);
   return c.finish();
 };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { compileSignature } from "../../harness/config/signature.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
 
-const SIG = [/RuntimeError: Event loop is closed/];
+const SIG = [compileSignature("RuntimeError: Event loop is closed")];
 
 describe("LogCollector", () => {
   it("records signature lines with stream, line number and phase, across chunk boundaries", () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../harness/config/load.js";
+import { compileSignature } from "../../harness/config/signature.js";
 import { LineWaiter } from "../../harness/evidence/line-waiter.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
 import { requestsInFlight } from "../../harness/probe/in-flight.js";
@@ -15,7 +16,7 @@ import { MINIMAL } from "../helpers/scenarios.js";
 describe("the log collector for checks and steps", () => {
   it("counts a watched pattern per phase, step phases included, and keeps its first lines", () => {
     const c = new LogCollector([]);
-    const w = c.watch(/Booting worker/);
+    const w = c.watch(compileSignature("Booting worker"));
     c.write("stderr", "[1] [INFO] Booting worker with pid: 7\n");
     c.phase = "step 2 (HUP master)";
     c.write("stderr", "[1] [INFO] Handling signal: hup\n[1] [INFO] Booting worker with pid: 9\n[1] [INFO] Booting worker with pid: 10\n");
@@ -36,14 +37,14 @@ describe("the log collector for checks and steps", () => {
 
   it("a line waiter counts from its making, and gives up after its time without throwing", async () => {
     const c = new LogCollector([]);
-    const two = new LineWaiter(c, /Booting worker/, 2);
+    const two = new LineWaiter(c, compileSignature("Booting worker"), 2);
     // The lines come before the wait begins (a signal's effect, while the signal step still runs).
     c.write("stderr", "Booting worker with pid: 9\nBooting worker with pid: 10\n");
     expect(await two.wait(60_000, new AbortController().signal)).toBe(true);
-    const never = new LineWaiter(c, /never printed/, 1);
+    const never = new LineWaiter(c, compileSignature("never printed"), 1);
     expect(await never.wait(50, new AbortController().signal)).toBe(false);
     const stopped = new AbortController();
-    const cut = new LineWaiter(c, /never printed/, 1);
+    const cut = new LineWaiter(c, compileSignature("never printed"), 1);
     stopped.abort(new Error("Ctrl-C"));
     await expect(cut.wait(60_000, stopped.signal)).rejects.toThrow("Ctrl-C");
   });

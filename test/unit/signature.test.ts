@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { catastrophicBacktracking } from "../../harness/config/backtracking.js";
+import { compileSignature, SIGNATURE_BUDGET } from "../../harness/config/signature.js";
+import { ConfigError } from "../../harness/core/errors.js";
+import { LogCollector } from "../../harness/evidence/log-collector.js";
+
+describe("compileSignature", () => {
+  it("matches anywhere in a line, as RE2 reads the pattern", () => {
+    const s = compileSignature("Worker \\(pid:\\d+\\) was sent (SIGKILL|SIGTERM)");
+    expect(s.test("[2024-01-01 00:00:00 +0000] [1] [ERROR] Worker (pid:42) was sent SIGKILL!")).toBe(true);
+    expect(s.test("Worker (pid:x) was sent SIGKILL")).toBe(false);
+    expect(compileSignature("^Traceback").test("  Traceback")).toBe(false);
+  });
+
+  it("matches a 110 KB line that JavaScript's engine takes minutes on, in linear time", () => {
+    // Two .* around a word: accepted (a log line is matched once), but a backtracking engine
+    // tries every split of a line that almost matches, cubic in its length. With the old
+    // `new RegExp`, this test hangs past its timeout.
+    const logs = new LogCollector([compileSignature("Error.*Event.*:X!")]);
+    const hostile = "ErrorEvent:".repeat(10_000);
+    for (let i = 0; i < 5; i++) logs.write("stderr", `${hostile}\n`);
+    logs.write("stderr", "Error in Event handler :X!\n");
+    const summary = logs.finish();
+    expect(summary.totalLines).toBe(6);
+    expect(summary.signatureMatches.map((m) => m.n)).toEqual([6]);
+  });
+
+  it("refuses, as a ConfigError naming the signature, what RE2 cannot match the way JavaScript reads it", () => {
+    for (const [source, why] of [
+      ["(?<=Error: )Event loop", "uses the lookbehind (?<=Error: )"],
+      ["(Error)\\1", "uses the backreference \\1"],
+      ["Error(?! ignored)", "uses the lookahead (?! ignored)"],
+      ["\\QError", "could read differently in RE2 and JavaScript"],
+      ["Error{2000}", "is not RE2 syntax"],
+    ] as const) {
+      expect(() => compileSignature(source)).toThrow(ConfigError);
+      expect(() => compileSignature(source)).toThrow(why);
+    }
+  });
+
+  it("gives each accepted signature its cost, within the budget all signatures share", () => {
+    expect(compileSignature("RuntimeError: Event loop is closed").cost).toBeLessThan(50);
+    expect(compileSignature("Error [ab]{390}!").cost).toBeLessThanOrEqual(SIGNATURE_BUDGET);
+    expect(() => compileSignature("Error [ab]{400}!")).toThrow(/costs \d+ \(RE2 program size\), over the 400/);
+  });
+});
+
+describe("the backtracking checker", () => {
+  it.each([
+    ["Error.*.*.*.*.*.*:X", ".* and .*"],
+    ["a*a*a*a*a*a*a*b", "a* and a*"],
+    ["Error: \\w+\\s*\\w+$", "\\w+ and \\w+"],
+    ["(.*)(.*)Error", "(.*) and (.*)"],
+    ["Error.*(b|.*)c", ".* and (b|.*)"],
+    ["Error(?:.*)?.*z", "(?:.*)? and .*"],
+    ["(a+)+$", "a+ inside (a+)+"],
+  ])("refuses %s (%s)", (source, pair) => {
+    expect(catastrophicBacktracking(source)?.why).toContain(pair);
+  });
+
+  it.each([
+    ".*Error.*",
+    "Traceback.*Event loop is closed",
+    "uvicorn \\d+(\\.\\d+)*",
+    "(\\w+\\.)*\\w+Error",
+    "Error.*Event.*:X!",
+    "\\s*\\S+Error",
+  ])("accepts %s", (source) => {
+    expect(catastrophicBacktracking(source)).toBeUndefined();
+  });
+});
