@@ -2,6 +2,9 @@ import { compare, explain, valid as isPep440, validRange } from "@renovatebot/pe
 import { z } from "zod";
 import { normalizeName } from "../core/package-name.js";
 import { plainMessage } from "./issue-message.js";
+import { extraName, packageName, requirement } from "./names.js";
+import { KNOWN_PYTHONS } from "./python-versions.js";
+import { checkWhole } from "./scenario-checks.js";
 import { signatureProblem } from "./signature.js";
 
 const pep440Version = z.string().refine((v) => isPep440(v) !== null, { message: "not a PEP 440 version" });
@@ -24,31 +27,14 @@ const regex = z
  * A single value or a list, so `gunicorn: 23.0.0` and `gunicorn: [22.0.0, 23.0.0]` both read.
  * Wrapping first (rather than a union) keeps each item's own error message and index.
  */
-const oneOrMany = <T extends z.ZodType>(item: T) =>
+const oneOrMany = <T extends z.ZodType>(item: T, max: number) =>
   z.preprocess(
     (v) => (Array.isArray(v) || v === undefined ? v : [v]),
-    z.array(item).min(1, "an empty list: an axis needs at least one value (leave the field out for its default)"),
+    z
+      .array(item)
+      .min(1, "an empty list: an axis needs at least one value (leave the field out for its default)")
+      .max(max, `more than ${max} values`),
   );
-
-/** PEP 503 project names as written; compared normalized (lowercase, runs of -_. as one dash). */
-const packageName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, "a package name such as uvicorn");
-
-/**
- * A requirement: a name, extras, and comma-separated bounds, each checked on its own. (One regex
- * for the whole list backtracked exponentially: `==` and `===` split `===1` two ways per clause.)
- */
-const REQUIREMENT_HEAD = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([\s\S]*)$/;
-const BOUND = /^\s*(?:===|==|!=|~=|<=|>=|<|>)\s*[^\s;,=<>!~][^\s;,]*\s*$/;
-const isRequirement = (s: string, boundRequired: boolean) => {
-  const bounds = REQUIREMENT_HEAD.exec(s)?.[3];
-  if (bounds === undefined) return false;
-  if (bounds === "") return !boundRequired;
-  return bounds.split(",").every((b) => BOUND.test(b));
-};
-const requirement = z
-  .string()
-  .max(500)
-  .refine((s) => isRequirement(s, false), "a requirement such as uvicorn-worker or uvicorn-worker==0.3.0");
 
 /**
  * A package axis: exact versions (`0.11.4` or a list), every release (`all`), or a PEP 440
@@ -114,9 +100,15 @@ function emptyRange(spec: string): string | undefined {
   return excluded.some((x) => compare(x, only) === 0) ? `it allows only ${only}, which it also excludes` : undefined;
 }
 const versionAxis = z
-  .union([z.string(), z.array(z.string()).min(1, 'an empty list: give at least one version, "all", or a range such as ">=0.2,<0.12"')], {
-    error: 'versions as strings: "0.11.4", a list of them, "all", or a range such as ">=0.2,<0.12" (quote numbers like 0.11)',
-  })
+  .union(
+    [
+      z.string().max(500),
+      z.array(z.string().max(100)).max(1000).min(1, 'an empty list: give at least one version, "all", or a range such as ">=0.2,<0.12"'),
+    ],
+    {
+      error: 'versions as strings: "0.11.4", a list of them, "all", or a range such as ">=0.2,<0.12" (quote numbers like 0.11)',
+    },
+  )
   .transform((v, ctx) => {
     if (v === "all") return { select: "all" as const };
     if (typeof v === "string" && RANGE_START.test(v)) {
@@ -129,8 +121,18 @@ const versionAxis = z
     }
     const versions = Array.isArray(v) ? v : [v];
     versions.forEach((version, i) => {
-      if (isPep440(version) === null)
-        ctx.addIssue({ code: "custom", message: `"${version}" is not a PEP 440 version`, ...(Array.isArray(v) ? { path: [i] } : {}) });
+      const at = Array.isArray(v) ? { path: [i] } : {};
+      if (isPep440(version) === null) ctx.addIssue({ code: "custom", message: `"${version}" is not a PEP 440 version`, ...at });
+      // 0.11.4 and 0.11.4.0 are one release: listed twice, its cells would run and count twice.
+      else {
+        const same = versions.findIndex((w, j) => j < i && isPep440(w) !== null && compare(w, version) === 0);
+        if (same >= 0)
+          ctx.addIssue({
+            code: "custom",
+            message: `"${version}" is the same version as "${versions[same]}" (item ${same}) under PEP 440; list it once`,
+            ...at,
+          });
+      }
     });
     return { versions };
   });
@@ -145,7 +147,7 @@ const workerClass = z.preprocess(
   (v) => (typeof v === "string" ? { class: v } : v),
   z
     .strictObject(
-      { class: dottedPath, package: requirement.optional() },
+      { class: dottedPath, package: requirement(false).optional() },
       { error: "a dotted path, or { class: <dotted path>, package: <requirement> }" },
     )
     .transform((w) => (w.package ? { path: w.class, package: w.package } : { path: w.class })),
@@ -159,6 +161,10 @@ const pythonVersion = z
   .refine((v) => Number(v.slice(2)) >= 5, {
     error: (issue) =>
       `Python ${issue.input} predates async/await and every uvicorn; if you wrote ${issue.input}0 unquoted, YAML read it as ${issue.input}: quote it ("${issue.input}0")`,
+    abort: true,
+  })
+  .refine((v) => KNOWN_PYTHONS.includes(v), {
+    error: (issue) => `Python ${issue.input} is not a CPython release (known: ${KNOWN_PYTHONS.join(", ")})`,
   });
 
 /**
@@ -185,7 +191,7 @@ export const PythonSettings = z.strictObject({
    */
   base: baseImage,
   /** For the local runtime: the interpreter to use instead of python<version> from PATH. */
-  hostPython: z.string().min(1).optional(),
+  hostPython: z.string().min(1).max(500).optional(),
 });
 
 export const Resolution = z.strictObject({
@@ -201,16 +207,16 @@ export const Resolution = z.strictObject({
    * Packages that may be lifted past the cut-off (to the newest allowed by constraints) when the
    * env cannot be resolved or built otherwise; every lift is recorded in the lock.
    */
-  allowNewer: z.array(packageName).default([]),
+  allowNewer: z.array(packageName).max(100).default([]),
 });
 
 export const Index = z.strictObject({
   /** A PEP 503/691 simple index. */
   url: z.url().default("https://pypi.org/simple"),
   /** Further indexes, searched before `url` (as uv does), e.g. a company's private index. */
-  extraUrls: z.array(z.url()).default([]),
+  extraUrls: z.array(z.url().max(2000)).max(20).default([]),
   /** Local folders of wheels/sdists, relative to matrix.yaml. */
-  findLinks: z.array(z.string().min(1)).default([]),
+  findLinks: z.array(z.string().min(1).max(1000)).max(20).default([]),
 });
 
 export const Releases = z.strictObject({
@@ -474,20 +480,19 @@ export const Scenario = z
       .max(64, "longer than 64 characters: a short folder name for reports/<scenario>/")
       // It becomes a folder under reports/: no slash, no dot, so never `..` or a path elsewhere.
       .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes only (it names the folder reports/<scenario>/)"),
-    description: z.string().optional(),
+    description: z.string().max(10_000, "longer than 10000 characters; a description is a paragraph").optional(),
     /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
     packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
       for (const name of ["uvicorn", "gunicorn"])
         if (!(name in p)) ctx.addIssue({ code: "custom", path: [name], message: "required field is missing" });
+      if (Object.keys(p).length > 16) ctx.addIssue({ code: "custom", message: "more than 16 package axes" });
     }),
     /**
      * Extras installed with a package axis, e.g. `{ uvicorn: [standard] }`: since uvicorn 0.12,
      * uvloop and httptools (what UvicornWorker runs on when present) come only with [standard].
      * A version without the extra installs without it (the resolver warns); the lock shows which.
      */
-    packageExtras: z
-      .record(packageName, z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "an extra's name such as standard")))
-      .default({}),
+    packageExtras: z.record(packageName, z.array(extraName).max(20)).default({}),
     releases: Releases.default(Releases.parse({})),
     resolution: Resolution.default(Resolution.parse({})),
     index: Index.default(Index.parse({})),
@@ -498,31 +503,25 @@ export const Scenario = z
      * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
      * dependency differs from the newest one, and it is recorded in each lock.
      */
-    constraints: z
-      .array(
-        z
-          .string()
-          .max(500)
-          .refine((s) => isRequirement(s, true), "a requirement with a version bound, such as uvloop<0.22"),
-      )
-      .default([]),
+    constraints: z.array(requirement(true)).max(100).default([]),
     /** Packages that must come as wheels (never built from sdist in the image), e.g. uvloop. */
-    onlyBinary: z.array(z.string()).default([]),
-    workerClasses: oneOrMany(workerClass),
+    onlyBinary: z.array(packageName).max(100).default([]),
+    workerClasses: oneOrMany(workerClass, 32),
     /** Whether Gunicorn runs with --preload (YAML 1.2: `yes`/`no` are strings, not booleans). */
-    preload: oneOrMany(z.boolean({ error: "true or false" })).default([false, true]),
+    preload: oneOrMany(z.boolean({ error: "true or false" }), 2).default([false, true]),
     /** Gunicorn workers per server; each is a process in a 1 GiB server by default. */
-    workers: oneOrMany(wholeNumber(1, 64, "Gunicorn workers per server")).default([8]),
+    workers: oneOrMany(wholeNumber(1, 64, "Gunicorn workers per server"), 16).default([8]),
     /** Fixture apps by name: a module in images/apps (dashes become underscores). */
     apps: oneOrMany(
       z
         .string()
         .max(64)
         .regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop"),
+      64,
     ),
     probes: Probes.default(Probes.parse({})),
     /** Regular expressions; a match on any output line means reproduced (shorthand for signature checks). */
-    signatures: oneOrMany(regex).default([]),
+    signatures: oneOrMany(regex, 32).default([]),
     /** When a cell counts as reproduced: any check that fires (with `signatures:` as signature checks first). */
     checks: z.array(Check).min(1).max(50).optional(),
     /** What happens after the server is ready, in order, instead of the default probes. */
@@ -537,15 +536,19 @@ export const Scenario = z
     /** The published claim the run checks, e.g. a fix page's "first fixed release". */
     claim: z
       .strictObject({
-        text: z.string(),
+        text: z.string().max(2000, "longer than 2000 characters; the claim is a sentence or two"),
         /** The package whose releases the claim is about (a package axis). */
-        package: z.string().default("uvicorn"),
+        package: z.string().max(200).default("uvicorn"),
         /** The failure signature the claim is about; absent: the scenario's first signature. */
         signature: regex.optional(),
         firstFixed: pep440Version,
         /** Only cells with these settings count for the claim (e.g. preload: true). */
         when: z
-          .strictObject({ preload: z.boolean().optional(), app: z.string().optional(), workerClass: z.string().optional() })
+          .strictObject({
+            preload: z.boolean().optional(),
+            app: z.string().max(64).optional(),
+            workerClass: z.string().max(200).optional(),
+          })
           .default({}),
       })
       .optional(),
@@ -573,6 +576,7 @@ export const Scenario = z
         path: ["resolution", "anchor"],
         message: `"${s.resolution.anchor}" is not one of the package axes (${axes.join(", ")})`,
       });
+    checkWhole(s, ctx);
   });
 
 export type Scenario = z.output<typeof Scenario>;

@@ -176,6 +176,12 @@ export const BAD_INPUTS: BadInput[] = [
     expected:
       ':9: signatures.0: "Error [ab]{450}!" costs 459 (RE2 program size), over the 400 all signatures share so that a long log line is matched in bounded time; use fewer or smaller counted repetitions such as [ab]{100}',
   },
+  {
+    name: "signatures over the matching budget together",
+    content: replace(SIGNATURES, 'signatures: ["Error [ab]{250}!", "Fatal [ab]{250}!"]'),
+    expected:
+      ":9: signatures.1: the line patterns up to this one (signatures, then checks and waits) cost 518 (RE2 program size), over the 400 they share so that a long log line is matched in bounded time; drop or shorten some",
+  },
   // Worker classes and counts
   {
     name: "worker class that is not a dotted Python path",
@@ -185,7 +191,7 @@ export const BAD_INPUTS: BadInput[] = [
   {
     name: "worker class package crafted to backtrack",
     content: replace(WORKER, `workerClasses: [{ class: a.B, package: "a==1${",===1".repeat(60)};" }]`),
-    expected: ":7: workerClasses.0.package: a requirement such as uvicorn-worker or uvicorn-worker==0.3.0",
+    expected: ':7: workerClasses.0.package: "===1;" is not a version bound such as ==0.3.0 or <0.22 (PEP 440)',
   },
   {
     name: "negative worker count",
@@ -196,6 +202,76 @@ export const BAD_INPUTS: BadInput[] = [
     name: "absurd worker count",
     content: plus("workers: 100000"),
     expected: ":10: workers.0: Gunicorn workers per server: a whole number from 1 to 64 (found 100000)",
+  },
+  {
+    name: "worker class package with a command in its extras",
+    content: replace(WORKER, 'workerClasses: [{ class: a.B, package: "uvicorn-worker[$(id) --index-url=http://example.invalid/]" }]'),
+    expected:
+      ':7: workerClasses.0.package: extra "$(id) --index-url=http://example.invalid/" is not a PEP 508 name (letters, digits and . _ - inside)',
+  },
+  {
+    name: "worker class listed twice",
+    content: replace(WORKER, "workerClasses: [uvicorn.workers.UvicornWorker, uvicorn.workers.UvicornWorker]"),
+    expected: ":7: workerClasses.1: uvicorn.workers.UvicornWorker is listed twice (items 0 and 1); list it once",
+  },
+  // Package names, extras and constraints (they reach uv's and pip's command lines)
+  {
+    name: "onlyBinary with a shell command",
+    content: plus('onlyBinary: ["x; rm -rf /"]'),
+    expected: ":10: onlyBinary.0: a package name such as uvicorn (PEP 508: letters, digits and . _ - inside)",
+  },
+  {
+    name: "packageExtras with an option in an extra",
+    content: plus('packageExtras: { uvicorn: ["standard --index-url=http://example.invalid/"] }'),
+    expected: ":10: packageExtras.uvicorn.0: an extra's name such as standard (PEP 508: letters, digits and . _ - inside)",
+  },
+  {
+    name: "constraint with an option after it",
+    content: plus('constraints: ["uvloop<0.22 --index-url=http://example.invalid/"]'),
+    expected: ':10: constraints.0: "<0.22 --index-url=http://example.invalid/" is not a version bound such as ==0.3.0 or <0.22 (PEP 440)',
+  },
+  {
+    name: "allowNewer with a space",
+    content: plus("resolution: { allowNewer: [uvloop httptools] }"),
+    expected: ":10: resolution.allowNewer.0: a package name such as uvicorn (PEP 508: letters, digits and . _ - inside)",
+  },
+  {
+    name: "one package as two axes",
+    content: replace("  gunicorn: 23.0.0", "  gunicorn: 23.0.0\n  Uvicorn: [0.11.4]"),
+    expected: ":5: packages.Uvicorn: the same package as packages.uvicorn (names compare with case, -, _ and . alike); keep one",
+  },
+  // Duplicates and a claim about cells the matrix does not have
+  {
+    name: "version listed twice under PEP 440 (0.11.4 and 0.11.4.0)",
+    content: replace(UVICORN, 'uvicorn: [0.11.4, "0.11.4.0"]'),
+    expected: ':3: packages.uvicorn.1: "0.11.4.0" is the same version as "0.11.4" (item 0) under PEP 440; list it once',
+  },
+  {
+    name: "app listed twice",
+    content: replace("apps: [plain]", "apps: [plain, lifespan, plain]"),
+    expected: ':8: apps.2: "plain" is listed twice (items 0 and 2); list it once',
+  },
+  {
+    name: "claim.firstFixed not among the versions",
+    content: plus('claim: { text: "fixed in 0.11.5", firstFixed: "0.11.5" }'),
+    expected:
+      ":10: claim.firstFixed: 0.11.5 is not one of packages.uvicorn's versions (0.11.3, 0.11.4); the claimed first fixed release must be tested",
+  },
+  {
+    name: "claim.when.app not among the apps",
+    content: plus('claim: { text: "fixed in 0.11.4", firstFixed: "0.11.4", when: { app: import-time-loop } }'),
+    expected: ':10: claim.when.app: "import-time-loop" is not one of apps (plain)',
+  },
+  {
+    name: "claim.when.workerClass not among the worker classes",
+    content: plus('claim: { text: "fixed in 0.11.4", firstFixed: "0.11.4", when: { workerClass: UvicornH11Worker } }'),
+    expected:
+      ':10: claim.when.workerClass: "UvicornH11Worker" is not one of workerClasses (uvicorn.workers.UvicornWorker); give its dotted path or last part',
+  },
+  {
+    name: "claim.when.preload not among preload's values",
+    content: plus('preload: [false]\nclaim: { text: "fixed in 0.11.4", firstFixed: "0.11.4", when: { preload: true } }'),
+    expected: ":11: claim.when.preload: true is not one of preload's values (false); no cell would count for the claim",
   },
   // Timeouts and probes
   {
@@ -237,6 +313,11 @@ export const BAD_INPUTS: BadInput[] = [
     expected: ':6: python.2.7: a Python 3 version as a quoted string such as "3.9"',
   },
   {
+    name: "python that is not a CPython release (3.99)",
+    content: replace(PYTHON, '"3.99": { base: "debian:bullseye" }'),
+    expected: ":6: python.3.99: Python 3.99 is not a CPython release (known: 3.5, 3.6, 3.7, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15)",
+  },
+  {
     name: "python 3.10 unquoted (read as 3.1)",
     content: replace(PYTHON, '3.10: { base: "debian:bookworm" }'),
     expected:
@@ -247,6 +328,17 @@ export const BAD_INPUTS: BadInput[] = [
     content: replace("debian:bullseye", "not an image!"),
     expected:
       ':6: python.3.9.base: "not an image!" is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim',
+  },
+  // Sizes
+  {
+    name: "description over 10000 characters",
+    content: plus(`description: "${"x".repeat(10_001)}"`),
+    expected: `:10: description: longer than 10000 characters; a description is a paragraph (found "${"x".repeat(40)}…")`,
+  },
+  {
+    name: "more than 32 signatures",
+    content: replace(SIGNATURES, `signatures: [${Array.from({ length: 33 }, (_, i) => `"Error number ${i}"`).join(", ")}]`),
+    expected: ":9: signatures: more than 32 values",
   },
   // Documents that are not a scenario
   {
