@@ -1,6 +1,8 @@
+import { compare } from "@renovatebot/pep440";
 import type { AxisVersions } from "../cell/cell.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
+import { normalizeName } from "../core/package-name.js";
 import type { IndexCache } from "./index-page.js";
 import { sourcesOfIndex } from "./pypi-files.js";
 import { closestVersions, listReleases, releaseOf, selectReleases } from "./releases.js";
@@ -46,5 +48,23 @@ export async function resolveVersions(
     }
     out[name] = axis.versions;
   }
+  claimIsTested(s, out, where);
   return out;
+}
+
+/**
+ * The claimed first fixed release must be among the versions a range or `all` expanded to (an
+ * explicit list is checked at load): otherwise the verdict would be about a version no cell ran.
+ */
+function claimIsTested(s: Scenario, versions: AxisVersions, where: string): void {
+  if (!s.claim) return;
+  const { firstFixed } = s.claim;
+  const name = Object.keys(s.packages).find((n) => normalizeName(n) === normalizeName(s.claim?.package ?? ""));
+  const axis = name === undefined ? undefined : s.packages[name];
+  if (name === undefined || !axis || !("select" in axis)) return;
+  const picked = versions[name] ?? [];
+  if (picked.some((v) => compare(v, firstFixed) === 0)) return;
+  throw new ConfigError(
+    `${where}: claim.firstFixed: ${firstFixed} is not among the releases packages.${name} selects ("${axis.select}": ${picked[0]} to ${picked.at(-1)}, ${picked.length} releases); the claimed first fixed release must be tested`,
+  );
 }

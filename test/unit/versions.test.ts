@@ -29,6 +29,21 @@ describe("package axes expanded from the index", () => {
     );
   });
 
+  it("refuses a claimed first fixed release that the range does not select, naming claim.firstFixed", async () => {
+    const claim = 'claim: { text: "first fixed release: 0.11.4", firstFixed: "0.11.4" }\n';
+    const s = parseScenario(`${MINIMAL.replace("uvicorn: [0.11.3, 0.11.4]", 'uvicorn: ">=0.11,<0.11.4"')}${claim}`);
+    const err = await resolveVersions(s).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(
+      'matrix.yaml: claim.firstFixed: 0.11.4 is not among the releases packages.uvicorn selects (">=0.11,<0.11.4": 0.11.0 to 0.11.3, 4 releases); the claimed first fixed release must be tested',
+    );
+    // The same claim over a range that holds it (as 0.11.4.0, equal under PEP 440) resolves.
+    const within = parseScenario(
+      `${MINIMAL.replace("uvicorn: [0.11.3, 0.11.4]", 'uvicorn: ">=0.11.3,<0.11.5"')}${claim.replace('firstFixed: "0.11.4"', 'firstFixed: "0.11.4.0"')}`,
+    );
+    expect((await resolveVersions(within)).uvicorn).toEqual(["0.11.3", "0.11.4"]);
+  });
+
   it("refuses a range that matches no release, saying what the index has", async () => {
     const err = await resolveVersions(withUvicorn('">=99"')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
