@@ -174,13 +174,13 @@ export const BAD_INPUTS: BadInput[] = [
     name: "signature over the matching budget",
     content: replace(SIGNATURES, 'signatures: ["Error [ab]{450}!"]'),
     expected:
-      ':9: signatures.0: "Error [ab]{450}!" costs 459 (RE2 program size), over the 400 all signatures share so that a long log line is matched in bounded time; use fewer or smaller counted repetitions such as [ab]{100}',
+      ':9: signatures.0: "Error [ab]{450}!" costs 459 (RE2 program size), over the 200 all signatures share so that a long log line is matched in bounded time; use fewer or smaller counted repetitions such as [ab]{50}',
   },
   {
     name: "signatures over the matching budget together",
-    content: replace(SIGNATURES, 'signatures: ["Error [ab]{250}!", "Fatal [ab]{250}!"]'),
+    content: replace(SIGNATURES, 'signatures: ["Error [ab]{120}!", "Fatal [ab]{120}!"]'),
     expected:
-      ":9: signatures.1: the line patterns up to this one (signatures, then checks and waits) cost 518 (RE2 program size), over the 400 they share so that a long log line is matched in bounded time; drop or shorten some",
+      ":9: signatures.1: the line patterns up to this one (signatures, then checks and waits) cost 258 (RE2 program size), over the 200 they share so that a long log line is matched in bounded time; drop or shorten some",
   },
   // Worker classes and counts
   {
