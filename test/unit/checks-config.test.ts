@@ -108,7 +108,7 @@ describe("checks: and steps: in a scenario", () => {
       'matrix.yaml:11: checks.0.status.5OO: a status such as "500", a class such as "5xx", "error" (no answer), or an error code such as UND_ERR_SOCKET',
     ],
     ["checks:\n  - status: {}\n", 'matrix.yaml:11: checks.0.status: no status: give one such as { "500": { atLeast: 1 } }'],
-    ["checks:\n  - { signature: x, step: 1 }\n", "matrix.yaml:11: checks.0.step: there is no step 1 (steps: has 0)"],
+    ["checks:\n  - { signature: Traceback, step: 1 }\n", "matrix.yaml:11: checks.0.step: there is no step 1 (steps: has 0)"],
     [
       "steps:\n  - { signal: HUP }\n",
       "matrix.yaml:11: steps: no step sends a request: a cell is clean only when its workers served, so add { probe: {} } or { requests: N }",
@@ -142,11 +142,11 @@ describe("checks: and steps: in a scenario", () => {
       "matrix.yaml:14: checks.0.step: step 2 sends no request; name a requests or probe step",
     ],
     [
-      "steps:\n  - { requests: 2 }\nchecks:\n  - { missingLine: x, phase: probe }\n",
+      "steps:\n  - { requests: 2 }\nchecks:\n  - { missingLine: Traceback, phase: probe }\n",
       "matrix.yaml:13: checks.0.phase: with steps: there is no probe phase; name a step (step: N)",
     ],
     [
-      "steps:\n  - { requests: 2 }\nchecks:\n  - { missingLine: x, phase: boot, step: 1 }\n",
+      "steps:\n  - { requests: 2 }\nchecks:\n  - { missingLine: Traceback, phase: boot, step: 1 }\n",
       "matrix.yaml:13: checks.0.step: give phase or step, not both",
     ],
   ])("refuses %j in one line naming the field", (extra, expected) => {

@@ -81,7 +81,7 @@ describe("checks", () => {
       seen: "the cell did not complete shutdown",
     });
     // Without a place: the whole run, which the probe phase is part of.
-    expect(only(judged([{ missingLine: "x" }], {}, { completed: new Set(["boot", "shutdown"]) }))).toMatchObject({
+    expect(only(judged([{ missingLine: "Worker exiting" }], {}, { completed: new Set(["boot", "shutdown"]) }))).toMatchObject({
       result: "not-judged",
       seen: "the cell did not complete probe",
     });
