@@ -41,6 +41,20 @@ export interface LogSummary {
   tracebackPhases: Phase[];
   /** Workers Gunicorn started ("Booting worker with pid"), respawns included. */
   workerBoots: number;
+  /** Which workers booted, which were lost before the stop, and which stopped gracefully at it (classify's note). */
+  workerLiveness: WorkerLiveness;
+}
+
+/**
+ * What the logs say of each worker's life, by pid. A worker that booted, was not lost before the
+ * stop and logged its own graceful exit at the stop was up the whole time the probes ran.
+ */
+export interface WorkerLiveness {
+  booted: number[];
+  /** Died, timed out, was killed or exited before the server was asked to stop. */
+  lost: number[];
+  /** Logged "Worker exiting (pid: N)" after the stop: it ran its exit path, so it was alive until then. */
+  stoppedGracefully: number[];
 }
 
 export interface LogCaps {
@@ -52,8 +66,17 @@ export interface LogCaps {
 
 export const DEFAULT_CAPS: LogCaps = { headLines: 400, tailLines: 400, maxLineLength: 2000, maxMatches: 50 };
 
-/** Gunicorn starting a worker: more of these than workers asked for means some died and were replaced. */
-const WORKER_BOOT = /\[INFO\] Booting worker with pid: \d+/;
+/**
+ * Gunicorn starting a worker: more of these than workers asked for means some died and were replaced.
+ * The forked child logs it itself (arbiter.spawn_worker), so its pid is the worker's own.
+ */
+const WORKER_BOOT = /\[INFO\] Booting worker with pid: (\d+)/;
+
+/** The worker's own last line, from spawn_worker's finally: it left init_process alive (on a stop: gracefully). */
+const WORKER_EXITING = /Worker exiting \(pid: (\d+)\)/;
+
+/** The master reporting a worker gone: exited, killed by a signal, or timed out (WORKER TIMEOUT, then SIGKILL). */
+const WORKER_LOST = /Worker \(pid:(\d+)\) (?:exited|was sent)|WORKER TIMEOUT \(pid:(\d+)\)/;
 
 /**
  * A uvicorn worker saying it is up, in Gunicorn's log format ("[pid] [INFO] ..."): the boot
@@ -80,6 +103,9 @@ export class LogCollector {
   /** Per worker pid, when (performance.now()) its latest "up" line arrived. */
   private readonly workersUp = new Map<number, number>();
   private workerBoots = 0;
+  private readonly booted = new Set<number>();
+  private readonly lost = new Set<number>();
+  private readonly stoppedGracefully = new Set<number>();
   /** performance.now() of the latest line (or of the start). */
   private lastLineAt = performance.now();
   /** Pids of workers that logged failing a request while the probes ran. */
@@ -113,6 +139,11 @@ export class LogCollector {
   /** When (performance.now()) the n-th distinct worker had logged that it is up, if n have. */
   workersUpAt(n: number): number | undefined {
     return [...this.workersUp.values()].sort((a, b) => a - b)[n - 1];
+  }
+
+  /** Workers that booted and have not been lost so far: the probes keep looking for these (probe.ts). */
+  get workersAlive(): ReadonlySet<number> {
+    return new Set([...this.booted].filter((pid) => !this.lost.has(pid)));
   }
 
   /** Workers whose logs show they failed a probe's request. */
@@ -179,6 +210,11 @@ export class LogCollector {
       tracebacks: this.tracebacks,
       tracebackPhases: [...this.tracebackPhases],
       workerBoots: this.workerBoots,
+      workerLiveness: {
+        booted: [...this.booted],
+        lost: [...this.lost],
+        stoppedGracefully: [...this.stoppedGracefully],
+      },
     };
   }
 
@@ -187,7 +223,7 @@ export class LogCollector {
     const line: LogLine = { n: ++this.counts[stream], stream, phase: this.phase, text };
     this.total++;
     this.lastLineAt = performance.now();
-    if (WORKER_BOOT.test(raw)) this.workerBoots++;
+    this.trackWorkerLife(raw);
     const up = this.phase !== "shutdown" ? WORKER_UP.exec(raw) : null;
     if (up) this.workersUp.set(Number(up[1]), performance.now());
     const failed = this.phase !== "boot" && this.phase !== "shutdown" ? REQUEST_FAILED.exec(text) : null;
@@ -206,6 +242,19 @@ export class LogCollector {
       this.tail.push(line);
       if (this.tail.length > this.caps.tailLines) this.tail.shift();
     }
+  }
+
+  /** Boots, losses and graceful exits by pid; a pid the kernel reuses after a loss stays lost (never reads as healthy). */
+  private trackWorkerLife(raw: string): void {
+    const boot = WORKER_BOOT.exec(raw);
+    if (boot) {
+      this.workerBoots++;
+      if (this.phase !== "shutdown") this.booted.add(Number(boot[1]));
+    }
+    const lost = WORKER_LOST.exec(raw);
+    if (lost && this.phase !== "shutdown") this.lost.add(Number(lost[1] ?? lost[2]));
+    const exiting = WORKER_EXITING.exec(raw);
+    if (exiting) (this.phase === "shutdown" ? this.stoppedGracefully : this.lost).add(Number(exiting[1]));
   }
 
   /** A Python traceback runs from its header to the first unindented line (the exception). */
