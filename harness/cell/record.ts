@@ -64,6 +64,8 @@ export const Evidence = z.strictObject({
   connectionErrors: z.record(z.string(), z.number()),
   /** Distinct worker pids that answered with the expected status. */
   pidsServed: z.array(z.number()),
+  /** On a clean cell: workers whose logs show they booted, stayed up and stopped gracefully, but that no probe reached (classify.ts). */
+  unreachedWorkers: z.array(z.number()).optional(),
   workersAsked: z.number(),
   readiness: z.strictObject({ state: z.enum(["ready", "exited", "timeout", "crash-loop", "stalled", "not-started"]), afterMs: z.number() }),
   exit: z.strictObject({ exitCode: z.number(), killed: z.boolean() }).optional(),
@@ -122,6 +124,29 @@ export const MachineFacts = z.strictObject({
 });
 export type MachineFacts = z.infer<typeof MachineFacts>;
 
+/**
+ * The confinement a cell's server actually ran under, as its runtime applied it: a verdict may
+ * depend on it (a swap-less memory cap kills where swap would only slow down). Absent: not recorded.
+ */
+export const ServerLimits = z.strictObject({
+  memoryMiB: z.number().optional(),
+  /** Memory plus swap; equal to memoryMiB: no swap. */
+  memorySwapMiB: z.number().optional(),
+  /** CPU quota in CPUs (docker NanoCpus). */
+  cpus: z.number().optional(),
+  pids: z.number().optional(),
+  /** Root filesystem read-only; /tmp a tmpfs of tmpMiB. */
+  readOnlyRoot: z.boolean(),
+  tmpMiB: z.number().optional(),
+  /** Network the server could reach: none (a unix socket only), loopback (local, unshare -n), bridge, host. */
+  network: z.enum(["none", "loopback", "bridge", "host"]),
+  /** Resource limits set on the process (local): address space, open files, core size. */
+  rlimits: z.record(z.string(), z.number()).optional(),
+  /** Its own session and process group (local: setsid). */
+  ownSession: z.boolean().optional(),
+});
+export type ServerLimits = z.infer<typeof ServerLimits>;
+
 export const CellRecord = z.strictObject({
   scenario: z.string(),
   uvicorn: z.string(),
@@ -152,6 +177,8 @@ export const CellRecord = z.strictObject({
   /** The harness version that ran the cell; with startedAt and the lock, what "last verified" means. */
   harnessVersion: z.string().optional(),
   bootProfile: BootProfile.optional(),
+  /** What confined the server: memory, swap, CPUs, pids, read-only root, network. */
+  limits: ServerLimits.optional(),
   /** With trials > 1: how many ran, their outcomes, and in how many the signature appeared. */
   trials: z.strictObject({ count: z.number(), outcomes: z.record(z.string(), z.number()), reproducedIn: z.number() }).optional(),
   evidence: Evidence,

@@ -284,10 +284,19 @@ export const Timeouts = z
       });
   });
 
-/** What one cell's server may use (docker runtime; the local runtime runs unconfined). */
+/** What one cell's server may use (docker runtime; the local runtime applies what it can, see README). */
 export const Limits = z.strictObject({
   /** Memory for the whole server (master and workers); past it the kernel kills a worker (OOM). */
   memoryMiB: z.number().int().min(128).max(65_536).default(1024),
+  /**
+   * CPU quota for the whole server, in CPUs (docker). A cell that spins cannot take the machine
+   * from the cells beside it; one CPU still lets 8 workers boot and answer well within the timeouts.
+   */
+  cpus: z
+    .number({ error: "CPUs the server may use: from 0.1 to 256" })
+    .min(0.1, "CPUs the server may use: from 0.1 to 256")
+    .max(256, "CPUs the server may use: from 0.1 to 256")
+    .default(1),
 });
 
 // ── checks: when a cell counts as reproduced; steps: what happens to the server after it is ready ──

@@ -53,7 +53,10 @@ export interface WorkerLiveness {
   booted: number[];
   /** Died, timed out, was killed or exited before the server was asked to stop. */
   lost: number[];
-  /** Logged "Worker exiting (pid: N)" after the stop: it ran its exit path, so it was alive until then. */
+  /**
+   * Logged a line of its own after the stop ("[N] [INFO] Shutting down", "Worker exiting (pid: N)")
+   * and was not killed for hanging: it ran its exit path, so it was alive until then.
+   */
   stoppedGracefully: number[];
 }
 
@@ -74,6 +77,16 @@ const WORKER_BOOT = /\[INFO\] Booting worker with pid: (\d+)/;
 
 /** The worker's own last line, from spawn_worker's finally: it left init_process alive (on a stop: gracefully). */
 const WORKER_EXITING = /Worker exiting \(pid: (\d+)\)/;
+
+/**
+ * Any line a process logs in Gunicorn's format, "[pid] [LEVEL] ...": at the stop, a worker's own
+ * line shows it alive to handle the signal (Gunicorn 23 with uvicorn's workers logs no
+ * "Worker exiting", only uvicorn's "Shutting down" and "Finished server process").
+ */
+const OWN_LINE = /\[(\d+)\] \[[A-Z]+\] /;
+
+/** The master killing a worker that did not exit within the grace period, or timed out. */
+const WORKER_KILLED = /Worker \(pid:(\d+)\) was sent SIGKILL|WORKER TIMEOUT \(pid:(\d+)\)/;
 
 /** The master reporting a worker gone: exited, killed by a signal, or timed out (WORKER TIMEOUT, then SIGKILL). */
 const WORKER_LOST = /Worker \(pid:(\d+)\) (?:exited|was sent)|WORKER TIMEOUT \(pid:(\d+)\)/;
@@ -105,7 +118,8 @@ export class LogCollector {
   private workerBoots = 0;
   private readonly booted = new Set<number>();
   private readonly lost = new Set<number>();
-  private readonly stoppedGracefully = new Set<number>();
+  private readonly spokeAtStop = new Set<number>();
+  private readonly killedAtStop = new Set<number>();
   /** performance.now() of the latest line (or of the start). */
   private lastLineAt = performance.now();
   /** Pids of workers that logged failing a request while the probes ran. */
@@ -213,7 +227,7 @@ export class LogCollector {
       workerLiveness: {
         booted: [...this.booted],
         lost: [...this.lost],
-        stoppedGracefully: [...this.stoppedGracefully],
+        stoppedGracefully: [...this.spokeAtStop].filter((pid) => this.booted.has(pid) && !this.killedAtStop.has(pid)),
       },
     };
   }
@@ -251,10 +265,15 @@ export class LogCollector {
       this.workerBoots++;
       if (this.phase !== "shutdown") this.booted.add(Number(boot[1]));
     }
-    const lost = WORKER_LOST.exec(raw);
-    if (lost && this.phase !== "shutdown") this.lost.add(Number(lost[1] ?? lost[2]));
-    const exiting = WORKER_EXITING.exec(raw);
-    if (exiting) (this.phase === "shutdown" ? this.stoppedGracefully : this.lost).add(Number(exiting[1]));
+    if (this.phase === "shutdown") {
+      const own = OWN_LINE.exec(raw) ?? WORKER_EXITING.exec(raw);
+      if (own) this.spokeAtStop.add(Number(own[1]));
+      const killed = WORKER_KILLED.exec(raw);
+      if (killed) this.killedAtStop.add(Number(killed[1] ?? killed[2]));
+      return;
+    }
+    const lost = WORKER_LOST.exec(raw) ?? WORKER_EXITING.exec(raw);
+    if (lost) this.lost.add(Number(lost[1] ?? lost[2]));
   }
 
   /** A Python traceback runs from its header to the first unindented line (the exception). */

@@ -1,5 +1,5 @@
 import type { Cell } from "../cell/cell.js";
-import type { BootProfile, CellRecord, CheckResult, Evidence } from "../cell/record.js";
+import type { BootProfile, CellRecord, CheckResult, Evidence, ServerLimits } from "../cell/record.js";
 import { type CheckFacts, judgeChecks, needsWorkerSample, scenarioChecks, signatureFired, watchLines } from "../classify/checks.js";
 import { classify } from "../classify/classify.js";
 import type { Check, Scenario } from "../config/schema.js";
@@ -126,6 +126,8 @@ interface Observed {
   steps?: StepRun[];
   /** From the stop to the exit, when the server was still running at the stop. */
   shutdownMs?: number;
+  /** The confinement the runtime applied (recorded with the cell). */
+  limits?: ServerLimits;
   /** The master's workers once the probes or steps were done, read only when a check needs it. */
   workerSample?: ServerProcess[];
 }
@@ -174,7 +176,7 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
   phases.end("teardown");
   const summary = logs.finish();
   const checkResults = watched.checks ? judgeChecks(watched.checks, watched.watches, checkFacts(s, seen)) : undefined;
-  const { outcome, reason } = classify({
+  const { outcome, reason, unreachedWorkers } = classify({
     readiness: seen.readiness,
     ...(seen.probes ? { probes: seen.probes } : {}),
     logs: summary,
@@ -195,7 +197,8 @@ export async function runCell(o: CellRun): Promise<CellRecord> {
     image: env.image,
     phasesMs: phases.done(),
     ...(seen.bootProfile ? { bootProfile: seen.bootProfile } : {}),
-    evidence: evidenceOf(cell, env, seen, summary, checkResults),
+    ...(seen.limits ? { limits: seen.limits } : {}),
+    evidence: { ...evidenceOf(cell, env, seen, summary, checkResults), ...(unreachedWorkers ? { unreachedWorkers } : {}) },
   };
 }
 
@@ -217,6 +220,7 @@ async function serve(
       logs,
       labels: {},
       memoryMiB: s.limits.memoryMiB,
+      cpus: s.limits.cpus,
       // Fixtures may read it (flaky_signature does); real apps ignore it.
       env: { REPRO_MATRIX_TRIAL: String(o.trial ?? 1) },
       shareable: Boolean(o.shareable),
@@ -224,6 +228,7 @@ async function serve(
     signal,
   );
   seen.command = server.command;
+  if (server.limits) seen.limits = server.limits;
   phases.end("start");
   const serverStartedAt = performance.now();
   let exitedAt: number | undefined;
@@ -299,6 +304,7 @@ async function exercise(
       workers: cell.workers,
       requestTimeoutMs: s.timeouts.requestSeconds * 1000,
       workersReachedInLogs: () => logs.workersReached,
+      workersAlive: () => logs.workersAlive,
       outcomeDecided: () => logs.signatureSeen || (watched.checks !== undefined && signatureFired(watched.checks, watched.watches)),
     },
     signal,

@@ -1,4 +1,4 @@
-import type { MachineFacts } from "../cell/record.js";
+import type { MachineFacts, ServerLimits } from "../cell/record.js";
 import type { SIGNALS } from "../config/schema.js";
 
 /**
@@ -40,6 +40,8 @@ export interface ServerSpec {
   env?: Record<string, string>;
   /** Memory cap for the whole server, where the runtime can enforce one (docker). */
   memoryMiB?: number;
+  /** CPU quota for the whole server, in CPUs, where the runtime can enforce one (docker). */
+  cpus?: number;
   /**
    * Other servers of the same env may follow in this run: a runtime may keep what it made for
    * this one (docker: the container) for them. A lone server gets nothing kept.
@@ -74,6 +76,8 @@ export interface StartedServer extends AsyncDisposable {
   readonly socketPath?: string;
   /** The command as it ran, for the record and for rerunning the cell by hand. */
   readonly command: string[];
+  /** The confinement the runtime applied to this server, recorded with the cell. */
+  readonly limits?: ServerLimits;
   /** Settles when the server process ends, on its own or by stop(). */
   readonly exited: Promise<ServerExit>;
   /** Graceful stop (SIGTERM, then kill after the grace period); waits for the exit, or until `signal` aborts. */

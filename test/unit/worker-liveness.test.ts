@@ -50,6 +50,23 @@ describe("a worker that booted but was never handed a connection", () => {
   it("still fails the cell when it did not exit gracefully at the stop (hung, then killed)", () => {
     const r = classify(threeOfFour(logsOf({ boot: boots(11, 12, 13, 14), shutdown: exits(11, 12, 13) })));
     expect(r).toEqual({ outcome: "other-failure", reason: "only 3/4 workers served" });
+    const killed = [
+      ...exits(11, 12, 13),
+      "[2024-01-01 00:00:09 +0000] [14] [INFO] Shutting down",
+      "[x] [1] [ERROR] Worker (pid:14) was sent SIGKILL!",
+    ];
+    expect(classify(threeOfFour(logsOf({ boot: boots(11, 12, 13, 14), shutdown: killed }))).outcome).toBe("other-failure");
+  });
+
+  it("takes a worker's own line at the stop as its graceful exit (Gunicorn 23 with uvicorn logs no 'Worker exiting')", () => {
+    const stop = [11, 12, 13, 14].flatMap((p) => [
+      `[2024-01-01 00:00:09 +0000] [${p}] [INFO] Shutting down`,
+      `[2024-01-01 00:00:09 +0000] [${p}] [INFO] Finished server process [${p}]`,
+      `[2024-01-01 00:00:09 +0000] [1] [ERROR] Worker (pid:${p}) was sent SIGTERM!`,
+    ]);
+    const r = classify(threeOfFour(logsOf({ boot: boots(11, 12, 13, 14), shutdown: stop })));
+    expect(r.outcome).toBe("clean");
+    expect(r.unreachedWorkers).toEqual([14]);
   });
 
   it("still fails the cell when any probe failed, naming the missing worker too", () => {

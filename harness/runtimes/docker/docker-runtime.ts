@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import type { MachineFacts } from "../../cell/record.js";
+import type { MachineFacts, ServerLimits } from "../../cell/record.js";
 import { untilAborted } from "../../core/until-aborted.js";
 import type {
   PlacedFile,
@@ -22,8 +22,27 @@ import type { EngineReach } from "./engine-address.js";
 import { EnvHost, EnvHosts, KEEPER_COMMAND } from "./env-hosts.js";
 import { ContainerSignals, MASTER_IN_CONTAINER } from "./server-signals.js";
 
-/** Limits that keep one misbehaving cell from starving the machine or the other cells (memory: the scenario's, else 1 GiB). */
-const LIMITS = { memoryMiB: 1024, pids: 512 };
+/**
+ * Limits that keep one misbehaving cell from starving the machine or the other cells (memory and
+ * CPUs: the scenario's, else these). No swap: a server past its memory is killed, as it would be
+ * on a host without swap, instead of slowing the machine for every cell (issue #20). /tmp is the
+ * one writable place besides the app folder: gunicorn's --worker-tmp-dir and HOME.
+ */
+const LIMITS = { memoryMiB: 1024, cpus: 1, pids: 512, tmpMiB: 128 };
+
+/** What a server's container is confined by, as recorded with its cell. */
+export function containerLimits(spec: Pick<ServerSpec, "memoryMiB" | "cpus">, network: "none" | "bridge"): ServerLimits {
+  const memoryMiB = spec.memoryMiB ?? LIMITS.memoryMiB;
+  return {
+    memoryMiB,
+    memorySwapMiB: memoryMiB,
+    cpus: spec.cpus ?? LIMITS.cpus,
+    pids: LIMITS.pids,
+    readOnlyRoot: true,
+    tmpMiB: LIMITS.tmpMiB,
+    network,
+  };
+}
 const PORT_KEY = `${PUBLISHED_PORT}/tcp`;
 /** What every server's environment holds besides the image's own (PATH) and the cell's (the trial). */
 const SERVER_ENV = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp", "LANG=C.UTF-8"];
@@ -55,9 +74,9 @@ export class DockerRuntime implements Runtime {
     // engine watchdog ends the wait.
     const call = { abortSignal: signal };
     const { container, socketDir } = await this.createContainer(spec, command, signal);
-    const started = new DockerServer(container, command, socketDir);
+    const started = new DockerServer(container, command, socketDir, this.limitsOf(spec));
     try {
-      await container.putArchive(await this.filesTar(spec), { path: "/", ...call });
+      await container.putArchive(await this.filesTar(spec), { path: this.place.appDir, ...call });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
       started.follow(stream, this.docker, spec);
       await container.start(call);
@@ -71,6 +90,10 @@ export class DockerRuntime implements Runtime {
       await started[Symbol.asyncDispose]();
       throw err;
     }
+  }
+
+  private limitsOf(spec: ServerSpec): ServerLimits {
+    return containerLimits(spec, this.reach.kind === "socket" ? "none" : "bridge");
   }
 
   /** Containers kept for reuse that no cell of `image` will need again (its env's cells are done). */
@@ -109,8 +132,9 @@ export class DockerRuntime implements Runtime {
         HostConfig: {
           ...network,
           Init: true,
-          Memory: (spec.memoryMiB ?? LIMITS.memoryMiB) * 1024 * 1024,
-          PidsLimit: LIMITS.pids,
+          ...hostLimits(this.limitsOf(spec)),
+          // The app folder: a volume of its own, since the engine puts no files into a read-only root.
+          Mounts: [{ Type: "volume", Source: "", Target: this.place.appDir }],
           CapDrop: ["ALL"],
           SecurityOpt: ["no-new-privileges"],
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "1" } },
@@ -125,8 +149,9 @@ export class DockerRuntime implements Runtime {
     return { container, ...(socketDir ? { socketDir } : {}) };
   }
 
+  /** The app's files, relative to appDir, where the archive is put (its volume; the root is read-only). */
   private filesTar(spec: ServerSpec): Promise<Buffer> {
-    return tarOf(spec.files.map((f) => ({ ...f, path: `${this.place.appDir}/${f.path}` })));
+    return tarOf(spec.files);
   }
 
   /** An env host: the container a pool keeps for the servers of one env, running only a keeper until they come. */
@@ -134,13 +159,14 @@ export class DockerRuntime implements Runtime {
     // The cell's own variables (the trial) go to each server's exec, not to the container its env's cells share.
     const { container, socketDir } = await this.createContainer({ ...spec, env: {} }, [...KEEPER_COMMAND], signal);
     try {
-      await container.putArchive(await this.filesTar(spec), { path: "/", abortSignal: signal });
+      await container.putArchive(await this.filesTar(spec), { path: this.place.appDir, abortSignal: signal });
       await container.start({ abortSignal: signal });
       const baseUrl =
         this.reach.kind === "published-port" ? urlOf(this.reach.probeHost, await publishedPort(container, signal)) : "http://localhost";
-      return new EnvHost(this.docker, container, spec.image, { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) });
+      const reach = { baseUrl, appDir: this.place.appDir, ...(socketDir ? { socketDir } : {}) };
+      return new EnvHost(this.docker, container, spec.image, reach, this.limitsOf(spec));
     } catch (err) {
-      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+      await container.remove({ force: true, v: true, abortSignal: cleanupSignal() }).catch(() => undefined);
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
       throw err;
     }
@@ -168,7 +194,7 @@ export class DockerRuntime implements Runtime {
       return { exitCode: StatusCode, stdout: out.text(), stderr: err.text() };
     } finally {
       // Also what stops the command on abort: removal kills it.
-      await container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+      await container.remove({ force: true, v: true, abortSignal: cleanupSignal() }).catch(() => undefined);
     }
   }
 }
@@ -203,6 +229,7 @@ class DockerServer implements StartedServer {
     private readonly container: Docker.Container,
     readonly command: string[],
     private readonly socketDir: string | undefined,
+    readonly limits: ServerLimits,
   ) {
     this.socketPath = socketDir ? join(socketDir, "gunicorn.sock") : undefined;
   }
@@ -256,11 +283,25 @@ class DockerServer implements StartedServer {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+    await this.container.remove({ force: true, v: true, abortSignal: cleanupSignal() }).catch(() => undefined);
     this.disposed.abort();
     (this.output as { destroy?: () => void } | undefined)?.destroy?.();
     if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
   }
+}
+
+/** The engine's names for the limits (bytes, nano-CPUs); MemorySwap equal to Memory is no swap. */
+function hostLimits(l: ServerLimits) {
+  const MiB = 1024 * 1024;
+  return {
+    Memory: (l.memoryMiB ?? LIMITS.memoryMiB) * MiB,
+    MemorySwap: (l.memorySwapMiB ?? LIMITS.memoryMiB) * MiB,
+    NanoCpus: Math.round((l.cpus ?? LIMITS.cpus) * 1e9),
+    PidsLimit: l.pids ?? LIMITS.pids,
+    ReadonlyRootfs: l.readOnlyRoot,
+    // Sticky and world-writable, as /tmp is; exec for fixtures that run what they write there.
+    Tmpfs: { "/tmp": `rw,nosuid,nodev,exec,mode=1777,size=${l.tmpMiB ?? LIMITS.tmpMiB}m` },
+  };
 }
 
 const urlOf = (host: string, port: string | undefined) =>

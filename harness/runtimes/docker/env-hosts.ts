@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import type { ServerLimits } from "../../cell/record.js";
 import { untilAborted } from "../../core/until-aborted.js";
 import type { ServerExit, ServerPlace, ServerProcess, ServerSignal, ServerSpec, SignalSent, StartedServer } from "../runtime.js";
 import { cleanupSignal, collect, delay, envList, followOutput, SERVER_USER, streamEnded } from "./docker-output.js";
@@ -49,6 +50,8 @@ export class EnvHost {
     /** The env image it was made from: retiring an env removes its idle hosts by it. */
     readonly image: string,
     readonly reach: { baseUrl: string; appDir: string; socketDir?: string },
+    /** The container's confinement, which every server in it shares (recorded with each cell). */
+    readonly limits?: ServerLimits,
   ) {}
 
   /** Runs `command` to its end, as the servers' user; its output is returned, not followed. */
@@ -94,7 +97,7 @@ export class EnvHost {
   }
 
   async remove(): Promise<void> {
-    await this.container.remove({ force: true, abortSignal: cleanupSignal() }).catch(() => undefined);
+    await this.container.remove({ force: true, v: true, abortSignal: cleanupSignal() }).catch(() => undefined);
     if (this.reach.socketDir) await rm(this.reach.socketDir, { recursive: true, force: true });
   }
 }
@@ -104,6 +107,7 @@ class HostedServer implements StartedServer {
   readonly baseUrl: string;
   readonly socketPath: string | undefined;
   readonly exited: Promise<ServerExit>;
+  readonly limits: ServerLimits | undefined;
   private readonly streamEnded: Promise<unknown>;
   private ended = false;
   /** The host's container was killed (the grace ran out) or given up: it is not used again. */
@@ -120,6 +124,7 @@ class HostedServer implements StartedServer {
     private readonly release: (host: EnvHost, reusable: boolean) => Promise<void>,
   ) {
     this.baseUrl = host.reach.baseUrl;
+    this.limits = host.limits;
     this.signals = new ContainerSignals(host.docker, host.container, masterFromFile(PID_FILE));
     this.socketPath = host.reach.socketDir ? join(host.reach.socketDir, "gunicorn.sock") : undefined;
     this.streamEnded = followOutput(stream, host.docker, spec.logs);
@@ -269,5 +274,5 @@ export class EnvHosts {
 function hostKey(spec: ServerSpec): string {
   const files = createHash("sha256");
   for (const f of spec.files) files.update(f.path).update("\0").update(f.content).update("\0");
-  return JSON.stringify([spec.image, spec.memoryMiB ?? null, spec.labels, files.digest("hex")]);
+  return JSON.stringify([spec.image, spec.memoryMiB ?? null, spec.cpus ?? null, spec.labels, files.digest("hex")]);
 }

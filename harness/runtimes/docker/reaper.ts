@@ -85,7 +85,7 @@ async function removeLabelled(
     doomed.map((c) =>
       docker
         .getContainer(c.Id)
-        .remove({ force: true, ...call })
+        .remove({ force: true, v: true, ...call })
         .catch(() => undefined),
     ),
   );

@@ -1,10 +1,11 @@
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { execa, type ResultPromise } from "execa";
-import type { MachineFacts } from "../../cell/record.js";
+import type { MachineFacts, ServerLimits } from "../../cell/record.js";
 import type {
   OutputSink,
   PlacedFile,
@@ -25,6 +26,41 @@ const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
 const OUTPUT_DRAIN_MS = 2000;
 /** How long disposal waits for a SIGKILLed group before removing its folder anyway. */
 const DISPOSE_WAIT_MS = 5000;
+
+/** util-linux's prlimit: sets the rlimits, then execs the command (the pid stays the server's). */
+const PRLIMIT = "/usr/bin/prlimit";
+/** Open files per process: far above what a fixture needs, far below what a descriptor leak would reach. */
+const NOFILE = 4096;
+/**
+ * Address space per process, as a multiple of limits.memoryMiB. It is no cap on the server as a
+ * whole (docker's cgroup is): threads and arenas reserve far more than they use, so a tighter
+ * one breaks healthy workers; this one turns a runaway allocation into a MemoryError instead of
+ * the host's swap.
+ */
+const ADDRESS_SPACE_FACTOR = 4;
+
+/**
+ * What the local runtime can confine a server by: its own session (setsid, always), and rlimits
+ * through prlimit where installed (no core files, bounded open files and address space). It
+ * cannot cap the server's memory or CPUs as a whole, make the filesystem read-only, or cut the
+ * network: `unshare -n` would also cut the loopback port the probes use (see README).
+ */
+async function confinement(spec: ServerSpec): Promise<{ prefix: string[]; limits: ServerLimits }> {
+  const base: ServerLimits = { readOnlyRoot: false, network: "host", ownSession: true };
+  if (
+    !(await access(PRLIMIT, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return { prefix: [], limits: base };
+  const asBytes = (spec.memoryMiB ?? 1024) * ADDRESS_SPACE_FACTOR * 1024 * 1024;
+  const rlimits = { core: 0, nofile: NOFILE, as: asBytes };
+  return {
+    prefix: [PRLIMIT, `--core=${rlimits.core}`, `--nofile=${rlimits.nofile}`, `--as=${rlimits.as}`, "--"],
+    limits: { ...base, rlimits },
+  };
+}
 
 /**
  * Servers as plain processes on the host, each in its own process group so that it and every
@@ -63,8 +99,14 @@ export class LocalRuntime implements Runtime {
       port = await reservePort(this.reservedPorts);
       const place = { venv: spec.image, appDir, bind: `127.0.0.1:${port}` };
       const command = spec.command(place);
-      const [file, ...args] = command;
-      if (!file) throw new Error("local runtime: empty server command");
+      if (command.length === 0) throw new Error("local runtime: empty server command");
+      // Under prlimit a missing program is prlimit's failed exec (exit 127), not a spawn error:
+      // said here as the spawn would have said it.
+      const program = command[0] as string;
+      const missing = program.startsWith("/") ? await access(program, fsConstants.X_OK).then(() => undefined, (e: Error) => e) : undefined;
+      if (missing) throw new Error(`local runtime: cannot start ${program}: ${missing.message}`);
+      const confined = await confinement(spec);
+      const [file, ...args] = [...confined.prefix, ...command] as [string, ...string[]];
       const child = execa(file, args, {
         cwd: appDir,
         // Its own process group (setsid): gunicorn's workers are signalled and killed with it.
@@ -93,6 +135,7 @@ export class LocalRuntime implements Runtime {
       server = new LocalServer(child, command, `http://127.0.0.1:${port}`, appDir, spec.logs, signal, () =>
         this.reservedPorts.delete(reserved),
       );
+      server.limits = confined.limits;
       if (child.pid !== undefined) {
         server.pidFile = await writePidRecord(this.stateDir, {
           pid: child.pid,
@@ -147,6 +190,8 @@ export class LocalRuntime implements Runtime {
 class LocalServer implements StartedServer {
   readonly exited: Promise<ServerExit>;
   pidFile: string | undefined;
+  /** The confinement it runs under (confinement()), recorded with the cell. */
+  limits: ServerLimits | undefined;
   private ended = false;
   private killedAfterGrace = false;
   /** execa's promise settles once the process has exited and its output streams have ended. */
