@@ -103,7 +103,12 @@ export class LocalRuntime implements Runtime {
       // Under prlimit a missing program is prlimit's failed exec (exit 127), not a spawn error:
       // said here as the spawn would have said it.
       const program = command[0] as string;
-      const missing = program.startsWith("/") ? await access(program, fsConstants.X_OK).then(() => undefined, (e: Error) => e) : undefined;
+      const missing = program.startsWith("/")
+        ? await access(program, fsConstants.X_OK).then(
+            () => undefined,
+            (e: Error) => e,
+          )
+        : undefined;
       if (missing) throw new Error(`local runtime: cannot start ${program}: ${missing.message}`);
       const confined = await confinement(spec);
       const [file, ...args] = [...confined.prefix, ...command] as [string, ...string[]];
