@@ -14,25 +14,28 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { type CellRecord, cellIdentity } from "../harness/cell/record.js";
 
-interface RunFigures {
+export interface RunFigures {
   label: string;
   wallSeconds: number;
   load: { mean: number; max: number; samples: number };
   records: CellRecord[];
 }
 
-const { values } = parseArgs({
-  options: {
-    matrix: { type: "string", default: "matrix.yaml" },
-    baseline: { type: "string" },
-    "cpu-hogs": { type: "string", default: "4" },
-    out: { type: "string", default: "reports/load-comparison.md" },
-  },
-});
+const args = () =>
+  parseArgs({
+    options: {
+      matrix: { type: "string", default: "matrix.yaml" },
+      baseline: { type: "string" },
+      "cpu-hogs": { type: "string", default: "4" },
+      out: { type: "string", default: "reports/load-comparison.md" },
+    },
+  }).values;
+type Args = ReturnType<typeof args>;
 
 /** Load average (1 min) every 5 s while `work` runs. */
 async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; load: RunFigures["load"]; wallSeconds: number }> {
@@ -53,21 +56,21 @@ async function recordsOf(file: string): Promise<CellRecord[]> {
 }
 
 /** The matrix through the CLI, as a user runs it, into a fresh folder. */
-async function runMatrix(label: string): Promise<RunFigures> {
+async function runMatrix(matrix: string, label: string): Promise<RunFigures> {
   const out = await mkdtemp(join(tmpdir(), `load-${label}-`));
   const { load, wallSeconds } = await sampled(() =>
-    execa("node", ["bin/repro-matrix.js", "run", values.matrix, "--force", "--out", out, "--quiet"], { stdio: "inherit" }),
+    execa("node", ["bin/repro-matrix.js", "run", matrix, "--force", "--out", out, "--quiet"], { stdio: "inherit" }),
   );
   return { label, wallSeconds, load, records: await recordsOf(join(out, "results.json")) };
 }
 
 /** The matrix again with `hogs` CPU-bound stress-ng workers running for its whole length. */
-async function runLoaded(hogs: number): Promise<RunFigures> {
+async function runLoaded(matrix: string, hogs: number): Promise<RunFigures> {
   const stress = execa("stress-ng", ["--cpu", String(hogs), "--timeout", "0"], { reject: false, stdio: "ignore" });
   try {
     // Let the load average climb before the first cell starts.
     await new Promise((r) => setTimeout(r, 60_000));
-    return await runMatrix(`stress-ng-cpu-${hogs}`);
+    return await runMatrix(matrix, `stress-ng-cpu-${hogs}`);
   } finally {
     stress.kill("SIGTERM");
     await stress;
@@ -83,7 +86,7 @@ export function compareRuns(idle: CellRecord[], loaded: CellRecord[]) {
   return { both: both.length, same: both.length - differ.length, differ, before, notes };
 }
 
-function markdown(idle: RunFigures, loaded: RunFigures, hogs: number): string {
+export function markdown(idle: RunFigures, loaded: RunFigures, hogs: number): string {
   const c = compareRuns(idle.records, loaded.records);
   const row = (f: RunFigures) =>
     `| ${f.label} | ${f.records.length} | ${f.wallSeconds > 0 ? `${Math.round(f.wallSeconds)} s` : "—"} | ${f.load.samples > 0 ? `${f.load.mean.toFixed(1)} / ${f.load.max.toFixed(1)}` : "—"} |`;
@@ -113,7 +116,7 @@ function markdown(idle: RunFigures, loaded: RunFigures, hogs: number): string {
   return lines.join("\n");
 }
 
-async function main() {
+async function main(values: Args = args()) {
   const hogs = Number(values["cpu-hogs"]);
   const idle: RunFigures = values.baseline
     ? {
@@ -122,10 +125,10 @@ async function main() {
         load: { mean: 0, max: 0, samples: 0 },
         records: await recordsOf(values.baseline),
       }
-    : await runMatrix("as-is");
-  const loaded = await runLoaded(hogs);
+    : await runMatrix(values.matrix, "as-is");
+  const loaded = await runLoaded(values.matrix, hogs);
   await writeFile(resolve(values.out), markdown(idle, loaded, hogs));
   process.stdout.write(`${values.out} written\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
