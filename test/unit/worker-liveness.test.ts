@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { classify, type RunFacts } from "../../harness/classify/classify.js";
+import { compileSignature } from "../../harness/config/signature.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
 
 /** Four workers' lives in Gunicorn's log format: `probe` lines are written while probing, `shutdown` after the stop. */
 function logsOf(lines: { boot?: string[]; probe?: string[]; shutdown?: string[] }) {
-  const c = new LogCollector([/RuntimeError: Event loop is closed/]);
+  const c = new LogCollector([compileSignature("RuntimeError: Event loop is closed")]);
   c.write("stderr", (lines.boot ?? []).map((l) => `${l}\n`).join(""));
   c.phase = "probe";
   c.write("stderr", (lines.probe ?? []).map((l) => `${l}\n`).join(""));
