@@ -490,6 +490,11 @@ export const Scenario = z
       // It becomes a folder under reports/: no slash, no dot, so never `..` or a path elsewhere.
       .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes only (it names the folder reports/<scenario>/)"),
     description: z.string().max(10_000, "longer than 10000 characters; a description is a paragraph").optional(),
+    /**
+     * The fix page this scenario keeps current, relative to this file: `repro-matrix nightly`
+     * rewrites its measured fields (table, first fixed release, reproduced locally, last verified).
+     */
+    page: z.string().min(1).max(500).optional(),
     /** Package axes: uvicorn and gunicorn always, and any other package (an app's driver, say). */
     packages: z.record(packageName, versionAxis).superRefine((p, ctx) => {
       for (const name of ["uvicorn", "gunicorn"])
