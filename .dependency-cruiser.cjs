@@ -1,11 +1,11 @@
 // The harness's shape, as a check (npm run lint): no import cycles, and each stage imports only
 // the stages below it in the data flow. Folder order, lowest first:
 //   core → config → cell → plan → releases → envs → runtimes → probe → evidence → classify
-//   → store → claims → report → pages → run → bisect → doctor → cli
+//   → store → claims → report → pages → run → bisect → nightly → doctor → cli
 // A runtime adapter (runtimes/<name>/) imports no other adapter; only the registry lists them.
 const LAYERS = [
   "core", "config", "cell", "plan", "releases", "envs", "runtimes", "probe", "evidence", "classify",
-  "store", "claims", "report", "pages", "run", "bisect", "doctor", "cli",
+  "store", "claims", "report", "pages", "run", "bisect", "nightly", "doctor", "cli",
 ];
 
 const above = (i) => LAYERS.slice(i + 1).join("|");

@@ -5,6 +5,7 @@ import { cleanCommand } from "./commands/clean.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { initCommand } from "./commands/init.js";
 import { mergeCommand } from "./commands/merge.js";
+import { nightlyCommand } from "./commands/nightly.js";
 import { pageCommand } from "./commands/page.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand, verifyCommand } from "./commands/run.js";
@@ -53,6 +54,7 @@ export function buildProgram(done: Done): Command {
     reportCommand(done),
     mergeCommand(done),
     bisectCommand(done),
+    nightlyCommand(done),
     pageCommand(done),
     initCommand(done),
     doctorCommand(done),
