@@ -1,9 +1,10 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { cellId, envKey, envOf } from "../cell/cell.js";
 import { cellAxesKey } from "../cell/record.js";
 import type { Scenario } from "../config/schema.js";
-import { stableJson } from "../core/hash.js";
+import { readJsonFile, writeAtomic } from "../core/json-file.js";
 import { expandCells } from "../plan/expand.js";
 import { type Shard, shardCells } from "../plan/shard.js";
 import { resolveVersions } from "../releases/versions.js";
@@ -11,6 +12,25 @@ import { writeReports } from "../report/write-reports.js";
 import { mergeResults } from "../store/merge.js";
 import { type ResultsFile, readResultsFile } from "../store/results-file.js";
 import type { NotRun } from "./types.js";
+
+/**
+ * What a shard leaves beside its results when its run ended completed: the merge's only sign that
+ * the shard ran to the end. (Its results cannot say so: a shard with nothing new to run, or no
+ * env at all, records no run.)
+ */
+const ShardMarker = z.strictObject({
+  scenario: z.string(),
+  /** "i/n" */
+  shard: z.string().regex(/^\d+\/\d+$/),
+  /** When the shard's run started, ISO 8601: cells verified since were verified tonight. */
+  startedAt: z.string(),
+});
+type ShardMarker = z.infer<typeof ShardMarker>;
+
+const MARKER = "night-shard.json";
+
+export const writeShardMarker = (reportDir: string, marker: ShardMarker) =>
+  writeAtomic(join(reportDir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
 
 export interface ShardMerge {
   /** The merged results as written, or the earlier ones untouched when no shard sent any. */
@@ -21,9 +41,9 @@ export interface ShardMerge {
 /**
  * One scenario's night from its CI shards: each shard's folder under `dir` (one per artifact)
  * holds <scenario>/results.json, which started as a copy of the committed results, so every
- * shard's file carries the cells of the others too, with their last verification. A shard whose
- * run did not complete (or that sent nothing) is named, and its cells are counted as not run: the
- * ones with an earlier result keep it and its date, and none is dropped.
+ * shard's file carries the cells of the others too, with their last verification, and the
+ * shard's marker when its run completed. A shard without one is named, and its cells are counted
+ * as not run: the ones with an earlier result keep it and its date, and none is dropped.
  */
 export async function mergeShards(o: {
   scenario: Scenario;
@@ -34,31 +54,40 @@ export async function mergeShards(o: {
   reportDir: string;
   signal: AbortSignal;
 }): Promise<ShardMerge> {
-  const name = o.scenario.scenario;
-  const parts = await shardResults(o.dir, name);
-  const earlierRuns = new Set((o.before?.runs ?? []).map((r) => stableJson(r)));
-  const tonight = parts.flatMap((p) => p.results.runs).filter((r) => !earlierRuns.has(stableJson(r)));
-  const done = new Set(tonight.filter((r) => r.completed).map((r) => r.shard));
+  const { parts, markers } = await shardOutputs(o.dir, o.scenario.scenario);
+  const done = new Set(markers.map((m) => m.shard));
   const failed: Shard[] = [];
   for (let index = 1; index <= o.shardCount; index++)
     if (!done.has(`${index}/${o.shardCount}`)) failed.push({ index, count: o.shardCount });
   const after = parts.length > 0 ? await writeReports(o.reportDir, mergeResults(parts)) : o.before;
   if (failed.length === 0) return { after };
-  const nightStart = tonight.map((r) => r.startedAt).sort()[0] ?? "9999";
+  // Tonight began when the first shard did (a failed shard that sent results recorded its run too).
+  const earlierRuns = new Set((o.before?.runs ?? []).map((r) => r.startedAt));
+  const starts = [
+    ...markers.map((m) => m.startedAt),
+    ...parts.flatMap((p) => p.results.runs.map((r) => r.startedAt)).filter((t) => !earlierRuns.has(t)),
+  ];
+  const nightStart = starts.sort()[0] ?? "9999";
   return { after, notRun: await notRun(o, failed, after, nightStart) };
 }
 
-/** <dir>/<artifact>/<scenario>/results.json, for every artifact folder that has one. */
-async function shardResults(dir: string, scenario: string): Promise<{ file: string; results: ResultsFile }[]> {
+/** Per artifact folder under `dir`: <scenario>/results.json and the shard's marker, where there are. */
+async function shardOutputs(
+  dir: string,
+  scenario: string,
+): Promise<{ parts: { file: string; results: ResultsFile }[]; markers: ShardMarker[] }> {
   const folders = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const parts: { file: string; results: ResultsFile }[] = [];
+  const markers: ShardMarker[] = [];
   for (const f of folders.filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     const file = join(dir, f.name, scenario, "results.json");
     // A shard that died mid-write, or a file of another shape, is no part: its cells count as not run.
     const results = await readResultsFile(file).catch(() => undefined);
     if (results?.scenario === scenario) parts.push({ file, results });
+    const marker = await readJsonFile(join(dir, f.name, scenario, MARKER), ShardMarker);
+    if (marker?.scenario === scenario) markers.push(marker);
   }
-  return parts;
+  return { parts, markers };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { RuntimeChoice } from "../runtimes/registry.js";
 import { type ResultsFile, readResultsFile } from "../store/results-file.js";
 import { type Catalog, type CatalogEntry, loadCatalog } from "./catalog.js";
 import { writeCatalogIndex } from "./catalog-index.js";
-import { mergeShards } from "./merge-night.js";
+import { mergeShards, writeShardMarker } from "./merge-night.js";
 import { changed, diffNight } from "./night-diff.js";
 import type { NightSummary, NotRun, PageNight, ScenarioNight } from "./types.js";
 
@@ -100,6 +100,7 @@ async function scenarioNight(
       signal: o.signal,
     });
   if (o.noRun) return { after: before };
+  const startedAt = new Date().toISOString();
   const { results } = await runMatrix({
     scenario: entry.scenario,
     runtime: o.runtime,
@@ -113,6 +114,9 @@ async function scenarioNight(
     signal: o.signal,
     onEvent: o.onEvent,
   });
+  // Reached only when the run completed (an interrupted or failed one throws): the merge's sign.
+  if (o.shard)
+    await writeShardMarker(reportDir, { scenario: entry.scenario.scenario, shard: `${o.shard.index}/${o.shard.count}`, startedAt });
   return { after: results };
 }
 
