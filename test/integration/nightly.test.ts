@@ -178,4 +178,21 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     expect(await readFile(join(root, "night.md"), "utf8")).toMatch(notRun);
     expect(await readFile(join(root, "reports", "README.md"), "utf8")).toContain("[it-nightly](it-nightly/README.md)");
   }, 900_000);
+
+  it("refuses a wrong catalog in one line naming the file and field, exit 2, and writes nothing", async () => {
+    const { root, cli } = await night([]);
+    await writeFile(join(root, "scenarios", "stray.yaml"), SCENARIO.replace("it-nightly", "stray"));
+    const out = join(root, "reports");
+    const stray = await cli(["--out", out]);
+    expect(stray.exitCode).toBe(2);
+    expect(stray.stderr.trim()).toBe(
+      `repro-matrix: ${join(root, "scenarios", "catalog.yaml")}: scenarios: ${join(root, "scenarios", "stray.yaml")} is not listed; add it (or move it out of ${join(root, "scenarios")}) so that a night runs it`,
+    );
+    const merge = await cli(["--merge", join(root, "shards"), "--out", out]);
+    expect(merge.exitCode).toBe(2);
+    expect(merge.stderr.trim().split("\n")).toHaveLength(1);
+    expect(merge.stderr).toContain("--shards n is required");
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(root, "pages", "rmnightly.md"), "utf8")).toBe(PAGE);
+  }, 60_000);
 });
