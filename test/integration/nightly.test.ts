@@ -117,7 +117,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     const cell = (version: string, preload: boolean) => two.cells.find((c) => c.extras?.rmnightly === version && c.preload === preload);
     expect(cell("1.0", true)?.startedAt).toBe(kept.startedAt);
     expect(cell("1.0", false)?.startedAt.slice(0, 10)).toBe(today);
-    expect([cell("1.1", false)?.outcome, cell("1.1", true)?.outcome]).toEqual(["reproduced", "reproduced"]);
+    expect([cell("1.1", false)?.outcome, cell("1.1", true)?.outcome], cell("1.1", false)?.reason).toEqual(["reproduced", "reproduced"]);
     expect(two.claim?.verdict?.status).toBe("refuted");
     const paged = await page();
     expect(paged).toContain("| 1.0 | Fixed |\n| 1.1 | Affected |\nSources");
