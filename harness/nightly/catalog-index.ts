@@ -93,7 +93,7 @@ export function renderIndexMarkdown(rows: IndexRow[], catalog: string): string {
 const CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.refuted{color:#a40000}.confirmed{color:#1a6b1a}.not-reproduced,.not-settled{color:#805b00}
-.sentence{color:#444;font-size:.92em}`;
+.sentence{color:#444;font-size:.92em}.date{white-space:nowrap}`;
 
 export function renderIndexHtml(rows: IndexRow[], catalog: string): string {
   const e = escapeHtml;
@@ -108,13 +108,13 @@ export function renderIndexHtml(rows: IndexRow[], catalog: string): string {
         link(`${r.report}README.md`, "README.md"),
         link(`${r.report}results.json`, "results.json"),
       ];
-      return `<tr><td>${link(`${r.report}index.html`, r.scenario)}<div class="sentence">${link(r.scenarioFile, r.scenarioFile)}</div></td><td>${e(r.claim ?? "—")}</td><td>${verdict}</td><td>${e(verifiedText(r))}</td><td>${e(staleText(r))}</td><td>${r.page ? link(r.page, r.page.split("/").at(-1) as string) : "—"}</td><td>${report.join("<br>")}</td></tr>`;
+      return `<tr><td>${link(`${r.report}index.html`, r.scenario)}<div class="sentence">${link(r.scenarioFile, r.scenarioFile)}</div></td><td>${e(r.claim ?? "—")}</td><td>${verdict}</td><td class="date">${e(verifiedText(r))}</td><td>${e(staleText(r))}</td><td>${r.page ? link(r.page, r.page.split("/").at(-1) as string) : "—"}</td><td>${report.join("<br>")}</td></tr>`;
     })
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>repro-matrix reports</title><style>${CSS}</style></head>
 <body><h1>Reports</h1>
-<p>${e(INTRO(catalog))}</p>
+<p>${e(INTRO(catalog)).replace(/`([^`]+)`/g, "<code>$1</code>")}</p>
 <table><thead><tr><th>Scenario</th><th>Claim</th><th>Verdict</th><th>Claim last verified</th><th>Stale cells</th><th>Fix page</th><th>Report</th></tr></thead>
 <tbody>
 ${body}

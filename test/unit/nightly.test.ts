@@ -369,7 +369,7 @@ describe("the catalog index", () => {
     const html = await readFile(join(out, "index.html"), "utf8");
     expect(html).toContain('<a href="demo/index.html">demo</a>');
     expect(html).toContain('<strong class="not-reproduced">not-reproduced</strong>');
-    expect(html).toContain("<td>2026-10-01</td><td>1 of 2</td>");
+    expect(html).toContain('<td class="date">2026-10-01</td><td>1 of 2</td>');
     expect(html).not.toMatch(/<script|https?:/);
     await writeCatalogIndex(out, catalog, byName);
     expect(await readFile(join(out, "README.md"), "utf8")).toBe(md);
