@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { ResultsFile } from "../../harness/store/results-file.js";
+import { type ResultsFile, readResultsFile, resultsJsonChunks, writeAtomic } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, tempDir } from "../helpers/harness.js";
 import { makeWheel } from "../helpers/local-wheel.js";
 
@@ -45,6 +45,13 @@ timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
 claim: { text: "first fixed release: 1.0", package: rmnightly, firstFixed: "1.0", when: { preload: true } }
 `;
 
+/** results.json as the harness reads it, whatever layout it is stored in. */
+async function readResults(file: string): Promise<ResultsFile> {
+  const r = await readResultsFile(file);
+  if (!r) throw new Error(`${file}: no results`);
+  return r;
+}
+
 /** Every file a night writes (reports, the catalog index, the page), by path, with its text. */
 async function snapshot(root: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -82,14 +89,14 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     const { root, cli } = await night(["1.0"]);
     const nightly = (n: number) => cli(["--out", join(root, "reports"), "--summary", join(root, `night-${n}.md`)]);
     const resultsFile = join(root, "reports", "it-nightly", "results.json");
-    const results = async () => ResultsFile.parse(JSON.parse(await readFile(resultsFile, "utf8")));
+    const results = () => readResults(resultsFile);
     const page = () => readFile(join(root, "pages", "rmnightly.md"), "utf8");
 
     // Night 1: only 1.0 exists, and it is clean: nothing for the claimed fix to have fixed.
     const first = await nightly(1);
     expect(first.exitCode, first.stderr).toBe(1);
     const one = await results();
-    expect(one.cells.map((c) => [c.extras?.rmnightly, c.preload, c.outcome]).sort()).toEqual([
+    expect(one.cells.map((c) => [c.extras?.rmnightly, c.preload, c.outcome]).sort(), one.cells[0]?.reason).toEqual([
       ["1.0", false, "clean"],
       ["1.0", true, "clean"],
     ]);
@@ -107,7 +114,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
     const aged = one.cells.find((c) => !c.preload) as ResultsFile["cells"][number];
     const kept = one.cells.find((c) => c.preload) as ResultsFile["cells"][number];
-    await writeFile(resultsFile, JSON.stringify({ ...one, cells: [{ ...aged, startedAt: old }, kept] }, null, 2));
+    await writeAtomic(resultsFile, resultsJsonChunks({ ...one, cells: [{ ...aged, startedAt: old }, kept] }));
 
     // Night 2: the new release's cells and the stale one run; the fresh one is reused.
     const second = await nightly(2);
@@ -151,9 +158,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     const shard = await cli(["--scenario", "it-nightly", "--shard", "1/2", "--out", join(root, "shards", "shard-it-nightly-1")]);
     expect(shard.exitCode, shard.stderr).toBe(0);
     expect(shard.stdout).toContain("Shard run of 1 scenario");
-    const ran = ResultsFile.parse(
-      JSON.parse(await readFile(join(root, "shards", "shard-it-nightly-1", "it-nightly", "results.json"), "utf8")),
-    );
+    const ran = await readResults(join(root, "shards", "shard-it-nightly-1", "it-nightly", "results.json"));
     expect(ran.cells).toHaveLength(2);
     // A shard writes no page and no index: the merge does, from every shard.
     expect(await readFile(join(root, "pages", "rmnightly.md"), "utf8")).toBe(PAGE);
@@ -168,7 +173,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
       join(root, "night.md"),
     ]);
     expect(merge.exitCode, merge.stderr).toBe(1);
-    const merged = ResultsFile.parse(JSON.parse(await readFile(join(root, "reports", "it-nightly", "results.json"), "utf8")));
+    const merged = await readResults(join(root, "reports", "it-nightly", "results.json"));
     expect(merged.cells.map((c) => c.extras?.rmnightly)).toEqual([ran.cells[0]?.extras?.rmnightly, ran.cells[1]?.extras?.rmnightly]);
     const other = ran.cells[0]?.extras?.rmnightly === "1.0" ? "1.1" : "1.0";
     const notRun = new RegExp(

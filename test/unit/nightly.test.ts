@@ -10,7 +10,7 @@ import { changed, diffNight } from "../../harness/nightly/night-diff.js";
 import { renderNightMarkdown, renderNightText } from "../../harness/nightly/summary.js";
 import type { NightSummary } from "../../harness/nightly/types.js";
 import { writeReports } from "../../harness/report/write-reports.js";
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from "../../harness/store/results-file.js";
+import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "../../harness/store/results-file.js";
 import { tempDir } from "../helpers/harness.js";
 import { record } from "../helpers/records.js";
 import { MINIMAL } from "../helpers/scenarios.js";
@@ -406,7 +406,7 @@ describe("merging a night's shards", () => {
       ["0.39.0", NIGHT1],
     ]);
     expect(merged.notRun).toEqual({ shards: ["2/2"], cells: 1, carried: 1, missing: [] });
-    expect(JSON.parse(await readFile(join(root, "reports", "demo", "results.json"), "utf8")).cells).toHaveLength(2);
+    expect((await readResultsFile(join(root, "reports", "demo", "results.json")))?.cells).toHaveLength(2);
 
     // With every shard failed, nothing is written: the committed results stand, all of them not run.
     const none = await mergeShards({
