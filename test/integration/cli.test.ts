@@ -127,6 +127,7 @@ describe("repro-matrix CLI", () => {
       "report",
       "merge",
       "bisect",
+      "nightly",
       "page",
       "page update",
       "page check",

@@ -59,7 +59,8 @@ export async function nightlyAction(flags: unknown): Promise<number> {
         containerPerCell: Boolean(f.containerPerCell),
         signal,
         onEvent: (e) => reporter.onEvent(e),
-        say: (line) => reporter.notice(line),
+        // Which scenario the night is at: progress, so --quiet leaves it out.
+        ...(f.quiet ? {} : { say: (line: string) => reporter.notice(line) }),
       });
     },
     (line) => reporter.notice(line),

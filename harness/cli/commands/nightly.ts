@@ -21,18 +21,16 @@ export function nightlyCommand(done: Done): Command {
     .description(
       "For every scenario of the catalog: find new releases, run new, changed and stale cells (or one shard of them, or merge the shards), write its report and fix page; then the catalog index and a summary of what changed. Exit 1 when something a reader would care about changed (a row, a status, a new failure, the verdict, cells not run), 0 when only dates moved.",
     )
-    .addOption(new Option("--catalog <file>", "the catalog: every scenario and the pages folder").default("scenarios/catalog.yaml"))
+    .addOption(new Option("--catalog <file>", "the scenarios and pages").default("scenarios/catalog.yaml"))
     .addOption(outOption())
     .addOption(daysOption("--max-age <days>", "run again results verified over <days> ago").default(30, "30d"))
     .addOption(new Option("--scenario <name>", "only this scenario of the catalog (repeatable)").argParser(names))
-    .addOption(new Option("--summary <file>", "also write the summary as markdown (verdicts, tables) to <file>"))
+    .addOption(new Option("--summary <file>", "also write the summary as markdown to <file>"))
     .addOption(shardOption())
-    .addOption(new Option("--merge <dir>", "run no cells: merge the shards under <dir> (one folder per shard)"))
-    .addOption(
-      new Option("--shards <n>", "with --merge: how many shards each scenario was split into").argParser(wholeNumber(1, MAX_CONCURRENCY)),
-    )
-    .addOption(new Option("--no-run", "run no cells: bring pages and the index up to date with the results"))
-    .addOption(new Option("--list", "print the catalog's scenario names as JSON and stop"))
+    .addOption(new Option("--merge <dir>", "no cells: merge the shards under <dir>"))
+    .addOption(new Option("--shards <n>", "with --merge: the shards each scenario had").argParser(wholeNumber(1, MAX_CONCURRENCY)))
+    .addOption(new Option("--no-run", "no cells: pages and index from the results"))
+    .addOption(new Option("--list", "print the scenarios' names as JSON"))
     .addOption(runtimeOption())
     .addOption(concurrencyOption())
     .addOption(new Option("--container-per-cell", "docker: a container per cell, not one per env"))
