@@ -35,7 +35,7 @@ import { baseImageProvider } from "../harness/runtimes/docker/base-image-provide
 import { connectDocker } from "../harness/runtimes/docker/docker-engine.js";
 import { ENV_REPO, SHARED_REPO, WHEEL_REPO } from "../harness/runtimes/docker/env-image.js";
 import { removeCachedImages } from "../harness/runtimes/docker/reaper.js";
-import type { ResultsFile } from "../harness/store/results-file.js";
+import { type ResultsFile, readResultsFile } from "../harness/store/results-file.js";
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +70,7 @@ const median = (xs: number[]) => {
  * Runs the harness as users do, one CLI process per phase (so no phase reuses what an earlier one
  * fetched), and returns its wall time and its peak resident memory as the kernel counted it.
  */
-async function harnessCli(args: string[]): Promise<{ peakRssMb: number; ms: number }> {
+async function harnessCli(args: string[]): Promise<{ peakRssMb: number; ms: number; stderr: string }> {
   const t0 = performance.now();
   const run = await execa(process.execPath, ["--import", "./bench/peak-rss.mjs", "bin/repro-matrix.js", ...args], {
     env: { REPRO_MATRIX_CACHE: CACHE },
@@ -83,7 +83,7 @@ async function harnessCli(args: string[]): Promise<{ peakRssMb: number; ms: numb
     );
   const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1]);
   if (!Number.isFinite(peakKb)) throw new Error(`repro-matrix ${args.join(" ")} printed no peak memory (bench/peak-rss.mjs)`);
-  return { peakRssMb: peakKb / 1024, ms };
+  return { peakRssMb: peakKb / 1024, ms, stderr: run.stderr };
 }
 
 /** CPU time the whole machine has spent busy since boot (/proc/stat, every core), in seconds. */
@@ -123,8 +123,12 @@ const docker = await connectDocker();
 // The committed scenario itself when its range is benched, so the report's rerun commands name it.
 const configFile = RANGE === OWN_RANGE ? SCENARIO_FILE : join(out, "full-sweep.yaml");
 if (configFile !== SCENARIO_FILE) await writeFile(configFile, SCENARIO_TEXT);
-const readResults = async (dir: string) =>
-  JSON.parse(await readFile(join(dir, scenario.scenario, "results.json"), "utf8")) as Pick<ResultsFile, "cells" | "runs">;
+const readResults = async (dir: string): Promise<ResultsFile> => {
+  const file = join(dir, scenario.scenario, "results.json");
+  const r = await readResultsFile(file);
+  if (!r) throw new Error(`bench: ${file}: no results`);
+  return r;
+};
 
 /** Cold means every env is built and every lock resolved again: only base images and downloads stay. */
 async function forgetEnvs(): Promise<number> {
@@ -153,7 +157,9 @@ const coldRun = coldResults.runs.at(-1);
 const records = coldResults.cells;
 process.stderr.write("bench: warm sweep …\n");
 const warm = await harnessCli(runArgs(out));
-const warmRun = (await readResults(out)).runs.at(-1);
+// A run that only reused recorded cells adds no entry to results.json (it verified nothing): its counts are in what it printed.
+const warmDone = /done: (\d+) cells \(.*?(?:; (\d+) reused, no server started)?\)/.exec(warm.stderr);
+const warmRun = warmDone ? { cells: Number(warmDone[1]), cellsReused: Number(warmDone[2] ?? 0) } : undefined;
 // The whole sweep is also the report users read (reports/full-sweep), written by the cold run
 // (the warm run only re-rendered it: its cells and dates are the cold run's).
 if (RANGE === OWN_RANGE) await cp(join(out, scenario.scenario), join("reports", scenario.scenario), { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { z } from "zod";
+import { PrerequisiteError } from "./errors.js";
 
 /**
  * A JSON file checked against its schema, or undefined when it is missing, truncated (a crash
@@ -36,6 +37,21 @@ export async function writeAtomic(file: string, text: string | Iterable<string>)
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw writeFailure(file, err);
   }
+}
+
+/**
+ * A write the machine refused, said in one line naming the file: an immutable or read-only
+ * results.json (chattr +i, a read-only mount) is the machine's state, not a bug. A full disk
+ * keeps its code, with the path of the file it was writing (the temp file's name helps no one).
+ */
+function writeFailure(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return Object.assign(err as Error, { path: file });
+  if (code === "EPERM" || code === "EACCES" || code === "EROFS")
+    return new PrerequisiteError(`cannot write ${file} (${code}): it or its folder is read-only or immutable (chattr -i, permissions)`, {
+      cause: err,
+    });
+  return err;
 }

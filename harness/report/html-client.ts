@@ -1,14 +1,23 @@
 import type { CellRecord } from "../cell/record.js";
+import type { StoredEnv } from "../store/stored-results.js";
 
-/** What the page embeds as JSON (script#data) for the client to read. */
+/** What the page embeds (script#data: JSON, gzipped, base64) for the client to read. */
 export interface ClientData {
   /** The claim's signature regex, to mark the matched text; absent: whole matching lines are marked. */
   signature?: string;
   harnessVersion: string;
   /** Per heatmap column (index = data-col), the raw value of each axis the filters select on. */
   columns: Record<string, string>[];
+  /** Each env's lock, resolution and install log once, by the key its cells name (as in results.json). */
+  envs: Record<string, StoredEnv>;
   cells: Record<string, ClientCell>;
 }
+
+/** A cell's record as embedded: its env's part of the evidence is in `envs`, under `env`. */
+export type ClientRecord = Omit<CellRecord, "evidence"> & {
+  env: string;
+  evidence: Omit<CellRecord["evidence"], "packages" | "resolution" | "installLog">;
+};
 
 export interface ClientCell {
   label: string;
@@ -17,7 +26,7 @@ export interface ClientCell {
   fingerprintKey?: string;
   /** The machine it ran on, as one line (the client cannot reach the harness's formatting). */
   machine?: string;
-  record: CellRecord;
+  record: ClientRecord;
 }
 
 /*
@@ -62,17 +71,26 @@ interface Ev {
  * All text goes in through textContent/append, never innerHTML: log lines hold `<Task ...>`.
  */
 export function client(doc: Doc): void {
-  const data = JSON.parse(doc.getElementById("data")?.textContent ?? "{}") as ClientData;
-  const panel = doc.getElementById("evidence") as El;
-  const body = doc.getElementById("evidence-body") as El;
-  const signature = (() => {
+  /** script#data: JSON, gzipped, in base64 (html.ts embedData). */
+  const inflate = async (base64: string): Promise<ClientData> => {
+    const bytes = Uint8Array.from(atob(base64.trim()), (ch) => ch.charCodeAt(0));
+    const json = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(json).text()) as ClientData;
+  };
+  let data: ClientData = { harnessVersion: "", columns: [], envs: {}, cells: {} };
+  let signature: RegExp | undefined;
+  // Everything that reads the data waits for it: the page is usable before it is inflated.
+  const loaded = inflate(doc.getElementById("data")?.textContent ?? "").then((d) => {
+    data = d;
     try {
-      return data.signature ? new RegExp(data.signature, "g") : undefined;
+      signature = d.signature ? new RegExp(d.signature, "g") : undefined;
     } catch {
       // A Python-only regex feature (e.g. (?P<name>...)): fall back to marking whole lines.
-      return undefined;
+      signature = undefined;
     }
-  })();
+  });
+  const panel = doc.getElementById("evidence") as El;
+  const body = doc.getElementById("evidence-body") as El;
 
   const el = (tag: string, text?: string, className?: string) => {
     const e = doc.createElement(tag);
@@ -113,7 +131,7 @@ export function client(doc: Doc): void {
     else span.append(text.slice(last));
     return span;
   };
-  type Line = CellRecord["evidence"]["logTail"][number];
+  type Line = ClientRecord["evidence"]["logTail"][number];
   const logLines = (lines: Line[], signatureLines: Set<number>) => {
     const pre = el("pre");
     for (const l of lines) {
@@ -159,7 +177,7 @@ export function client(doc: Doc): void {
   const generic = (o: object) =>
     list(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)]));
 
-  const bootProfile = (p: NonNullable<CellRecord["bootProfile"]>) => {
+  const bootProfile = (p: NonNullable<ClientRecord["bootProfile"]>) => {
     const table = el("table");
     const head = el("tr");
     head.append(el("th", "pid"), el("th", "RSS (MiB)"), el("th", "PSS (MiB)"));
@@ -183,6 +201,7 @@ export function client(doc: Doc): void {
   const render = (c: ClientCell) => {
     const r = c.record;
     const e = r.evidence;
+    const env = data.envs[r.env];
     const sigLines = new Set(e.signatureMatches.map((l) => l.n));
     const parts: El[] = [el("h2", c.label), el("p", r.outcome, `badge o-${r.outcome}`)];
     parts.push(section("Rerun this cell alone", el("code", c.rerun, "rerun")));
@@ -190,16 +209,18 @@ export function client(doc: Doc): void {
     if (e.signatureMatches.length)
       parts.push(section(`Signature matches (${e.signatureMatches.length})`, logLines(e.signatureMatches, sigLines)));
     if (e.firstOtherTraceback?.length) parts.push(section("First other traceback", el("pre", e.firstOtherTraceback.join("\n"))));
-    if (e.installLog) parts.push(section("Install log", el("pre", e.installLog)));
+    if (env?.installLog) parts.push(section("Install log", el("pre", env.installLog)));
     if (e.logTail.length) parts.push(section(`Log tail (of ${e.totalLogLines} lines)`, logLines(e.logTail, sigLines)));
     if (r.bootProfile) parts.push(bootProfile(r.bootProfile));
-    parts.push(section(`Package lock (${e.packages.length})`, el("pre", e.packages.join("\n") || "(none resolved)", "packages")));
-    if (e.resolution) parts.push(section("Resolution", generic(e.resolution)));
+    const packages = env?.packages ?? [];
+    parts.push(section(`Package lock (${packages.length})`, el("pre", packages.join("\n") || "(none resolved)", "packages")));
+    if (env?.resolution) parts.push(section("Resolution", generic(env.resolution)));
     body.replaceChildren(...parts);
   };
 
   let selected: El | null = null;
-  const open = (button: El) => {
+  const open = async (button: El) => {
+    await loaded;
     const c = data.cells[button.dataset.cellId ?? ""];
     if (!c) return;
     selected?.classList.toggle("selected", false);
@@ -221,7 +242,7 @@ export function client(doc: Doc): void {
   };
   doc.getElementById("heatmap")?.addEventListener("click", (e) => {
     const button = e.target?.closest("[data-cell-id]");
-    if (button) open(button);
+    if (button) void open(button);
     const run = e.target?.closest("[data-run]");
     if (run) toggleRun(run);
   });
@@ -247,7 +268,7 @@ export function client(doc: Doc): void {
     const status = doc.getElementById("filter-status");
     if (status) status.textContent = `${shown.filter(Boolean).length} of ${shown.length} columns shown`;
   };
-  for (const s of doc.querySelectorAll("select[data-axis]")) s.addEventListener("change", applyFilters);
+  for (const s of doc.querySelectorAll("select[data-axis]")) s.addEventListener("change", () => void loaded.then(applyFilters));
 }
 
 /**

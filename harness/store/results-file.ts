@@ -1,107 +1,189 @@
+import { copyFile, readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { z } from "zod";
-import { type CellAxes, CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
+import { type CellAxes, CellRecord, cellAxesKey, cellIdentity, type MachineFacts } from "../cell/record.js";
+import { plainMessage } from "../config/issue-message.js";
 import { ConfigError } from "../core/errors.js";
-import { readJsonFile } from "../core/json-file.js";
+import { writeAtomic } from "../core/json-file.js";
+import { canonical } from "./canonical.js";
+import { Claim, RunInfo } from "./run-info.js";
+import { salvage } from "./salvage.js";
+import { packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
 
-export const RunInfo = z.strictObject({
-  startedAt: z.string(),
-  wallMs: z.number(),
-  cells: z.number(),
-  /** Of those, how many were reused from an earlier run (same cell key), starting no server. */
-  cellsReused: z.number().optional(),
-  imagesBuilt: z.number(),
-  imagesReused: z.number(),
-  runtime: z.string(),
-  filter: z.string().optional(),
-  /** The scenario file it read, as given (for commands that rerun a cell). */
-  config: z.string().optional(),
-  /** "i/n" when the run was one shard of a matrix spread over machines. */
-  shard: z.string().optional(),
-  /** false when the run was interrupted: its cells are kept, the rest are from earlier runs. */
-  completed: z.boolean(),
-});
-export type RunInfo = z.infer<typeof RunInfo>;
+export { Claim, RunInfo };
 
 /**
  * results.json's format version. 1: no version field; 2: adds the claim's package and signature and
  * each cell's harnessVersion and bootProfile, all optional, so a version 1 file reads as version 2;
  * 3: readiness may be "stalled" (a reader of version 2 would reject it); 4: a cell may name the
  * machine it ran on (optional); 5: a cell's evidence may hold its checks and steps, and a log
- * line's phase may name a step (a reader of version 4 would reject both). A file from a newer
- * harness is refused (ConfigError) rather than silently replaced.
+ * line's phase may name a step (a reader of version 4 would reject both); 6: envs and machines
+ * stored once and referenced by cells, log lines as runs (stored-results.ts). Versions 1 to 5 (every
+ * cell whole) are read and written back as 6. A file from a newer harness is refused (ConfigError)
+ * rather than silently replaced.
  */
-export const RESULTS_SCHEMA_VERSION = 5;
+export const RESULTS_SCHEMA_VERSION = STORED_SCHEMA_VERSION;
 
-export const Claim = z.strictObject({
-  text: z.string(),
-  /** The package whose releases the claim is about. */
-  package: z.string().default("uvicorn"),
-  /** The failure signature (a regex) the claim is about; absent: any of the scenario's signatures. */
-  signature: z.string().optional(),
-  firstFixed: z.string(),
-  /** The trigger: only cells with these settings count for the claim. */
-  when: z.record(z.string(), z.union([z.string(), z.boolean()])),
-  /** Derived from the cells when the file is written, for machines that read only this file. */
-  verdict: z
-    .strictObject({
-      status: z.enum(["confirmed", "refuted", "not-reproduced", "not-settled"]),
-      sentence: z.string(),
-      lastAffected: z.string().optional(),
-      firstWithout: z.string().optional(),
-    })
-    .optional(),
-  /** When the claim's cells were verified: the claim is as fresh as its oldest cell. */
-  verified: z.strictObject({ oldest: z.string(), newest: z.string(), cells: z.number(), harnessVersions: z.array(z.string()) }).optional(),
-});
-export type Claim = z.infer<typeof Claim>;
-
+/** The results as the harness works with them: every cell whole. Also the layout of versions 1 to 5. */
 export const ResultsFile = z.strictObject({
   schemaVersion: z.number().int().min(1).max(RESULTS_SCHEMA_VERSION).default(1),
   scenario: z.string(),
   description: z.string().optional(),
   claim: Claim.optional(),
   harnessVersion: z.string(),
-  /** UTC date of the newest run that contributed cells. */
+  /** UTC date of the newest run that verified cells. */
   lastVerified: z.string(),
   cells: z.array(CellRecord),
-  /** Newest last. */
+  /** The runs that verified cells, newest last. */
   runs: z.array(RunInfo),
 });
 export type ResultsFile = z.infer<typeof ResultsFile>;
 
-export async function readResultsFile(file: string): Promise<ResultsFile | undefined> {
+export interface ReadOptions {
+  /** Keep the valid cells of a damaged file, which is copied aside first (results.json.bad-<date>). */
+  repair?: boolean;
+  /** Told what a repair kept and where the damaged file went. */
+  onRepair?: (note: string) => void;
+}
+
+/**
+ * The results in `file`, or undefined when there is none. A file that does not parse or fails
+ * the schema is never taken for "none": a run would then replace every recorded cell with its
+ * own. It stops the command (ConfigError, naming the file and the first bad field) unless
+ * `repair` is asked for.
+ */
+export async function readResultsFile(file: string, o: ReadOptions = {}): Promise<ResultsFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+  const parsed = parseResults(file, text);
+  if (parsed.results) return parsed.results;
+  if (!o.repair)
+    throw new ConfigError(
+      `${file}: ${parsed.problem}; nothing was written: fix the file, or run again with --repair to keep its valid cells (the damaged file is copied to ${basename(file)}.bad-<date>)`,
+    );
+  const { head, cells, runs, of } = salvage(text);
+  const results: ResultsFile = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    // A run writes its own scenario, claim and harness version over these: only the cells and runs matter.
+    scenario: "",
+    harnessVersion: "",
+    ...head,
+    lastVerified:
+      head.lastVerified ??
+      cells
+        .map((c) => c.startedAt.slice(0, 10))
+        .sort()
+        .at(-1) ??
+      "",
+    cells,
+    runs,
+  };
+  const aside = `${file}.bad-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  // Copied, not moved: results.json is never missing, even if the next step fails.
+  await copyFile(file, aside);
+  await writeAtomic(file, resultsJsonChunks(results));
+  o.onRepair?.(`repaired ${file} (${parsed.problem}): kept ${cells.length} of ${of} cells; the damaged file is ${aside}`);
+  return results;
+}
+
+/** The results in a file's text, or the first problem with it (the field's path and why). */
+export function parseResults(
+  file: string,
+  text: string,
+): { results: ResultsFile; problem?: undefined } | { problem: string; results?: undefined } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { problem: `not valid JSON (${(err as Error).message}; truncated by a crash or an edit?)` };
+  }
   // Results a newer harness wrote must not be overwritten by an older one that cannot read them.
-  // Read and parsed once (the file is megabytes), then checked twice.
-  const value = await readJsonFile(file, z.unknown());
   const version = z.looseObject({ schemaVersion: z.number().optional() }).safeParse(value).data?.schemaVersion ?? 1;
   if (version > RESULTS_SCHEMA_VERSION)
     throw new ConfigError(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
-  // An older, hand-edited or truncated file is not merged into; the new run replaces it.
-  const parsed = ResultsFile.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  if (version < STORED_SCHEMA_VERSION) {
+    const legacy = ResultsFile.safeParse(value, { error: plainMessage });
+    return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };
+  }
+  const stored = StoredResults.safeParse(value, { error: plainMessage });
+  if (!stored.success) return { problem: firstIssue(stored.error) };
+  return unpackResults(stored.data);
+}
+
+/** "cells[3].outcome: one of …": the first issue, with the path a reader can find in the file. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "not a results file";
+  const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+  return `${path || "(the file)"}: ${issue.message}`;
+}
+
+export function packResults(r: ResultsFile): StoredResults {
+  const envs: Record<string, StoredEnv> = {};
+  const machines: Record<string, MachineFacts> = {};
+  const cells = r.cells.map((c) => packCell(c, envs, machines));
+  const { cells: _c, schemaVersion: _v, runs, ...head } = r;
+  return canonical(StoredResults, { ...head, schemaVersion: STORED_SCHEMA_VERSION, runs, machines, envs, cells });
+}
+
+function unpackResults(s: StoredResults): { results: ResultsFile } | { problem: string } {
+  const { envs, machines, cells: stored, ...head } = s;
+  const cells: CellRecord[] = [];
+  for (const [i, c] of stored.entries()) {
+    const cell = unpackCell(c, envs, machines);
+    if (!cell) return { problem: `cells[${i}]: its env "${c.env}" or machine "${c.machine}" is not in the file` };
+    cells.push(cell);
+  }
+  return { results: { ...head, cells } };
 }
 
 /**
- * results.json's text, `JSON.stringify(r, null, 2)` and a newline byte for byte, one cell at a
- * time: the whole file as one string (megabytes for a full sweep) is what peaked the harness's
- * memory at the end of a run.
+ * The results as they read back from their file: canonical key order and layout. Reports are
+ * rendered from this, so a report rendered right after a run and one rendered later from the
+ * file are the same bytes.
+ */
+export function canonicalResults(r: ResultsFile): ResultsFile {
+  const back = unpackResults(packResults(r));
+  if ("problem" in back) throw new Error(`results do not survive their own format: ${back.problem}`);
+  return back.results;
+}
+
+// Top-level entries written one per line: a cell that changes is one changed line in a diff.
+const ONE_PER_LINE = new Set(["runs", "machines", "envs", "cells"]);
+
+/**
+ * results.json's text in the canonical layout: top-level fields one per line, then each run,
+ * machine, env and cell on a line of its own, in the canonical key order (canonical.ts). Yielded
+ * a line at a time: the whole file as one string (megabytes for a full sweep) was a peak of the
+ * harness's memory at the end of a run.
  */
 export function* resultsJsonChunks(r: ResultsFile): Generator<string> {
-  const placeholder = JSON.stringify("\u0000cells\u0000");
-  const [head, tail] = JSON.stringify({ ...r, cells: "\u0000cells\u0000" }, null, 2).split(placeholder);
-  if (r.cells.length === 0) {
-    yield `${head}[]${tail}\n`;
-    return;
+  const stored = packResults(r);
+  const keys = Object.keys(stored) as (keyof StoredResults)[];
+  yield "{\n";
+  for (const [i, key] of keys.entries()) {
+    const value = stored[key];
+    const comma = i < keys.length - 1 ? "," : "";
+    if (!ONE_PER_LINE.has(key) || typeof value !== "object" || Object.keys(value as object).length === 0) {
+      yield `  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}\n`;
+      continue;
+    }
+    const list = Array.isArray(value);
+    const entries = list
+      ? value.map((v) => JSON.stringify(v))
+      : Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    yield `  ${JSON.stringify(key)}: ${list ? "[" : "{"}\n`;
+    for (const [j, e] of entries.entries()) yield `    ${e}${j < entries.length - 1 ? "," : ""}\n`;
+    yield `  ${list ? "]" : "}"}${comma}\n`;
   }
-  yield `${head}[`;
-  for (const [i, cell] of r.cells.entries()) {
-    // Nested two levels deep: every line of the cell moves right by four spaces (a JSON string
-    // holds no raw newline, so each "\n" is a line break of the layout).
-    yield `${i === 0 ? "" : ","}\n    ${JSON.stringify(cell, null, 2).replaceAll("\n", "\n    ")}`;
-  }
-  yield `\n  ]${tail}\n`;
+  yield "}\n";
 }
 
 /** New cells replace earlier ones with the same axes; cells a filtered run did not touch stay. */
@@ -125,4 +207,4 @@ export function splitByMatrix(cells: CellRecord[], matrix: Iterable<CellAxes>) {
   return { kept, outside };
 }
 
-export { writeAtomic } from "../core/json-file.js";
+export { writeAtomic };

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +6,8 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 const SCENARIO = itScenario(
   "it-env-fault",
@@ -95,7 +95,7 @@ describe("faults in the machine", () => {
       const faultAt = performance.now();
       await fault(proxy, child);
       const r = await child;
-      const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-env-fault", "results.json"), "utf8")));
+      const results = await readResults(join(dir, "it-env-fault", "results.json"));
       return { r, socket, results, afterFaultMs: performance.now() - faultAt, pid: child.pid };
     } finally {
       await proxy.stop();

@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { cellIdentity } from "../../harness/cell/record.js";
 import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 /**
  * kill -9 mid-run: nothing can run in `finally`, so results.json is not merged and a container
@@ -65,7 +65,7 @@ apps: [plain, lifespan]
       `${finished.length} finished cells kept; skipped in results.jsonl: line ${finished.length + 1}: not a whole JSON line`,
     );
 
-    const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-resume", "results.json"), "utf8")));
+    const results = await readResults(join(dir, "it-resume", "results.json"));
     const ids = results.cells.map(cellIdentity);
     expect(ids).toHaveLength(8);
     expect(new Set(ids).size).toBe(8);
@@ -115,7 +115,7 @@ apps: [plain, slow]
     const docker = await connectDocker();
     expect(await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } })).toEqual([]);
     expect((await readdir(tmpdir())).filter((n) => n.startsWith(`rm-sock-${child.pid}-`))).toEqual([]);
-    const results = ResultsFile.parse(JSON.parse(await readFile(join(dir, "it-sigterm", "results.json"), "utf8")));
+    const results = await readResults(join(dir, "it-sigterm", "results.json"));
     expect(results.runs.at(-1)?.completed).toBe(false);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
   }, 600_000);

@@ -7,6 +7,7 @@ import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
 import { record } from "../helpers/records.js";
+import { readResults } from "../helpers/results.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -50,9 +51,9 @@ describe("repro-matrix CLI", () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain("no Docker engine answers at unix:///nonexistent/docker.sock: running on the local runtime");
-    const results = JSON.parse(await readFile(join(dir, "cli-auto", "results.json"), "utf8"));
+    const results = await readResults(join(dir, "cli-auto", "results.json"));
     expect(results.cells.map((c: { runtime: string; outcome: string }) => [c.runtime, c.outcome])).toEqual([["local", "clean"]]);
-    expect(results.runs.at(-1).runtime).toBe("local");
+    expect(results.runs.at(-1)?.runtime).toBe("local");
   }, 300_000);
 
   it("nightly: reruns nothing unchanged, says what changed, and --fail-on-change exits 1 only then", async () => {
@@ -272,8 +273,8 @@ apps: [plain, lifespan]
     const docker = await connectDocker();
     const left = await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${child.pid}`] } });
     expect(left).toEqual([]);
-    const results = JSON.parse(await readFile(join(dir, "it-sigint", "results.json"), "utf8"));
-    expect(results.runs.at(-1).completed).toBe(false);
+    const results = await readResults(join(dir, "it-sigint", "results.json"));
+    expect(results.runs.at(-1)?.completed).toBe(false);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.cells.length).toBeLessThan(8);
   }, 600_000);

@@ -1,4 +1,4 @@
-import { access, constants, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
@@ -8,8 +8,8 @@ import type { MachineFacts } from "../../harness/cell/record.js";
 import { primaryCells } from "../../harness/claims/runtimes.js";
 import { renderHtml } from "../../harness/report/html.js";
 import { describeMachine } from "../../harness/report/machine-line.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
 import { tempDir } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 const RESULTS = join(process.cwd(), "reports", "uvicorn-85-preload", "results.json");
 const SCREENSHOT = join(process.cwd(), ".cache", "screenshots", "html-report.png");
@@ -30,7 +30,7 @@ async function findChromium(): Promise<string> {
 
 describe("HTML report in a real browser", () => {
   it("renders the committed results offline: heatmap, evidence panel, filters", { timeout: 120_000 }, async () => {
-    const results = ResultsFile.parse(JSON.parse(await readFile(RESULTS, "utf8")));
+    const results = await readResults(RESULTS);
     const cells = primaryCells(results.cells);
     const dir = await tempDir("html-report");
     const page = join(dir, "index.html");

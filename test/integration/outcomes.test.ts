@@ -6,6 +6,7 @@ import type { CellRecord } from "../../harness/cell/record.js";
 import { escapeHtml } from "../../harness/report/html-escape.js";
 import { RUN_LABEL } from "../../harness/runtimes/docker/labels.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 // Real engine, real PyPI packages, real HTTP. The fixtures decide the outcome, not uvicorn's
 // history: a fixture that prints the signature, a plain app, a release that cannot install on
@@ -86,7 +87,7 @@ describe("a real run of four kinds of cell", () => {
     }
     const tests = junit.match(/<testsuites [^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"/);
     expect(tests?.slice(1).map(Number)).toEqual([6, run.records.filter((r) => r.outcome === "reproduced").length]);
-    const results = JSON.parse(await readFile(join(dir, "results.json"), "utf8"));
+    const results = await readResults(join(dir, "results.json"));
     expect(results.cells).toHaveLength(6);
     for (const c of results.cells) {
       for (const field of [

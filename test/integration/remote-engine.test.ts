@@ -1,12 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OWNER_PID_LABEL } from "../../harness/runtimes/docker/labels.js";
-import type { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 /** The engine's own unix socket, which the proxy below forwards to. */
 const ENGINE_SOCKET = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replace(/^unix:\/\//, "");
@@ -81,7 +80,7 @@ describe("an engine reached through DOCKER_HOST=tcp://…", () => {
     expect(run.exitCode, run.stderr).toBe(0);
     // The run talked to the engine through the address it was given, not the default socket.
     expect(connections).toBeGreaterThan(0);
-    const results = JSON.parse(await readFile(join(out, "it-remote-engine", "results.json"), "utf8")) as ResultsFile;
+    const results = await readResults(join(out, "it-remote-engine", "results.json"));
     const outcome = (app: string) => results.cells.find((c) => c.app === app)?.outcome;
     expect(outcome("plain")).toBe("clean");
     expect(outcome("prints-signature")).toBe("reproduced");

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 const cli = (args: string[]) => execa("node", [BIN, ...args], { reject: false, env: { REPRO_MATRIX_CACHE: CACHE_DIR } });
 
@@ -36,8 +37,8 @@ describe("two shards merged", () => {
       const shard = await cli(["run", "--runtime", "docker", "--shard", `${i}/2`, "--config", config, "--out", join(dir, `shard-${i}`)]);
       expect(shard.exitCode, shard.stderr).toBe(0);
     }
-    const one = JSON.parse(await readFile(join(dir, "shard-1", "it-shards", "results.json"), "utf8"));
-    const two = JSON.parse(await readFile(join(dir, "shard-2", "it-shards", "results.json"), "utf8"));
+    const one = await readResults(join(dir, "shard-1", "it-shards", "results.json"));
+    const two = await readResults(join(dir, "shard-2", "it-shards", "results.json"));
     // Whole envs per shard: each shard ran one uvicorn version.
     expect(one.cells).toHaveLength(2);
     expect(two.cells).toHaveLength(2);

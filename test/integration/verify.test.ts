@@ -1,11 +1,12 @@
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
 import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { cellId } from "../../harness/cell/cell.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
+import type { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults, writeResults } from "../helpers/results.js";
 
 const cli = (args: string[]) => execa("node", [BIN, ...args], { reject: false, env: { REPRO_MATRIX_CACHE: CACHE_DIR } });
 const today = new Date().toISOString().slice(0, 10);
@@ -33,7 +34,7 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
       ),
     );
     const file = join(dir, "it-verify", "results.json");
-    const read = async () => ResultsFile.parse(JSON.parse(await readFile(file, "utf8")));
+    const read = () => readResults(file);
     const first = await cli(["run", "--runtime", "docker", "--config", config, "--out", dir]);
     expect(first.exitCode, first.stderr).toBe(0);
     const ran = await read();
@@ -55,7 +56,7 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
     const aged = ran.cells.find((c) => !c.preload) as ResultsFile["cells"][number];
     const fresh = ran.cells.find((c) => c.preload) as ResultsFile["cells"][number];
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    await writeFile(file, JSON.stringify({ ...ran, cells: [{ ...aged, startedAt: old }, fresh] }));
+    await writeResults(file, { ...ran, cells: [{ ...aged, startedAt: old }, fresh] });
     const report = await cli(["report", "--config", config, "--out", dir]);
     expect(report.exitCode, report.stderr).toBe(0);
     expect(await readFile(join(dir, "it-verify", "README.md"), "utf8")).toContain("**Stale:** 1 cell was last verified more than 30 days");
@@ -103,7 +104,7 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
         "3.11",
       );
     const file = join(dir, "it-narrowed", "results.json");
-    const read = async () => ResultsFile.parse(JSON.parse(await readFile(file, "utf8")));
+    const read = () => readResults(file);
     const run = async (workers: number, extra: string[] = []) => {
       const result = await cli([
         "run",
@@ -122,7 +123,7 @@ claim: { text: "first fixed release: 0.39.0", firstFixed: 0.39.0, when: { preloa
     // The 2-worker cell was verified 40 days ago; then the scenario moved to 3 workers.
     const ran = await read();
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    await writeFile(file, JSON.stringify({ ...ran, cells: ran.cells.map((c) => ({ ...c, startedAt: old })) }));
+    await writeResults(file, { ...ran, cells: ran.cells.map((c) => ({ ...c, startedAt: old })) });
     const narrowed = await run(3);
     expect(narrowed.stderr).toMatch(/removed from results\.json: 1 recorded cell no longer in .*~w2\)/);
     const after = await read();

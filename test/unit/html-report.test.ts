@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it, vi } from "vitest";
 import { cellId } from "../../harness/cell/cell.js";
 import type { CellRecord } from "../../harness/cell/record.js";
 import { claimVerdict } from "../../harness/claims/verdict.js";
-import { clientDataChunks, escapeHtml, renderHtml, scriptJson } from "../../harness/report/html.js";
-import { CLIENT_SCRIPT, type ClientData } from "../../harness/report/html-client.js";
+import { embedData, escapeHtml, renderHtml } from "../../harness/report/html.js";
+import { CLIENT_SCRIPT } from "../../harness/report/html-client.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 
@@ -17,12 +18,8 @@ const results = (cells: CellRecord[], over: Partial<ResultsFile> = {}): ResultsF
   ...over,
 });
 
-/** The embedded data block, as the page's script reads it. */
-const embedded = (html: string) => {
-  const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
-  if (!m) throw new Error("no data block");
-  return JSON.parse(m[1] as string);
-};
+/** The embedded data block, as the page's script reads it (base64 of gzipped JSON). */
+const embedded = (html: string) => JSON.parse(gunzipSync(Buffer.from(embeddedText(html), "base64")).toString("utf8"));
 
 const failing = (uvicorn: string, exceptionLine: string): CellRecord =>
   record({
@@ -52,6 +49,25 @@ describe("renderHtml", () => {
     expect(html).not.toContain("<Task");
     expect(html).toContain(`title="reproduced: ${escapeHtml("signature near <Task pending> & friends")}"`);
     expect(embedded(html).cells[cellId(c)].record.evidence.logTail[0].text).toBe(hostile);
+  });
+
+  it("embeds each env's lock and install log once, referenced by its cells", () => {
+    const failed = (uvicorn: string) =>
+      record({
+        uvicorn,
+        outcome: "install-failed",
+        reason: "no wheel",
+        evidence: { ...record().evidence, packages: ["uvicorn==0.1.0"], installLog: "error: no wheel for uvicorn==0.1.0" },
+      });
+    const cells = [failed("0.1.0"), { ...failed("0.1.1"), preload: false }, record({ uvicorn: "0.2.0" })];
+    const data = embedded(renderHtml(results(cells)));
+    expect(Object.keys(data.envs)).toHaveLength(2);
+    const [one, two, three] = cells.map((c) => data.cells[cellId(c)].record);
+    expect(one.env).toBe(two.env);
+    expect(three.env).not.toBe(one.env);
+    expect(data.envs[one.env]).toEqual({ packages: ["uvicorn==0.1.0"], installLog: "error: no wheel for uvicorn==0.1.0" });
+    expect(one.evidence.installLog).toBeUndefined();
+    expect(one.evidence.packages).toBeUndefined();
   });
 
   it("gives every primary cell one heatmap button with its id and outcome, preferring docker over local", () => {
@@ -218,44 +234,45 @@ describe("renderHtml", () => {
     expect(renderHtml(results([record()]))).not.toContain("<svg");
   });
 
-  it("ships a client script that opens a clicked cell's evidence, and closes it on Escape", () => {
-    const c = record({ reason: "the signature appeared in 2 of 8 workers" });
+  it("ships a client script that opens a clicked cell's evidence, and closes it on Escape", async () => {
+    const c = record({
+      reason: "the signature appeared in 2 of 8 workers",
+      evidence: { ...record().evidence, installLog: "built from the sdist" },
+    });
     const html = renderHtml(results([c]));
-    const dom = fakeDocument(embeddedJson(html));
+    const dom = fakeDocument(embeddedText(html));
     // As the page runs it: the script text, with `document` in scope.
     new Function("document", CLIENT_SCRIPT)(dom.document);
     const button = dom.element({ dataset: { cellId: cellId(c) } });
     dom.fire("heatmap", "click", { target: button });
-    expect(dom.byId("evidence").open).toBe(true);
+    // The data is inflated asynchronously (DecompressionStream): the panel opens once it is.
+    await vi.waitFor(() => expect(dom.byId("evidence").open).toBe(true));
     const shown = dom.byId("evidence-body").text();
     expect(shown).toContain(c.outcome);
     expect(shown).toContain("the signature appeared in 2 of 8 workers");
+    // The env's part, resolved from the shared envs.
     expect(shown).toContain(c.evidence.packages[0] ?? "(none resolved)");
+    expect(shown).toContain("built from the sdist");
     dom.fire("document", "keydown", { key: "Escape", target: null });
     expect(dom.byId("evidence").open).toBe(false);
   });
 });
 
-describe("clientDataChunks", () => {
-  it("writes what scriptJson writes of the whole data, byte for byte, with none, one or several cells", () => {
-    const cell = { label: "a </script> <b>", rerun: "repro-matrix run --only x", record: record({ reason: 'a "quoted" <tag>' }) };
-    const cellSets: ClientData["cells"][] = [
-      {},
-      { one: cell },
-      { one: cell, "py3.9~two": { ...cell, fingerprint: "E", fingerprintKey: "A" } },
-    ];
-    for (const cells of cellSets) {
-      const data = { signature: "RuntimeError: <x>", harnessVersion: "0.1.0", columns: [{ python: "3.9" }], cells };
-      expect([...clientDataChunks(data)].join("")).toBe(scriptJson(data));
-    }
-    const withoutSignature = { harnessVersion: "0.1.0", columns: [], cells: { one: cell } };
-    expect([...clientDataChunks(withoutSignature)].join("")).toBe(scriptJson(withoutSignature));
+describe("embedData", () => {
+  it("is the data as JSON, gzipped, in base64: no `<` for a log line to end the script block with", () => {
+    const cell = { label: "a </script> <b>", rerun: "repro-matrix run --only x", record: { ...record(), env: "e1" } };
+    const data = { signature: "RuntimeError: <x>", harnessVersion: "0.1.0", columns: [{ python: "3.9" }], envs: {}, cells: { one: cell } };
+    const text = embedData(data);
+    expect(text).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(JSON.parse(gunzipSync(Buffer.from(text, "base64")).toString("utf8"))).toEqual(data);
+    // The same data, the same bytes: a report rendered again from results.json changes nothing.
+    expect(embedData(structuredClone(data))).toBe(text);
   });
 });
 
-/** The JSON the page embeds for its script (script#data), as text. */
-function embeddedJson(html: string): string {
-  const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
+/** The page's script#data block, as text. */
+function embeddedText(html: string): string {
+  const m = /<script type="application\/gzip" data-encoding="base64" id="data">([\s\S]*?)<\/script>/.exec(html);
   if (!m?.[1]) throw new Error("no script#data in the page");
   return m[1];
 }

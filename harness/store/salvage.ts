@@ -1,0 +1,61 @@
+import { jsonrepair } from "jsonrepair";
+import type { z } from "zod";
+import { CellRecord, MachineFacts } from "../cell/record.js";
+import { Claim, RunInfo } from "./run-info.js";
+import { STORED_SCHEMA_VERSION, StoredCell, StoredEnv, unpackCell } from "./stored-results.js";
+
+export interface Salvaged {
+  /** The file's own scenario, description, claim, harness version and date, where they are valid. */
+  head: { scenario?: string; description?: string; claim?: Claim; harnessVersion?: string; lastVerified?: string };
+  cells: CellRecord[];
+  runs: RunInfo[];
+  /** How many cells the file held (what a count of its cell entries finds). */
+  of: number;
+}
+
+const asObject = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const valid = <S extends z.ZodType>(schema: S, v: unknown): z.output<S>[] => {
+  const parsed = schema.safeParse(v);
+  return parsed.success ? [parsed.data] : [];
+};
+
+/**
+ * Every part of a damaged results file that is still valid on its own: each cell, run, env and
+ * machine checked by itself, so one bad field costs one cell, not the file. A file cut short
+ * (a crash mid-write, a full disk) is closed first by jsonrepair; its last, partial cell fails
+ * the check and is dropped.
+ */
+export function salvage(text: string): Salvaged {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    try {
+      value = JSON.parse(jsonrepair(text));
+    } catch {
+      value = {};
+    }
+  }
+  const file = asObject(value);
+  const version = typeof file.schemaVersion === "number" ? file.schemaVersion : 1;
+  const rawCells = asArray(file.cells);
+  const envs = Object.fromEntries(Object.entries(asObject(file.envs)).flatMap(([k, v]) => valid(StoredEnv, v).map((e) => [k, e])));
+  const machines = Object.fromEntries(
+    Object.entries(asObject(file.machines)).flatMap(([k, v]) => valid(MachineFacts, v).map((m) => [k, m])),
+  );
+  const cells =
+    version >= STORED_SCHEMA_VERSION
+      ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines) ?? []))
+      : rawCells.flatMap((c) => valid(CellRecord, c));
+  const text_ = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const head: Salvaged["head"] = {};
+  for (const key of ["scenario", "description", "harnessVersion", "lastVerified"] as const) {
+    const v = text_(file[key]);
+    if (v !== undefined) head[key] = v;
+  }
+  const claim = valid(Claim, file.claim)[0];
+  if (claim) head.claim = claim;
+  return { head, cells, runs: asArray(file.runs).flatMap((r) => valid(RunInfo, r)), of: rawCells.length };
+}

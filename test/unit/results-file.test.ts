@@ -1,0 +1,179 @@
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CellRecord } from "../../harness/cell/record.js";
+import {
+  canonicalResults,
+  parseResults,
+  RESULTS_SCHEMA_VERSION,
+  type ResultsFile,
+  readResultsFile,
+  resultsJsonChunks,
+  writeAtomic,
+} from "../../harness/store/results-file.js";
+import { record } from "../helpers/records.js";
+
+const results = (cells: ResultsFile["cells"]): ResultsFile => ({
+  schemaVersion: 4,
+  scenario: "demo",
+  description: "a line\nand another",
+  harnessVersion: "0.1.0",
+  lastVerified: "2026-11-25",
+  cells,
+  runs: [
+    {
+      startedAt: "2026-11-25T10:00:00.000Z",
+      wallMs: 5,
+      cells: cells.length,
+      imagesBuilt: 0,
+      imagesReused: 1,
+      runtime: "docker",
+      completed: true,
+    },
+  ],
+});
+const text = (r: ResultsFile) => [...resultsJsonChunks(r)].join("");
+const INSTALL_LOG = "error: Failed to build `uvicorn==0.2.0`\n  cause: FileNotFoundError: 'README.md'";
+const failed = (uvicorn: string): CellRecord =>
+  record({
+    uvicorn,
+    outcome: "install-failed",
+    reason: "cannot build",
+    evidence: { ...record().evidence, packages: ["uvicorn==0.2.0"], installLog: INSTALL_LOG },
+  });
+/** The same record with every object's keys in reverse order, as another code path might build it. */
+const reversed = <T>(v: T): T =>
+  v && typeof v === "object" && !Array.isArray(v)
+    ? (Object.fromEntries(
+        Object.entries(v as object)
+          .reverse()
+          .map(([k, x]) => [k, reversed(x)]),
+      ) as T)
+    : Array.isArray(v)
+      ? (v.map(reversed) as T)
+      : v;
+
+describe("results.json as stored (schema 6)", () => {
+  const tricky = record({
+    reason: 'quotes " and \\ backslashes, a tab\t, an emoji 🙂 and \u2028',
+    evidence: {
+      ...record().evidence,
+      logTail: [
+        { n: 1, stream: "stderr", phase: "boot", text: "Traceback (most recent call last):\n  nested" },
+        { n: 2, stream: "stderr", phase: "boot", text: "second" },
+        { n: 3, stream: "stdout", phase: "boot", text: "other stream" },
+        { n: 9, stream: "stdout", phase: "probe", text: "after a gap" },
+      ],
+    },
+  });
+  for (const [name, cells] of [
+    ["no cells", []],
+    ["one cell", [record()]],
+    ["several cells, with escapes, log runs and gaps", [record(), tricky, record({ uvicorn: "0.12.0", command: [] }), failed("0.2.0")]],
+  ] as const) {
+    it(`reads back as the same data: ${name}`, () => {
+      const r = results([...cells]);
+      const back = parseResults("results.json", text(r));
+      expect(back.problem).toBeUndefined();
+      expect(back.results).toEqual({ ...canonicalResults(r), schemaVersion: RESULTS_SCHEMA_VERSION });
+      expect(back.results?.cells).toEqual(cells);
+    });
+  }
+
+  it("puts each cell, env, machine and run on a line of its own", () => {
+    const cells = [record(), failed("0.2.0"), failed("0.2.1")];
+    const lines = text(results(cells)).split("\n");
+    const stored = JSON.parse(lines.join("\n"));
+    expect(stored.cells).toHaveLength(3);
+    for (const c of stored.cells) expect(lines).toContain(`    ${JSON.stringify(c)}${c === stored.cells.at(-1) ? "" : ","}`);
+    expect(lines.filter((l) => l.includes('"startedAt":"2026-11-25T10:00:00.000Z","wallMs"'))).toHaveLength(1);
+  });
+
+  it("stores an env's install log and lock once, however many cells share it", () => {
+    const cells = ["0.2.0", "0.2.1", "0.2.2"].map(failed);
+    const t = text(results(cells));
+    expect(t.split(JSON.stringify(INSTALL_LOG)).length - 1).toBe(1);
+    const stored = JSON.parse(t);
+    expect(Object.keys(stored.envs)).toHaveLength(1);
+    const key = stored.cells[0].env;
+    expect(stored.envs[key]).toEqual({ packages: ["uvicorn==0.2.0"], installLog: INSTALL_LOG });
+    expect(stored.cells.map((c: { env: string }) => c.env)).toEqual([key, key, key]);
+    expect(stored.cells[0].evidence.installLog).toBeUndefined();
+    expect(stored.cells[0].evidence.packages).toBeUndefined();
+  });
+
+  it("is the same bytes whatever order the keys were built in", () => {
+    const cells = [record({ evidence: { ...record().evidence, statusCounts: { 500: 1, 200: 47 }, connectionErrors: { b: 1, a: 2 } } })];
+    expect(text(reversed(results(cells)))).toBe(text(results(cells)));
+  });
+
+  it("reads a version 4 file (every cell whole) and writes it back as the stored layout", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rm-v4-"));
+    const file = join(dir, "results.json");
+    const v4 = results([record(), failed("0.2.0")]);
+    await writeFile(file, JSON.stringify(v4, null, 2));
+    const read = await readResultsFile(file);
+    expect(read).toEqual(v4);
+    await writeAtomic(file, resultsJsonChunks(read as ResultsFile));
+    expect(JSON.parse(await readFile(file, "utf8")).schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    expect((await readResultsFile(file))?.cells).toEqual(v4.cells);
+  });
+
+  it("writeAtomic leaves no temp file behind when the chunks fail halfway", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "chunks-"));
+    function* failing() {
+      yield "{";
+      throw new Error("renderer broke");
+    }
+    await expect(writeAtomic(join(dir, "index.html"), failing())).rejects.toThrow("renderer broke");
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("a damaged results.json", () => {
+  const write = async (content: string) => {
+    const dir = await mkdtemp(join(tmpdir(), "rm-damaged-"));
+    const file = join(dir, "results.json");
+    await writeFile(file, content);
+    return { dir, file };
+  };
+  const good = () => text(results([record({ uvicorn: "0.1.0" }), record({ uvicorn: "0.2.0" }), record({ uvicorn: "0.3.0" })]));
+
+  it("is never read as 'no results': a field that fails the schema names the file and the first bad path", async () => {
+    const { file } = await write(good().replace('"outcome":"clean"', '"outcome":"CLEAN"'));
+    await expect(readResultsFile(file)).rejects.toThrow(
+      new RegExp(`^${file}: cells\\[0\\]\\.outcome: one of "reproduced", .* found "CLEAN"; nothing was written: .* --repair`),
+    );
+  });
+
+  it("a file cut short says it is not valid JSON", async () => {
+    const whole = good();
+    const { file } = await write(whole.slice(0, Math.floor(whole.length * 0.8)));
+    await expect(readResultsFile(file)).rejects.toThrow(new RegExp(`^${file}: not valid JSON \\(`));
+  });
+
+  it("with --repair keeps the valid cells, copies the damaged file aside byte for byte and rewrites a valid one", async () => {
+    const damaged = good().replace('"outcome":"clean"', '"outcome":"CLEAN"');
+    const { dir, file } = await write(damaged);
+    const notes: string[] = [];
+    const r = await readResultsFile(file, { repair: true, onRepair: (n) => notes.push(n) });
+    expect(r?.cells.map((c) => c.uvicorn)).toEqual(["0.2.0", "0.3.0"]);
+    expect(r?.runs).toHaveLength(1);
+    const aside = (await readdir(dir)).filter((f) => f.startsWith("results.json.bad-"));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dir, aside[0] as string), "utf8")).toBe(damaged);
+    expect(notes).toEqual([expect.stringMatching(/kept 2 of 3 cells; the damaged file is .*results\.json\.bad-/)]);
+    expect((await readResultsFile(file))?.cells).toEqual(r?.cells);
+  });
+
+  it("with --repair keeps the whole cells of a file cut short, old layout or new", async () => {
+    const v4 = JSON.stringify(results([record({ uvicorn: "0.1.0" }), record({ uvicorn: "0.2.0" }), record({ uvicorn: "0.3.0" })]), null, 2);
+    for (const whole of [good(), v4]) {
+      // Cut inside the third cell.
+      const { file } = await write(whole.slice(0, whole.lastIndexOf('"0.3.0"') + 20));
+      const r = await readResultsFile(file, { repair: true });
+      expect(r?.cells.map((c) => c.uvicorn)).toEqual(["0.1.0", "0.2.0"]);
+    }
+  });
+});
