@@ -4,6 +4,8 @@ import type { RunInfo } from "../store/results-file.js";
 
 /** What a run tells its reporters; reporters never reach into the runner. */
 export type RunEvent =
+  /** Something the user should read before the run goes on: it waits for another run's lock, a damaged results.json was repaired. */
+  | { type: "note"; text: string }
   | { type: "run-started"; total: number; envs: number; runId: string; runtime: string; note?: string }
   /** An env's preparation began (base image, lock, downloads, install): what a long wait is spent on. */
   | { type: "env-started"; key: string; spec: EnvSpec }

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
@@ -5,6 +6,7 @@ import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
 import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
+import { stableJson } from "../core/hash.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
@@ -15,9 +17,10 @@ import type { RunListener } from "../report/events.js";
 import { writeReports } from "../report/write-reports.js";
 import type { RuntimeChoice } from "../runtimes/registry.js";
 import type { PlacedFile } from "../runtimes/runtime.js";
+import { type FolderLock, lockFolder } from "../store/folder-lock.js";
 import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
 import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, splitByMatrix } from "../store/results-file.js";
-import { clearRunMarker, markerAlive, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
+import { clearRunMarker, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { cellKey } from "./cell-key.js";
 import { loadFixtureApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
@@ -54,8 +57,19 @@ export interface RunOptions {
    * file's (--set): their matrix is a few versions, not the table's.
    */
   keepCellsOutsideMatrix?: boolean;
+  /** A results.json that does not parse or fails the schema: keep its valid cells (the file is copied aside) instead of stopping. */
+  repair?: boolean;
+  /** Another run is writing the same results: stop at once (exit 2) instead of waiting for it. */
+  noWait?: boolean;
   signal: AbortSignal;
   onEvent: RunListener;
+}
+
+/** The scenario's cells and this run's selection, from the index alone: no file of the report folder read yet. */
+interface Selection {
+  matrix: Cell[];
+  selected: Cell[];
+  reportDir: string;
 }
 
 /** The run's cells, planned before anything starts: what to run, grouped by env, and what it merges into. */
@@ -87,13 +101,19 @@ class Tally {
 export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; records: CellRecord[]; changes: string[] }> {
   const started = new Date();
   const t0 = performance.now();
-  const plan = await planRun(o);
+  const selection = await selectCells(o);
+  // Held from before results.json is read until the merged results are written: a second run
+  // into the same folder waits, then merges into what this one wrote.
+  await using lock = await lockFolder(selection.reportDir, {
+    command: "run",
+    wait: !o.noWait,
+    signal: o.signal,
+    onWait: (text) => o.onEvent({ type: "note", text }),
+  });
+  const plan = await planRun(o, selection);
   const jsonl = join(plan.reportDir, "results.jsonl");
+  // The lock is ours, so a marker left in the folder is a killed run's, never a live one's.
   const earlierRun = await readRunMarker(plan.reportDir);
-  if (earlierRun && markerAlive(earlierRun))
-    throw new ConfigError(
-      `${plan.reportDir}: run ${earlierRun.runId} (pid ${earlierRun.pid}) is writing these results now; wait for it or stop it (or remove ${join(plan.reportDir, "run-in-progress.json")} if no such run is alive)`,
-    );
   const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
   await using session = await RunSession.open(o);
   o.onEvent({
@@ -104,7 +124,8 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     runtime: session.runtime.name,
     ...(session.note || resumed.note ? { note: [session.note, resumed.note].filter(Boolean).join("\n") } : {}),
   });
-  await writeRunMarker(plan.reportDir, { runId: session.runId, startedAt: started.toISOString(), pid: process.pid });
+  // A killed run's marker stays until its cells are merged (--resume): it is what finds them.
+  if (!earlierRun) await writeRunMarker(plan.reportDir, { runId: session.runId, startedAt: started.toISOString(), pid: process.pid });
   const maxAgeDays = o.staleDays ?? o.maxAgeDays;
   const reusable = o.force
     ? new Map<string, CellRecord>()
@@ -125,14 +146,14 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     // Whatever finished is kept, even when the run was interrupted or failed.
     if (tally.records.length > 0 || completed) {
       const info = runInfo(o, session.runtime.name, started, t0, tally, completed);
-      outcome = await finishRun(o, plan, tally, info, { earlierRun, jsonl });
-    }
+      outcome = await finishRun(o, plan, tally, info, { earlierRun, jsonl, lock });
+    } else if (!earlierRun) await clearRunMarker(plan.reportDir);
   }
   return { results: (outcome.written ?? plan.previous) as ResultsFile, records: tally.records, changes: outcome.changes };
 }
 
-/** Versions from the index, the cells they make, this run's share of them by env, and the earlier results. */
-async function planRun(o: RunOptions): Promise<RunPlan> {
+/** Versions from the index, the cells they make, and the ones this run selects (--only). */
+async function selectCells(o: RunOptions): Promise<Selection> {
   const s = o.scenario;
   const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
@@ -142,11 +163,19 @@ async function planRun(o: RunOptions): Promise<RunPlan> {
   const missing = onlyIds(o.only ?? "").filter((id) => !selected.some((c) => cellId(c) === id));
   if (missing.length > 0)
     throw new ConfigError(`--only: no cell of ${s.scenario} has the id ${missing[0]} (a version outside the file needs --set)`);
-  const reportDir = join(o.outDir, s.scenario);
+  return { matrix, selected, reportDir: join(o.outDir, s.scenario) };
+}
+
+/** The earlier results, this run's share of the selection by env (--stale, --shard), and the fixture apps. */
+async function planRun(o: RunOptions, { matrix, selected, reportDir }: Selection): Promise<RunPlan> {
+  const s = o.scenario;
   // Read once: what is stale, what may be reused, and what this run's cells merge into.
-  const previous = await readResultsFile(join(reportDir, "results.json"));
+  const previous = await readResultsFile(join(reportDir, "results.json"), {
+    ...(o.repair ? { repair: true } : {}),
+    onRepair: (text) => o.onEvent({ type: "note", text }),
+  });
   const due = o.staleDays === undefined ? selected : staleOnly(selected, previous, o.staleDays);
-  // A shard may be empty (more shards than envs), and so may a verify with nothing stale: it then records a run of no cells.
+  // A shard may be empty (more shards than envs), and so may a verify with nothing stale.
   const cells = o.shard ? shardCells(due, (c) => envKey(envOf(c, s)), o.shard) : due;
   const groups = new Map<string, { spec: EnvSpec; cells: Cell[] }>();
   for (const cell of cells) {
@@ -173,6 +202,7 @@ async function runGroups(
   // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
   const envLimit = pLimit(2);
   const cellLimit = pLimit(o.concurrency);
+  const failedBefore = o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(plan.previous);
   const record = async (r: CellRecord, reused = false) => {
     // Counted now: records landing together (an env's install failures) must not share a number.
     const done = tally.records.push(r);
@@ -188,7 +218,12 @@ async function runGroups(
     const shareable = g.cells.length * s.trials > 1;
     const oneCell = async (cell: Cell) => {
       signal.throwIfAborted();
-      if (!env.ok) return record(installFailedRecord(cell, s, env, runtime));
+      if (!env.ok) {
+        const failed = installFailedRecord(cell, s, env, runtime);
+        // The same recorded failure again is no new verification: the record and its date stay.
+        const before = failedBefore.get(cellIdentity(failed));
+        return before && sameFailure(before, failed) ? record(before, true) : record(failed);
+      }
       const cacheKey = cellKey({ cell, scenario: s, env, runtime, code: session.experimentCode, apps: plan.apps });
       const found = earlier(`${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`);
       if (found) return record(found, true);
@@ -206,6 +241,16 @@ async function runGroups(
     return prepareEnv(spec, ctx);
   };
   await settleAll(plan.groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+}
+
+/** The install-failed cells of the earlier results, by identity. */
+const installFailures = (previous: ResultsFile | undefined) =>
+  new Map((previous?.cells ?? []).filter((c) => c.outcome === "install-failed").map((c) => [cellIdentity(c), c]));
+
+/** Two records of one failure: equal in everything but when they were made. */
+function sameFailure(a: CellRecord, b: CellRecord): boolean {
+  const timeless = ({ startedAt: _s, durationMs: _d, ...rest }: CellRecord) => stableJson(rest);
+  return timeless(a) === timeless(b);
 }
 
 function runInfo(o: RunOptions, runtime: string, started: Date, t0: number, tally: Tally, completed: boolean): ResultsFile["runs"][number] {
@@ -230,13 +275,17 @@ async function finishRun(
   plan: RunPlan,
   tally: Tally,
   info: ResultsFile["runs"][number],
-  log: { earlierRun: RunMarker | undefined; jsonl: string },
+  log: { earlierRun: RunMarker | undefined; jsonl: string; lock: FolderLock },
 ): Promise<{ written: ResultsFile; changes: string[] }> {
+  log.lock.assertHeld();
   const { written, changes, dropped } = await writeResults(o, plan.reportDir, plan.previous, tally.records, info, plan.matrix);
   // results.json now holds every finished cell: the run is no longer in progress, and the
-  // append log can start over (unless it holds a killed run's cells that nobody resumed).
-  await clearRunMarker(plan.reportDir);
-  if (!log.earlierRun || o.resume) await clearRecords(log.jsonl);
+  // append log can start over (unless it holds a killed run's cells that nobody resumed: then
+  // the killed run's marker stays too, so that a later --resume still finds them).
+  if (!log.earlierRun || o.resume) {
+    await clearRunMarker(plan.reportDir);
+    await clearRecords(log.jsonl);
+  }
   const counts: Record<string, number> = {};
   for (const r of tally.records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
   o.onEvent({ type: "run-finished", info, counts, reportDir: plan.reportDir, changes, dropped: dropped.map(cellId) });
@@ -295,9 +344,21 @@ function staleOnly(cells: Cell[], previous: ResultsFile | undefined, days: numbe
 }
 
 /** Render the reports again from results.json, e.g. after the report format changed. */
-export async function rerenderReport(reportDir: string): Promise<string> {
-  const results = await readResultsFile(join(reportDir, "results.json"));
-  if (!results) throw new ConfigError(`${join(reportDir, "results.json")}: missing or not a results file; run \`repro-matrix run\` first`);
+export async function rerenderReport(
+  reportDir: string,
+  o: { repair?: boolean; noWait?: boolean; signal?: AbortSignal; say?: (line: string) => void } = {},
+): Promise<string> {
+  const file = join(reportDir, "results.json");
+  // Before the folder is locked (which creates it): a missing report is a usage error that writes nothing.
+  if (!(await stat(file).catch(() => undefined))) throw new ConfigError(`${file}: no such file; run \`repro-matrix run\` first`);
+  await using _lock = await lockFolder(reportDir, {
+    command: "report",
+    wait: !o.noWait,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.say ? { onWait: o.say } : {}),
+  });
+  const results = await readResultsFile(file, { ...(o.repair ? { repair: true } : {}), ...(o.say ? { onRepair: o.say } : {}) });
+  if (!results) throw new ConfigError(`${file}: no such file; run \`repro-matrix run\` first`);
   await writeReports(reportDir, { ...results, schemaVersion: RESULTS_SCHEMA_VERSION });
   return join(reportDir, "README.md");
 }
@@ -315,6 +376,9 @@ async function writeResults(
   matrix: Cell[],
 ): Promise<{ written: ResultsFile; changes: string[]; dropped: CellRecord[] }> {
   const s = o.scenario;
+  // Cells verified anew: not already in the results as they are (reused ones are, to the byte).
+  const known = new Set((previous?.cells ?? []).map((c) => `${cellIdentity(c)}|${c.startedAt}`));
+  const verified = records.filter((r) => !known.has(`${cellIdentity(r)}|${r.startedAt}`)).length;
   const merged = mergeCells(previous?.cells ?? [], records);
   const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, matrix);
   const results: ResultsFile = {
@@ -323,9 +387,11 @@ async function writeResults(
     ...(s.description ? { description: s.description } : {}),
     ...(s.claim ? { claim: { ...s.claim, signature: s.claim.signature ?? (s.signatures[0] as string) } } : {}),
     harnessVersion: HARNESS_VERSION,
-    lastVerified: records.length > 0 ? run.startedAt.slice(0, 10) : (previous?.lastVerified ?? run.startedAt.slice(0, 10)),
+    lastVerified: verified > 0 || !previous ? run.startedAt.slice(0, 10) : previous.lastVerified,
     cells: kept,
-    runs: [...(previous?.runs ?? []), run],
+    // `runs` lists the runs that verified cells: one that only reused recorded results (a nightly
+    // run with nothing new) adds no entry, so results.json stays byte for byte as it was.
+    runs: verified > 0 || !previous ? [...(previous?.runs ?? []), run] : previous.runs,
   };
   const written = await writeReports(reportDir, results);
   return { written, changes: tableChanges(previous, results), dropped: outside };

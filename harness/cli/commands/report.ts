@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Done } from "../done.js";
-import { configOption, outOption, quietOption } from "../options.js";
+import { configOption, noWaitOption, outOption, quietOption, repairOption } from "../options.js";
 
 export function reportCommand(done: Done): Command {
   return new Command("report")
@@ -8,6 +8,8 @@ export function reportCommand(done: Done): Command {
     .description("Render README.md, index.html and junit.xml again from <out>/<scenario>/results.json; no servers start.")
     .addOption(configOption())
     .addOption(outOption())
+    .addOption(repairOption())
+    .addOption(noWaitOption())
     .addOption(quietOption())
     .action(async (flags: unknown) => done(await (await import("./report-action.js")).reportAction(flags)));
 }

@@ -27,6 +27,9 @@ const RunFlags = z.strictObject({
   concurrency: z.number(),
   containerPerCell: z.boolean().optional(),
   cacheDir: z.string(),
+  repair: z.boolean().optional(),
+  /** false with --no-wait. */
+  wait: z.boolean(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
@@ -57,12 +60,16 @@ export async function runAction(command: "run" | "verify", flags: unknown): Prom
       concurrency: f.concurrency,
       containerPerCell: Boolean(f.containerPerCell),
       keepCellsOutsideMatrix: (f.set ?? []).length > 0,
+      repair: Boolean(f.repair),
+      noWait: !f.wait,
       ...(f.maxAge !== undefined ? { maxAgeDays: f.maxAge } : {}),
       ...(command === "verify" && f.stale !== undefined ? { staleDays: f.stale } : {}),
       signal,
       onEvent: (e) => {
         if (e.type === "run-finished") finished = e;
-        reporter.onEvent(e);
+        // Waiting for another run's lock, a repaired results.json: seen even with --quiet.
+        if (e.type === "note") reporter.notice(e.text);
+        else reporter.onEvent(e);
       },
     });
     changed = changes.length > 0;

@@ -6,9 +6,11 @@ import {
   configOption,
   daysOption,
   jsonOption,
+  noWaitOption,
   onlyOption,
   outOption,
   quietOption,
+  repairOption,
   runtimeOption,
   setOption,
   shardOption,
@@ -25,6 +27,8 @@ function runOptions(command: Command, own: Option[]): Command {
     .addOption(concurrencyOption())
     .addOption(new Option("--container-per-cell", "docker: a container per cell, not one per env"))
     .addOption(cacheDirOption())
+    .addOption(repairOption())
+    .addOption(noWaitOption())
     .addOption(jsonOption("the run's summary"))
     .addOption(quietOption());
 }
