@@ -81,6 +81,15 @@ describe("results.json as stored (schema 6)", () => {
     });
   }
 
+  it("stores log lines as runs of consecutive lines of one stream and phase", () => {
+    const stored = JSON.parse(text(results([tricky])));
+    expect(stored.cells[0].evidence.logTail).toEqual([
+      { n: 1, stream: "stderr", phase: "boot", lines: ["Traceback (most recent call last):\n  nested", "second"] },
+      { n: 3, stream: "stdout", phase: "boot", lines: ["other stream"] },
+      { n: 9, stream: "stdout", phase: "probe", lines: ["after a gap"] },
+    ]);
+  });
+
   it("puts each cell, env, machine and run on a line of its own", () => {
     const cells = [record(), failed("0.2.0"), failed("0.2.1")];
     const lines = text(results(cells)).split("\n");
