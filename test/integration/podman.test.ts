@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { BIN, CACHE_DIR, itScenario, tempDir, writeConfig } from "../helpers/harness.js";
+import { readResults } from "../helpers/results.js";
 
 /**
  * The Docker runtime against a second engine: Podman's Docker-compatible API service. Runs where
@@ -78,7 +79,7 @@ describe.skipIf(!havePodman)("the docker runtime on Podman's Docker-compatible A
       reject: false,
       timeout: 900_000,
     });
-    results = JSON.parse(await readFile(join(out, "it-podman", "results.json"), "utf8"));
+    results = await readResults(join(out, "it-podman", "results.json"));
   }, 960_000);
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { failureFingerprint, normalizeError } from "../../harness/claims/fingerprint.js";
 import { primaryCells } from "../../harness/claims/runtimes.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
+import { readResults } from "../helpers/results.js";
 
 // Real first errors from reports/uvicorn-85-preload/results.json: one cause, several wordings.
 const ASYNCIO_39 =
@@ -48,8 +47,7 @@ describe("fingerprints: one cause, one key", () => {
   });
 
   it("the committed #85 results: no two fingerprints differ only by a hint or build wording", async () => {
-    const raw = await readFile(join(process.cwd(), "reports", "uvicorn-85-preload", "results.json"), "utf8");
-    const cells = primaryCells(ResultsFile.parse(JSON.parse(raw)).cells);
+    const cells = primaryCells((await readResults(join(process.cwd(), "reports", "uvicorn-85-preload", "results.json"))).cells);
     const prints = new Set(cells.map((c) => failureFingerprint(c)).filter((f) => f !== undefined));
     expect([...prints].filter((p) => /Did you mean|Failed building wheel/.test(p))).toEqual([]);
     expect([...prints].filter((p) => p.startsWith("cannot build httptools"))).toEqual(["cannot build httptools"]);

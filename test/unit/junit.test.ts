@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { cellId } from "../../harness/cell/cell.js";
 import type { CellRecord } from "../../harness/cell/record.js";
 import { renderJunit } from "../../harness/report/junit.js";
-import { ResultsFile } from "../../harness/store/results-file.js";
+import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
+import { readResults } from "../helpers/results.js";
 
 interface Case {
   "@_classname": string;
@@ -174,7 +174,7 @@ describe("renderJunit", () => {
   });
 
   it("renders the committed uvicorn-85-preload results as valid JUnit", async () => {
-    const file = ResultsFile.parse(JSON.parse(await readFile("reports/uvicorn-85-preload/results.json", "utf8")));
+    const file = await readResults("reports/uvicorn-85-preload/results.json");
     const { root, cases } = parse(renderJunit(file));
     expect(Number(root["@_tests"])).toBe(file.cells.length);
     expect(cases).toHaveLength(file.cells.length);
