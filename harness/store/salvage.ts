@@ -49,10 +49,10 @@ export function salvage(text: string): Salvaged {
     version >= STORED_SCHEMA_VERSION
       ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines) ?? []))
       : rawCells.flatMap((c) => valid(CellRecord, c));
-  const text_ = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const head: Salvaged["head"] = {};
   for (const key of ["scenario", "description", "harnessVersion", "lastVerified"] as const) {
-    const v = text_(file[key]);
+    const v = str(file[key]);
     if (v !== undefined) head[key] = v;
   }
   const claim = valid(Claim, file.claim)[0];

@@ -104,7 +104,7 @@ describe("repro-matrix CLI", () => {
     const config = await writeConfig(dir, MINIMAL);
     const missing = await cli(["report", "--config", config, "--out", dir]);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/demo\/results\.json: missing or not a results file/);
+    expect(missing.stderr).toMatch(/demo\/results\.json: no such file; run `repro-matrix run` first/);
     const results = { scenario: "demo", harnessVersion: "0.1.0", lastVerified: "2026-11-25", cells: [record()], runs: [] };
     await mkdir(join(dir, "demo"), { recursive: true });
     await writeFile(join(dir, "demo", "results.json"), JSON.stringify(results));
