@@ -62,9 +62,7 @@ export async function lockFolder(dir: string, o: LockOptions): Promise<FolderLoc
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
       const owner = await readJsonFile(ownerFile, Owner);
-      const who = owner
-        ? `repro-matrix ${owner.command} (pid ${owner.pid} on ${owner.host}, since ${owner.since})`
-        : "another repro-matrix";
+      const who = owner ? describeOwner(owner) : "another repro-matrix";
       if (!o.wait)
         throw new ConfigError(`${dir}: ${who} is writing these results; try again when it is done, or without --no-wait to wait for it`);
       if (!waiting) o.onWait?.(`${dir}: waiting for ${who} to finish writing these results (Ctrl-C stops waiting)`);
@@ -94,5 +92,22 @@ export async function lockFolder(dir: string, o: LockOptions): Promise<FolderLoc
       [Symbol.asyncDispose]: () => held.release(),
     };
     return held;
+  }
+}
+
+function describeOwner(o: z.infer<typeof Owner>): string {
+  const who = `repro-matrix ${o.command} (pid ${o.pid} on ${o.host}, since ${o.since}`;
+  // A holder killed with kill -9 could not release: its lock is taken over once it goes stale.
+  if (o.host === hostname() && !alive(o.pid)) return `${who}; no longer running: its lock goes stale within ${STALE_MS / 1000} s)`;
+  return `${who})`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
