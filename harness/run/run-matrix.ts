@@ -82,6 +82,11 @@ interface RunPlan {
   groups: { spec: EnvSpec; cells: Cell[] }[];
   reportDir: string;
   previous: ResultsFile | undefined;
+  /**
+   * The earlier install-failed cells, by identity, that this run may keep as they are when their
+   * env fails the same way again (not with --force or --rebuild, nor past --max-age / --stale).
+   */
+  recordedFailures: Map<string, CellRecord>;
   apps: PlacedFile[];
 }
 
@@ -184,7 +189,11 @@ async function planRun(o: RunOptions, { matrix, selected, reportDir }: Selection
     g.cells.push(cell);
     groups.set(envKey(spec), g);
   }
-  return { scenario: s, matrix, cells, groups: [...groups.values()], reportDir, previous, apps: await loadFixtureApps(s.apps) };
+  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
+  const recordedFailures =
+    o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(previous, maxAgeDays === undefined ? "" : daysAgo(maxAgeDays));
+  const apps = await loadFixtureApps(s.apps);
+  return { scenario: s, matrix, cells, groups: [...groups.values()], reportDir, previous, recordedFailures, apps };
 }
 
 /** Every env of the plan, two building at a time, and each env's cells as soon as it is ready. */
@@ -202,7 +211,6 @@ async function runGroups(
   // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
   const envLimit = pLimit(2);
   const cellLimit = pLimit(o.concurrency);
-  const failedBefore = o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(plan.previous);
   const record = async (r: CellRecord, reused = false) => {
     // Counted now: records landing together (an env's install failures) must not share a number.
     const done = tally.records.push(r);
@@ -221,7 +229,7 @@ async function runGroups(
       if (!env.ok) {
         const failed = installFailedRecord(cell, s, env, runtime);
         // The same recorded failure again is no new verification: the record and its date stay.
-        const before = failedBefore.get(cellIdentity(failed));
+        const before = plan.recordedFailures.get(cellIdentity(failed));
         return before && sameFailure(before, failed) ? record(before, true) : record(failed);
       }
       const cacheKey = cellKey({ cell, scenario: s, env, runtime, code: session.experimentCode, apps: plan.apps });
@@ -243,9 +251,11 @@ async function runGroups(
   await settleAll(plan.groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
 }
 
-/** The install-failed cells of the earlier results, by identity. */
-const installFailures = (previous: ResultsFile | undefined) =>
-  new Map((previous?.cells ?? []).filter((c) => c.outcome === "install-failed").map((c) => [cellIdentity(c), c]));
+/** The install-failed cells of the earlier results verified since `notBefore`, by identity. */
+const installFailures = (previous: ResultsFile | undefined, notBefore: string) =>
+  new Map(
+    (previous?.cells ?? []).filter((c) => c.outcome === "install-failed" && c.startedAt >= notBefore).map((c) => [cellIdentity(c), c]),
+  );
 
 /** Two records of one failure: equal in everything but when they were made. */
 function sameFailure(a: CellRecord, b: CellRecord): boolean {

@@ -69,6 +69,7 @@ apps: [plain]
     expect(await snapshot(report)).toEqual(written);
 
     // A run with nothing to verify anew (clean cells reused, install failures as recorded) changes no byte.
+    // (Locks are resolved once per UTC day: across midnight the install failures are verified anew, rightly.)
     const again = await run();
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toContain("4 reused, no server started");
@@ -96,6 +97,14 @@ apps: [plain]
       await held.release();
     }
     expect((await snapshot(report))["results.json"]).toBe(written["results.json"]);
+
+    // Past --max-age, a recorded install failure is verified again like any cell: its date moves.
+    const aged = await run("--max-age", "0d", "--only", "uvicorn=0.2.0");
+    expect(aged.exitCode, aged.stderr).toBe(0);
+    const after = await readResults(file);
+    const failedAt = (r: typeof both) => r.cells.filter((c) => c.outcome === "install-failed").map((c) => c.startedAt);
+    for (const at of failedAt(after)) expect(failedAt(both)).not.toContain(at);
+    expect(after.runs).toHaveLength(3);
   }, 600_000);
 
   it("a damaged results.json stops the run with exit 2 and writes nothing; --repair keeps the valid cells and moves the file aside", async () => {
