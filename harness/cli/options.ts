@@ -71,8 +71,7 @@ export const setOption = () => new Option("--set <pkg=versions>", "run these ver
 export const shardOption = () =>
   new Option("--shard <i/n>", "run slice i of n (whole envs), e.g. in CI jobs").argParser(viaConfigError(parseShard));
 export const daysOption = (flags: string, description: string) => new Option(flags, description).argParser((v) => days(v));
-export const repairOption = () =>
-  new Option("--repair", "a damaged results.json: keep its valid cells, the file copied to results.json.bad-<date>");
-export const noWaitOption = () => new Option("--no-wait", "exit 2 if another run is writing the same results, instead of waiting");
+export const repairOption = () => new Option("--repair", "keep the valid cells of a damaged results.json");
+export const noWaitOption = () => new Option("--no-wait", "exit 2, not wait, if another run holds the folder");
 export const quietOption = () => new Option("-q, --quiet", "print no progress, only errors");
 export const jsonOption = (what: string) => new Option("--json", `print ${what} as JSON on stdout`);
