@@ -1,9 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { type BisectOptions, type BisectResult, bisect, formatTrail, type Verdict } from "../../harness/bisect/search.js";
+import {
+  type BisectOptions,
+  type BisectResult,
+  bisect,
+  formatTrail,
+  monotoneBound,
+  sampledBound,
+  type Verdict,
+} from "../../harness/bisect/search.js";
 
 // Versions are their own indices, so a transition reads as plain numbers.
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const bound = (n: number): number => 2 * Math.ceil(Math.log2(n)) + 4;
+const samplesOf = (r: BisectResult<number>): number => r.steps.filter((st) => st.why === "sample").length;
+/** affected in [from, to), clean elsewhere: a bug introduced in `from` and fixed in `to`. */
+const cameAndWent =
+  (from: number, to: number) =>
+  (i: number): Verdict =>
+    i >= from && i < to ? "affected" : "clean";
 /** affected below `at`, clean from `at` on: a bug fixed in version `at`. */
 const fixedAt =
   (at: number) =>
@@ -31,6 +45,13 @@ async function run(
   expect(r.steps).toHaveLength(r.tested);
   const firsts = r.steps.filter((st) => st.why !== "confirm").map((st) => st.index);
   expect(new Set(firsts).size).toBe(firsts.length);
+  // Nothing is assumed: every version it did not test is in exactly one unsettled stretch, beside what was tested.
+  expect(r.unsettled.flatMap((u) => range(u.count).map((k) => u.first + k))).toEqual(range(n).filter((i) => !calls.has(i)));
+  for (const u of r.unsettled) {
+    expect(u.last - u.first + 1).toBe(u.count);
+    expect(u.below?.version).toBe(u.first > 0 ? u.first - 1 : undefined);
+    expect(u.above?.version).toBe(u.last < n - 1 ? u.last + 1 : undefined);
+  }
   return r;
 }
 
@@ -72,21 +93,159 @@ describe("bisect, monotonic", () => {
     ]);
   });
 
-  it("reports nothing, after two tests, when the ends agree", async () => {
-    for (const v of ["clean", "affected"] as const) {
-      const r = await run(30, () => v);
-      expect(r).toMatchObject({ transitions: [], tested: 2, widened: false });
-    }
-  });
-
-  it("takes agreeing ends at their word, even over a bug that came and went (the documented assumption)", async () => {
-    const r = await run(30, (i) => (i >= 10 && i < 20 ? "affected" : "clean"));
-    expect(r).toMatchObject({ transitions: [], tested: 2 });
+  it("reports every version it did not test as unsettled, with what its tested neighbours showed", async () => {
+    const r = await run(10, fixedAt(3));
+    // Tested: 0, 9, 4, 2, 3. Agreeing neighbours say nothing of what lies between them.
+    expect(r.unsettled).toEqual([
+      { first: 1, last: 1, count: 1, below: { version: 0, shown: "affected" }, above: { version: 2, shown: "affected" } },
+      { first: 5, last: 8, count: 4, below: { version: 4, shown: "clean" }, above: { version: 9, shown: "clean" } },
+    ]);
+    expect(r.sampled).toBe(false);
   });
 
   it("tests nothing with fewer than two versions", async () => {
     expect((await run(0, () => "clean")).tested).toBe(0);
     expect((await run(1, () => "clean")).tested).toBe(0);
+  });
+});
+
+describe("bisect, when the ends agree", () => {
+  it("samples the middle and the quartiles, and concludes nothing of the versions it did not test", async () => {
+    for (const v of ["clean", "affected"] as const) {
+      const r = await run(30, () => v);
+      expect(r).toMatchObject({ transitions: [], sampled: true, widened: false, tested: 5 });
+      expect(r.steps.slice(2).map((st) => [st.index, st.why])).toEqual([
+        [15, "sample"],
+        [7, "sample"],
+        [22, "sample"],
+      ]);
+      expect(r.unsettled.reduce((k, u) => k + u.count, 0)).toBe(25);
+    }
+  });
+
+  it("samples the caller's hints (the claim's first fixed release and the one before it) before the spread", async () => {
+    const r = await run(30, () => "clean", { hints: [12, 11] });
+    expect(r.steps.slice(2).map((st) => [st.index, st.why])).toEqual([
+      [12, "sample"],
+      [11, "sample"],
+      [15, "sample"],
+      [7, "sample"],
+      [22, "sample"],
+    ]);
+  });
+
+  it("names both transitions of a bug that came and went between two clean ends", async () => {
+    const r = await run(30, cameAndWent(10, 20));
+    expect(r.sampled).toBe(true);
+    expect(r.transitions).toEqual([
+      { lastBefore: 9, firstAfter: 10, from: "clean", to: "affected", untestableBetween: [] },
+      { lastBefore: 19, firstAfter: 20, from: "affected", to: "clean", untestableBetween: [] },
+    ]);
+    expect(r.steps.filter((st) => st.why === "confirm").map((st) => st.index)).toEqual([9, 10, 19, 20]);
+    expect(r.tested).toBeLessThanOrEqual(sampledBound(30, samplesOf(r), 2));
+    expect(sampledBound(30, 5, 2)).toBe(2 * Math.ceil(Math.log2(30)) + 7);
+  });
+
+  it("finds every bug that came and went when hinted at its fix, within the sampled bound (n = 4..28)", async () => {
+    for (let n = 4; n <= 28; n++)
+      for (let from = 1; from < n - 1; from++)
+        for (let to = from + 1; to < n; to++) {
+          const r = await run(n, cameAndWent(from, to), { hints: [to, to - 1] });
+          const label = `n=${n} affected ${from}..${to - 1}`;
+          expect(
+            r.transitions.map((t) => [t.lastBefore, t.firstAfter]),
+            label,
+          ).toEqual([
+            [from - 1, from],
+            [to - 1, to],
+          ]);
+          expect(r.tested, label).toBeLessThanOrEqual(sampledBound(n, samplesOf(r), 2));
+        }
+  });
+
+  it("without hints, finds what a sample lands in and leaves the rest unsettled, never assumed clean (n = 4..28)", async () => {
+    let found = 0;
+    let cases = 0;
+    for (let n = 4; n <= 28; n++)
+      for (let from = 1; from < n - 1; from++)
+        for (let to = from + 1; to < n; to++) {
+          cases++;
+          const r = await run(n, cameAndWent(from, to));
+          const label = `n=${n} affected ${from}..${to - 1}`;
+          const sampledInside = r.steps.some((st) => st.why === "sample" && st.index >= from && st.index < to);
+          if (sampledInside) {
+            found++;
+            expect(
+              r.transitions.map((t) => [t.lastBefore, t.firstAfter]),
+              label,
+            ).toEqual([
+              [from - 1, from],
+              [to - 1, to],
+            ]);
+            expect(r.tested, label).toBeLessThanOrEqual(sampledBound(n, samplesOf(r), 2));
+          } else {
+            expect(r.transitions, label).toEqual([]);
+            // The whole bug lies in one stretch the search reports as unsettled.
+            expect(
+              r.unsettled.some((u) => u.first <= from && u.last >= to - 1),
+              label,
+            ).toBe(true);
+          }
+        }
+    // Most of them: a quarter of the list or more is always sampled.
+    expect(found / cases).toBeGreaterThan(0.6);
+  });
+
+  it("crosses an untestable old end first, then samples between the testable ends", async () => {
+    // 60 versions, the oldest 20 untestable; affected 30..44, fixed in 45 as the claim says.
+    const f = (i: number): Verdict => (i < 20 ? "untestable" : cameAndWent(30, 45)(i));
+    const r = await run(60, f, { hints: [45, 44] });
+    expect(r.sampled).toBe(true);
+    expect(r.steps.some((st) => st.index === 20 && st.why === "edge")).toBe(true);
+    expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter, t.from, t.to])).toEqual([
+      [29, 30, "clean", "affected"],
+      [44, 45, "affected", "clean"],
+    ]);
+    expect(r.tested).toBeLessThanOrEqual(sampledBound(60, samplesOf(r), 2, 1));
+  });
+});
+
+describe("bisect, starting from a version said to be affected", () => {
+  it("tests it first, then the ends, and bisects on both sides of it", async () => {
+    const r = await run(40, cameAndWent(12, 25), { start: 18 });
+    expect(r.steps.slice(0, 3).map((st) => [st.index, st.why])).toEqual([
+      [18, "start"],
+      [0, "endpoint"],
+      [39, "endpoint"],
+    ]);
+    expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter])).toEqual([
+      [11, 12],
+      [24, 25],
+    ]);
+  });
+
+  it("finds a short-lived bug the samples alone would miss", async () => {
+    // Affected only in 17..19: no sample of 40 versions lands there.
+    expect((await run(40, cameAndWent(17, 20))).transitions).toEqual([]);
+    const r = await run(40, cameAndWent(17, 20), { start: 18 });
+    expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter])).toEqual([
+      [16, 17],
+      [19, 20],
+    ]);
+  });
+
+  it("takes a start that is not affected as one more tested version", async () => {
+    const r = await run(40, fixedAt(10), { start: 25 });
+    expect(r.steps[0]).toMatchObject({ index: 25, verdict: "clean", why: "start" });
+    expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter])).toEqual([[9, 10]]);
+    expect(r.tested).toBeLessThanOrEqual(bound(40));
+  });
+
+  it("refuses a start or hint that names no version", async () => {
+    for (const extra of [{ start: 40 }, { start: -1 }, { hints: [3, 1.5] }])
+      await expect(
+        bisect<number>({ versions: range(40), test: async () => "clean", signal: new AbortController().signal, ...extra }),
+      ).rejects.toThrow(RangeError);
   });
 });
 
@@ -108,25 +267,71 @@ describe("bisect, untestable versions", () => {
     expect(r.transitions).toMatchObject([{ lastBefore: 6, firstAfter: 7, untestableBetween: [] }]);
   });
 
-  it("moves untestable endpoints inward", async () => {
-    const r = await run(20, (i) => (i <= 1 || i === 19 ? "untestable" : fixedAt(12)(i)));
-    expect(r.steps.slice(0, 4).map((st) => [st.index, st.why])).toEqual([
-      [0, "endpoint"],
-      [19, "endpoint"],
-      [1, "skip-neighbour"],
-      [2, "skip-neighbour"],
-    ]);
-    expect(r.steps[4]).toMatchObject({ index: 18, why: "skip-neighbour" });
-    expect(r.transitions).toMatchObject([{ lastBefore: 11, firstAfter: 12, untestableBetween: [] }]);
+  it("crosses #85's 20 untestable releases at the old end by halving them, within 2⌈log2 n⌉ + 4", async () => {
+    // #85 with --versions all: 183 releases on Python 3.9, the oldest 20 untestable, fixed in the 81st.
+    const r = await run(183, (i) => (i < 20 ? "untestable" : fixedAt(80)(i)));
+    expect(r.transitions).toEqual([{ lastBefore: 79, firstAfter: 80, from: "affected", to: "clean", untestableBetween: [] }]);
+    expect(r.tested).toBeLessThanOrEqual(bound(183));
+    const edge = r.steps.filter((st) => st.why === "edge");
+    expect(edge.length).toBeLessThanOrEqual(Math.ceil(Math.log2(183)));
+    // It found where the untestable run ends (19 untestable, 20 affected) without testing the 18 releases below.
+    expect(edge.map((st) => [st.index, st.verdict])).toEqual(
+      expect.arrayContaining([
+        [19, "untestable"],
+        [20, "affected"],
+      ]),
+    );
+    expect(r.steps.filter((st) => st.index < 19)).toHaveLength(3);
   });
 
-  it("finds the boundary between the nearest testable versions, whatever is untestable", async () => {
+  it("finds the boundary within 2⌈log2 n⌉ + 4 behind an untestable run of any length at either end (n = 2..24)", async () => {
+    for (let n = 2; n <= 24; n++)
+      for (let dead = 0; dead < n - 1; dead++)
+        for (let at = dead + 1; at < n; at++)
+          for (const mirrored of [false, true]) {
+            const f = (i: number): Verdict => (i < dead ? "untestable" : fixedAt(at)(i));
+            const r = await run(n, mirrored ? (i) => f(n - 1 - i) : f);
+            const label = `n=${n} dead=${dead} at=${at} mirrored=${mirrored}`;
+            const [p, q] = mirrored ? [n - 1 - at, n - at] : [at - 1, at];
+            expect(
+              r.transitions.map((t) => [t.lastBefore, t.firstAfter]),
+              label,
+            ).toEqual([[p, q]]);
+            expect(r.tested, label).toBeLessThanOrEqual(monotoneBound(n));
+          }
+  });
+
+  it("costs at most ⌈log2 n⌉ more when both ends are untestable, and finds a testable stretch of a quarter or more", async () => {
+    for (let n = 4; n <= 20; n++)
+      for (let low = 1; low < n - 2; low++)
+        for (let high = 1; low + high < n - 1; high++)
+          for (let at = low + 1; at < n - high; at++) {
+            const r = await run(n, (i) => (i < low || i >= n - high ? "untestable" : fixedAt(at)(i)));
+            const label = `n=${n} untestable below ${low} and from ${n - high}, fixed at ${at}`;
+            expect(r.tested, label).toBeLessThanOrEqual(monotoneBound(n, 2));
+            if (4 * (n - low - high) >= n)
+              expect(
+                r.transitions.map((t) => [t.lastBefore, t.firstAfter]),
+                label,
+              ).toEqual([[at - 1, at]]);
+          }
+  });
+
+  it("gives up on a list where nothing it tries is testable after ⌈log2 n⌉ middles", async () => {
+    const r = await run(64, () => "untestable");
+    expect(r.tested).toBe(2 + 6);
+    expect(r.transitions).toEqual([]);
+    expect(r.unsettled.reduce((k, u) => k + u.count, 0)).toBe(64 - 8);
+  });
+
+  it("finds the boundary between the nearest testable versions, or leaves it unsettled, whatever is untestable", async () => {
     // A small deterministic generator, so a failure names a case that can be replayed.
     let seed = 7;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
+    let found = 0;
     for (let round = 0; round < 500; round++) {
       const n = 2 + Math.floor(rand() * 60);
       const at = 1 + Math.floor(rand() * (n - 1));
@@ -147,9 +352,26 @@ describe("bisect, untestable versions", () => {
                 untestableBetween: range(n).slice(before + 1, after),
               },
             ];
-      expect(r.transitions, `n=${n} at=${at} dead=${[...dead]}`).toEqual(expected);
+      const label = `n=${n} at=${at} dead=${[...dead]}`;
+      // Between testable ends it always finds it. Behind untestable ends, a testable version scattered among untestable
+      // ones can escape the halving: then it names no transition, and the versions it missed are unsettled.
+      const missed = r.transitions.length === 0 && expected.length > 0 && (dead.has(0) || dead.has(n - 1));
+      if (!missed) {
+        found++;
+        expect(r.transitions, label).toEqual(expected);
+      } else {
+        // Everything it judged agrees, and a testable version of the other verdict is among those it did not test.
+        const judged = new Set<Verdict>(r.steps.map((st) => st.verdict).filter((v) => v !== "untestable"));
+        expect(judged.size, label).toBe(1);
+        const untested = new Set(r.unsettled.flatMap((u) => range(u.count).map((k) => u.first + k)));
+        expect(
+          live.some((i) => untested.has(i) && !judged.has(fixedAt(at)(i))),
+          label,
+        ).toBe(true);
+      }
       expect(r.widened).toBe(false);
     }
+    expect(found).toBeGreaterThan(400);
   });
 
   it("crosses a long run of untestable versions between the ends in O(log n) tests, not one per version", async () => {
@@ -174,17 +396,28 @@ describe("bisect, not monotonic", () => {
   // affected 0-2, clean 3 (fixed, then broken again), affected 4-9, clean from 10.
   const comeback = (i: number): Verdict => (i === 3 || i >= 10 ? "clean" : "affected");
 
-  it("misses a comeback without cross-checks: plain bisection cannot see one", async () => {
+  it("misses a comeback without cross-checks, but reports where it could hide as unsettled", async () => {
     const r = await run(16, comeback);
     expect(r.widened).toBe(false);
     expect(r.transitions).toMatchObject([{ lastBefore: 9, firstAfter: 10 }]);
+    // 3 lies between 0 and 7, both affected: not taken to be affected too.
+    expect(r.unsettled).toContainEqual({
+      first: 1,
+      last: 6,
+      count: 6,
+      below: { version: 0, shown: "affected" },
+      above: { version: 7, shown: "affected" },
+    });
   });
 
   it("finds a comeback with cross-checks, widens, and reports every transition", async () => {
     const r = await run(16, comeback, { crossCheck: true });
     expect(r.widened).toBe(true);
     expect(r.steps.some((st) => st.why === "check" && st.index === 3)).toBe(true);
-    expect(r.steps.some((st) => st.why === "scan")).toBe(true);
+    // The check opened two brackets (0..3 and 3..7), bisected like any other: not a scan of every version.
+    const after = r.steps.slice(r.steps.findIndex((st) => st.why === "check" && st.index === 3) + 1);
+    expect(after.filter((st) => st.why === "midpoint").map((st) => st.index)).toEqual([1, 2, 5, 4]);
+    expect(r.steps.some((st) => st.index === 6)).toBe(false);
     expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter, t.from, t.to])).toEqual([
       [2, 3, "affected", "clean"],
       [3, 4, "clean", "affected"],
@@ -209,14 +442,19 @@ describe("bisect, not monotonic", () => {
   });
 
   it("widens when a confirm disagrees, and reports the flaky version as part of the boundary", async () => {
-    // Version 19 is affected on its first run and clean on the re-test; 18 was never bisected, so it is scanned.
+    // Version 19 is affected on its first run and clean on the re-test; 18 was never bisected, so it is now, and the
+    // new side is confirmed in turn.
     const r = await run(30, (i, call) => (i === 19 && call === 1 ? "clean" : fixedAt(20)(i)));
     expect(r.widened).toBe(true);
     expect(r.steps.filter((st) => st.why === "confirm").map((st) => [st.index, st.verdict])).toEqual([
       [19, "clean"],
       [20, "clean"],
+      [18, "affected"],
     ]);
-    expect(r.steps.filter((st) => st.why === "scan").map((st) => st.index)).toEqual([18]);
+    expect(r.steps.slice(-2).map((st) => [st.index, st.why])).toEqual([
+      [18, "midpoint"],
+      [18, "confirm"],
+    ]);
     expect(r.transitions).toEqual([{ lastBefore: 18, firstAfter: 20, from: "affected", to: "clean", untestableBetween: [19] }]);
   });
 });
