@@ -21,7 +21,7 @@ const USAGE = `usage: repro-matrix run [--config matrix.yaml] [--out reports] [-
        repro-matrix verify --stale 30d [--config matrix.yaml] [run's options]   (re-run only cells last verified more than 30 days ago; the dates move)
        repro-matrix report [--config matrix.yaml] [--out reports]   (re-render README.md from results.json, no containers)
        repro-matrix merge <dir>... [--out reports]   (merge shard results into one results.json and report)
-       repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--cross-check] [--config matrix.yaml] [--runtime ${RUNTIME_CHOICES.join("|")}]
+       repro-matrix bisect --where field=value,... [--package uvicorn] [--versions RANGE|all] [--affected VERSION] [--cross-check] [--config matrix.yaml] [--runtime ${RUNTIME_CHOICES.join("|")}]
        repro-matrix schema   (print results.json's JSON Schema)
        repro-matrix clean [--images]   (remove every harness container; with --images also the cached images)
 ${PAGE_USAGE}
@@ -183,6 +183,7 @@ async function bisectCommand(args: string[]): Promise<number> {
         where: { type: "string" },
         package: { type: "string", default: "uvicorn" },
         versions: { type: "string" },
+        affected: { type: "string" },
         runtime: { type: "string", default: "auto" },
         "cross-check": { type: "boolean", default: false },
         "cache-dir": { type: "string", default: defaultCacheDir() },
@@ -205,6 +206,7 @@ async function bisectCommand(args: string[]): Promise<number> {
       where: String(values.where),
       package: String(values.package),
       ...(values.versions ? { versions: String(values.versions) } : {}),
+      ...(values.affected ? { affected: String(values.affected) } : {}),
       runtime,
       cacheDir: String(values["cache-dir"]),
       crossCheck: Boolean(values["cross-check"]),

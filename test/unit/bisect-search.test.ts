@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { verdictOf } from "../../harness/bisect/run-bisect.js";
 import {
   type BisectOptions,
   type BisectResult,
@@ -8,6 +9,10 @@ import {
   sampledBound,
   type Verdict,
 } from "../../harness/bisect/search.js";
+import { type SummaryInput, summaryLines } from "../../harness/bisect/summary.js";
+import type { Cell } from "../../harness/cell/cell.js";
+import type { Outcome } from "../../harness/cell/outcome.js";
+import type { CellRecord } from "../../harness/cell/record.js";
 
 // Versions are their own indices, so a transition reads as plain numbers.
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -551,5 +556,77 @@ describe("formatTrail", () => {
       "[1] 0.11.3   affected    (confirm)",
       "[2] 0.11.4   clean       (confirm)",
     ]);
+  });
+});
+
+describe("bisect summary", () => {
+  const versions = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "0.9.0", "0.10.0"];
+  const cell = (v: string): Cell => ({
+    python: "3.11",
+    gunicorn: "23.0.0",
+    uvicorn: v,
+    workerClass: "uvicorn.workers.UvicornWorker",
+    preload: true,
+    app: "plain",
+    workers: 2,
+  });
+  /** The summary of a real search over `versions` whose cells had these outcomes. */
+  async function summarize(outcomeOf: (v: string) => Outcome, extra: Partial<SummaryInput> & Partial<BisectOptions<string>> = {}) {
+    const records = new Map<string, CellRecord>();
+    const result = await bisect<string>({
+      versions,
+      signal: new AbortController().signal,
+      test: async (v) => {
+        records.set(v, { outcome: outcomeOf(v), reason: `${outcomeOf(v)} at ${v}` } as CellRecord);
+        return verdictOf(outcomeOf(v));
+      },
+      ...extra,
+    });
+    return summaryLines({
+      result,
+      records,
+      searched: versions,
+      hinted: [],
+      configFile: "m.yaml",
+      runtime: "local",
+      package: "uvicorn",
+      byVersion: new Map(versions.map((v) => [v, cell(v)])),
+      ...extra,
+    });
+  }
+
+  it("says what agreeing ends cost and names every untested stretch as not settled, never as assumed", async () => {
+    const lines = await summarize(() => "clean");
+    expect(lines).toEqual([
+      "",
+      "5 cells run for 10 versions; the ends agreed, so 3 versions between them were sampled: a spread (bound when the ends agree: 2 + 3 samples + ⌈log2 n⌉ × 0 transitions = 5)",
+      "no transition among the 5 versions that gave a verdict (0.1.0: clean … 0.10.0: clean); nothing is claimed of the versions not tested",
+      "not settled: 5 of 10 versions were not tested (a bug that came and went inside a stretch would not be seen):",
+      "  0.2.0 between 0.1.0 (clean) and 0.3.0 (clean)",
+      "  0.4.0 … 0.5.0 (2 versions) between 0.3.0 (clean) and 0.6.0 (clean)",
+      "  0.7.0 between 0.6.0 (clean) and 0.8.0 (clean)",
+      "  0.9.0 between 0.8.0 (clean) and 0.10.0 (clean)",
+    ]);
+  });
+
+  it("states the monotone bound, widened for two untestable ends, and the commands for each side", async () => {
+    const outcome = (v: string): Outcome =>
+      v === "0.1.0" || v === "0.10.0" ? "install-failed" : versions.indexOf(v) < 6 ? "reproduced" : "clean";
+    const lines = await summarize(outcome);
+    expect(lines[1]).toMatch(/^\d+ cells run for 10 versions \(bound for a monotone history 3·⌈log2 n⌉\+4 = 16\)$/);
+    expect(lines).toContain(
+      "transition: affected → clean between 0.6.0 (reproduced: reproduced at 0.6.0) and 0.7.0 (clean: clean at 0.7.0)",
+    );
+    expect(lines).toContain(
+      '  reproduce 0.7.0: repro-matrix run --config m.yaml --runtime local --set uvicorn=0.7.0 --only "python=3.11,gunicorn=23.0.0,uvicorn=0.7.0,workerClass=uvicorn.workers.UvicornWorker,preload=true,app=plain,workers=2"',
+    );
+  });
+
+  it("says when --affected did not reproduce", async () => {
+    const lines = await summarize(() => "clean", { start: 4, affected: "0.5.0" });
+    expect(lines).toContain("--affected 0.5.0 did not reproduce here (clean: clean at 0.5.0); it counts as one more version tested");
+    expect((await summarize((v) => (v === "0.5.0" ? "reproduced" : "clean"), { start: 4, affected: "0.5.0" })).join("\n")).not.toMatch(
+      /did not reproduce/,
+    );
   });
 });
