@@ -23,7 +23,7 @@ export class SearchState<V> {
     // Re-testing costs tens of seconds and tells nothing new, unless re-testing is the point.
     if (prior !== undefined && why !== "confirm") return prior[0]!;
     this.o.signal.throwIfAborted();
-    for (const w of warm) if (w !== undefined && !this.seen.has(w)) this.prepare(w);
+    for (const w of warm) if (w !== undefined && w >= 0 && w < this.n && !this.seen.has(w)) this.prepare(w);
     const version = this.o.versions[i]!;
     const verdict = await this.o.test(version, this.o.signal);
     // The verdict comes from the caller's code, often a mapping from outcomes: a typo there must not read as "clean".

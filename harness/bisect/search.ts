@@ -7,7 +7,8 @@
  * concludes anything, because a bug that came and went lies exactly between two clean ends. Every pair of tested
  * neighbours that disagree is bisected to adjacent versions and both sides are re-tested (a flaky boundary is worse
  * than none); what was never tested is returned as unsettled stretches, not as a verdict. A run of untestable
- * versions, at an end or in the middle, is crossed by halving it, never one version at a time.
+ * versions is never walked one version at a time: at an end it is crossed by galloping (1, 2, 4… steps in), in the
+ * middle by testing the middle of the widest untested stretch.
  */
 import { transitionsOf, unsettledOf } from "./findings.js";
 import { SearchState } from "./search-state.js";
@@ -26,21 +27,21 @@ export type {
 } from "./types.js";
 
 /**
- * The most tests a monotone history (one transition) costs, untestable versions included: two ends, at most
- * ⌈log2 n⌉ halvings of an untestable run at an end (each also halves the range the transition lies in), at most
- * ⌈log2 n⌉ halvings of the bracket, and the two confirms: 2·⌈log2 n⌉ + 4. When both ends are untestable, the second
- * run costs up to ⌈log2 n⌉ more.
+ * The most tests a monotone history (one transition) costs, untestable versions included: 2·⌈log2 n⌉ + 4 with an
+ * untestable run at either end (two ends, a gallop of ⌈log2 u⌉ + 1 and a halving of ⌈log2 u⌉ − 1 across a run of u,
+ * at most ⌈log2 n⌉ halvings of the bracket, two confirms). When both ends are untestable, the second run costs up to
+ * 2·⌈log2 n⌉ more.
  */
-export const monotoneBound = (n: number, untestableEnds = 0): number => (2 + Math.max(0, untestableEnds - 1)) * log2(n) + 4;
+export const monotoneBound = (n: number, untestableEnds = 0): number => (2 + 2 * Math.max(0, untestableEnds - 1)) * log2(n) + 4;
 
 /**
  * The most tests when the ends agree and the search sampled `samples` versions between them: the ends, the samples,
- * ⌈log2 n⌉ to cross each untestable end, and per transition found at most ⌈log2 n⌉ (the samples cut the list in
+ * 2·⌈log2 n⌉ to cross each untestable end, and per transition found at most ⌈log2 n⌉ (the samples cut the list in
  * quarters, so a bracket needs at most ⌈log2 n⌉ − 2 midpoints, then two confirms). A bug that came and went, between
  * testable ends: 2·⌈log2 n⌉ + 7.
  */
 export const sampledBound = (n: number, samples: number, transitions: number, untestableEnds = 0): number =>
-  2 + samples + (transitions + untestableEnds) * log2(n);
+  2 + samples + (transitions + 2 * untestableEnds) * log2(n);
 
 const log2 = (n: number): number => Math.ceil(Math.log2(Math.max(n, 2)));
 
@@ -54,6 +55,8 @@ export async function bisect<V>(o: BisectOptions<V>): Promise<BisectResult<V>> {
   let widened = false;
   if (s.n >= 2) {
     await anchors(s, o.start);
+    await gallop(s, "low");
+    await gallop(s, "high");
     await findAVerdict(s);
     await crossEdge(s, "low");
     await crossEdge(s, "high");
@@ -92,16 +95,38 @@ async function findAVerdict<V>(s: SearchState<V>): Promise<void> {
 }
 
 /**
- * Untestable versions at one end (old releases that no longer install): halve the stretch between the outermost
- * untestable version tested and the outermost one with a verdict until they are neighbours, so the oldest (newest)
- * testable version is found for about log2 of the stretch in tests, not one test per untestable release. An untestable
- * middle moves the outer mark inward; a middle with a verdict becomes the inner mark, and if that verdict differs
- * from the old inner one's, the two bracket a transition that `settle` bisects.
+ * An untestable end (old releases that no longer install): test the versions 1, 2, 4, 8… steps in from it until one
+ * gives a verdict, so a run of 20 untestable releases costs 6 tests, not 20. Galloping from the end, rather than
+ * halving toward the middle at once, finds the testable versions nearest the end even when untestable ones are also
+ * scattered further in (an sdist that does not compile on this Python), and the first it lands on is past the run by
+ * at most the run's length. It stops short of the nearest version with a verdict (or of the other end).
+ */
+async function gallop<V>(s: SearchState<V>, side: "low" | "high"): Promise<void> {
+  const [end, dir] = side === "low" ? [0, 1] : [s.n - 1, -1];
+  if (s.stable(end) !== undefined) return;
+  const known = s.known();
+  const target = (side === "low" ? known[0] : known.at(-1)) ?? s.n - 1 - end;
+  for (let d = 1; ; d *= 2) {
+    // Past the target, the version just before it is the last one worth a test.
+    const last = dir * (end + dir * d - target) >= 0;
+    const i = last ? target - dir : end + dir * d;
+    if (dir * (i - end) <= 0) return;
+    const next = end + dir * 2 * d;
+    const v = await s.probe(i, "edge", [last || dir * (next - target) >= 0 ? undefined : next]);
+    if (v !== "untestable" || last) return;
+  }
+}
+
+/**
+ * Behind a gallop that landed on a version agreeing with everything seen so far, the testable versions may begin
+ * anywhere in the last step it took: halve that stretch (untestable middle: the outer mark moves in; a verdict: the
+ * inner mark moves out) until the two marks are neighbours, so the oldest (newest) testable version is found. Stops
+ * at the first disagreement: there is a transition to bisect, and what remains of the stretch is reported unsettled.
  */
 async function crossEdge<V>(s: SearchState<V>, side: "low" | "high"): Promise<void> {
   for (;;) {
     const known = s.known();
-    if (known.length === 0) return;
+    if (known.length === 0 || s.disagreeing().length > 0) return;
     const inner = side === "low" ? known[0]! : known.at(-1)!;
     const beyond = [...s.seen.keys()].filter((i) => (side === "low" ? i < inner : i > inner));
     if (beyond.length === 0) return;

@@ -56,7 +56,7 @@ function costLine({ result, searched, hinted }: SummaryInput): string {
     ? "; a re-test or a cross-check contradicted an earlier result, so the search bisected the ranges that opened"
     : "";
   if (!result.sampled) {
-    const factor = ends.length > 1 ? "3" : "2";
+    const factor = ends.length > 1 ? "4" : "2";
     return `${cost} (bound for a monotone history ${factor}·⌈log2 n⌉+4 = ${monotoneBound(n, ends.length)})${widened}`;
   }
   const samples = result.steps.filter((st) => st.why === "sample").length;

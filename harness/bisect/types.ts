@@ -8,7 +8,7 @@ export type StepWhy =
   | "start"
   /** the oldest or newest version */
   | "endpoint"
-  /** inside a run of untestable versions at an end, halving it toward the nearest version with a verdict */
+  /** crossing untestable versions at an end: galloping in from it (1, 2, 4… steps), then halving the last step */
   | "edge"
   /** the ends agreed, so versions between them are sampled: the caller's hints, then a spread */
   | "sample"

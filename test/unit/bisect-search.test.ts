@@ -45,18 +45,33 @@ async function run(
     signal: new AbortController().signal,
     ...extra,
   });
-  // Whatever the case: every test shows up in the trail, and only a confirm ever repeats a version.
-  expect(r.tested).toBe([...calls.values()].reduce((x, y) => x + y, 0));
-  expect(r.steps).toHaveLength(r.tested);
+  // Whatever the case: every test shows up in the trail, and only a confirm ever repeats a version. Nothing is
+  // assumed: every version it did not test is in exactly one unsettled stretch, beside what was tested. (Checked in
+  // plain code and asserted once: the exhaustive tests below run this thousands of times.)
   const firsts = r.steps.filter((st) => st.why !== "confirm").map((st) => st.index);
-  expect(new Set(firsts).size).toBe(firsts.length);
-  // Nothing is assumed: every version it did not test is in exactly one unsettled stretch, beside what was tested.
-  expect(r.unsettled.flatMap((u) => range(u.count).map((k) => u.first + k))).toEqual(range(n).filter((i) => !calls.has(i)));
-  for (const u of r.unsettled) {
-    expect(u.last - u.first + 1).toBe(u.count);
-    expect(u.below?.version).toBe(u.first > 0 ? u.first - 1 : undefined);
-    expect(u.above?.version).toBe(u.last < n - 1 ? u.last + 1 : undefined);
-  }
+  const stretches = r.unsettled.map((u) => [u.first, u.last, u.count, u.below?.version, u.above?.version]);
+  const expected = r.unsettled.map((u) => [
+    u.first,
+    u.last,
+    u.last - u.first + 1,
+    u.first > 0 ? u.first - 1 : undefined,
+    u.last < n - 1 ? u.last + 1 : undefined,
+  ]);
+  expect({
+    tested: r.tested,
+    steps: r.steps.length,
+    repeatedFirsts: firsts.length - new Set(firsts).size,
+    untested: r.unsettled.flatMap((u) => range(u.count).map((k) => u.first + k)).join(),
+    stretches: JSON.stringify(stretches),
+  }).toEqual({
+    tested: [...calls.values()].reduce((x, y) => x + y, 0),
+    steps: r.tested,
+    repeatedFirsts: 0,
+    untested: range(n)
+      .filter((i) => !calls.has(i))
+      .join(),
+    stretches: JSON.stringify(expected),
+  });
   return r;
 }
 
@@ -201,17 +216,50 @@ describe("bisect, when the ends agree", () => {
     expect(found / cases).toBeGreaterThan(0.6);
   });
 
-  it("crosses an untestable old end first, then samples between the testable ends", async () => {
-    // 60 versions, the oldest 20 untestable; affected 30..44, fixed in 45 as the claim says.
-    const f = (i: number): Verdict => (i < 20 ? "untestable" : cameAndWent(30, 45)(i));
-    const r = await run(60, f, { hints: [45, 44] });
+  it("crosses an untestable old end, finds the oldest testable version, then samples between the testable ends", async () => {
+    // 60 versions, the oldest 20 untestable; affected 40..49, fixed in 50 as the claim says.
+    const f = (i: number): Verdict => (i < 20 ? "untestable" : cameAndWent(40, 50)(i));
+    const r = await run(60, f, { hints: [50, 49] });
+    // Galloping in from the old end lands on 32 (clean, like the newest); the last step, 16..32, is halved to 20.
+    expect(r.steps.filter((st) => st.why === "edge").map((st) => st.index)).toEqual([1, 2, 4, 8, 16, 32, 24, 20, 18, 19]);
     expect(r.sampled).toBe(true);
-    expect(r.steps.some((st) => st.index === 20 && st.why === "edge")).toBe(true);
     expect(r.transitions.map((t) => [t.lastBefore, t.firstAfter, t.from, t.to])).toEqual([
-      [29, 30, "clean", "affected"],
-      [44, 45, "affected", "clean"],
+      [39, 40, "clean", "affected"],
+      [49, 50, "affected", "clean"],
     ]);
     expect(r.tested).toBeLessThanOrEqual(sampledBound(60, samplesOf(r), 2, 1));
+  });
+
+  it("behind an untestable end, names the fix and leaves an introduction it did not reach unsettled (n = 4..18)", async () => {
+    let both = 0;
+    for (let n = 4; n <= 18; n++)
+      for (let dead = 1; dead < n - 2; dead++)
+        for (let from = dead + 1; from < n - 1; from++)
+          for (let to = from + 1; to < n; to++) {
+            const f = (i: number): Verdict => (i < dead ? "untestable" : cameAndWent(from, to)(i));
+            const r = await run(n, f, { hints: [to, to - 1] });
+            const label = `n=${n} untestable below ${dead}, affected ${from}..${to - 1}`;
+            const found = r.transitions.map((t) => [t.lastBefore, t.firstAfter]);
+            if (found.length === 2) {
+              both++;
+              expect(found, label).toEqual([
+                [from - 1, from],
+                [to - 1, to],
+              ]);
+              expect(r.tested, label).toBeLessThanOrEqual(sampledBound(n, samplesOf(r), 2, 1));
+            } else {
+              // The gallop landed inside the affected stretch: the fix is found within the monotone bound, and some
+              // clean version between the untestable run and the bug was not tested, so nothing is said of it.
+              expect(found, label).toEqual([[to - 1, to]]);
+              expect(r.tested, label).toBeLessThanOrEqual(bound(n));
+              const untested = r.unsettled.flatMap((u) => range(u.count).map((k) => u.first + k));
+              expect(
+                untested.some((i) => i >= dead && i < from),
+                label,
+              ).toBe(true);
+            }
+          }
+    expect(both).toBeGreaterThan(0);
   });
 });
 
@@ -272,21 +320,36 @@ describe("bisect, untestable versions", () => {
     expect(r.transitions).toMatchObject([{ lastBefore: 6, firstAfter: 7, untestableBetween: [] }]);
   });
 
-  it("crosses #85's 20 untestable releases at the old end by halving them, within 2⌈log2 n⌉ + 4", async () => {
+  it("gallops across #85's 20 untestable releases at the old end, within 2⌈log2 n⌉ + 4", async () => {
     // #85 with --versions all: 183 releases on Python 3.9, the oldest 20 untestable, fixed in the 81st.
     const r = await run(183, (i) => (i < 20 ? "untestable" : fixedAt(80)(i)));
     expect(r.transitions).toEqual([{ lastBefore: 79, firstAfter: 80, from: "affected", to: "clean", untestableBetween: [] }]);
     expect(r.tested).toBeLessThanOrEqual(bound(183));
-    const edge = r.steps.filter((st) => st.why === "edge");
-    expect(edge.length).toBeLessThanOrEqual(Math.ceil(Math.log2(183)));
-    // It found where the untestable run ends (19 untestable, 20 affected) without testing the 18 releases below.
-    expect(edge.map((st) => [st.index, st.verdict])).toEqual(
-      expect.arrayContaining([
-        [19, "untestable"],
-        [20, "affected"],
-      ]),
-    );
-    expect(r.steps.filter((st) => st.index < 19)).toHaveLength(3);
+    // 1, 2, 4, 8, 16 steps in are untestable, 32 is affected: six tests instead of twenty, then plain bisection.
+    expect(r.steps.filter((st) => st.why === "edge").map((st) => [st.index, st.verdict])).toEqual([
+      [1, "untestable"],
+      [2, "untestable"],
+      [4, "untestable"],
+      [8, "untestable"],
+      [16, "untestable"],
+      [32, "affected"],
+    ]);
+    // What the gallop stepped over is not taken to be anything.
+    expect(r.unsettled[3]).toEqual({
+      first: 17,
+      last: 31,
+      count: 15,
+      below: { version: 16, shown: "untestable" },
+      above: { version: 32, shown: "affected" },
+    });
+  });
+
+  it("finds testable versions behind an untestable end even when untestable ones are scattered further in", async () => {
+    // Like #85 on Python 3.9: the oldest 20 never install, and some later sdists do not compile either.
+    const scattered = new Set([20, 45, 89, 90, 91, 112, 134]);
+    const r = await run(183, (i) => (i < 20 || scattered.has(i) ? "untestable" : fixedAt(60)(i)));
+    expect(r.transitions).toEqual([{ lastBefore: 59, firstAfter: 60, from: "affected", to: "clean", untestableBetween: [] }]);
+    expect(r.tested).toBeLessThanOrEqual(bound(183));
   });
 
   it("finds the boundary within 2⌈log2 n⌉ + 4 behind an untestable run of any length at either end (n = 2..24)", async () => {
@@ -306,8 +369,8 @@ describe("bisect, untestable versions", () => {
           }
   });
 
-  it("costs at most ⌈log2 n⌉ more when both ends are untestable, and finds a testable stretch of a quarter or more", async () => {
-    for (let n = 4; n <= 20; n++)
+  it("costs at most 2⌈log2 n⌉ more when both ends are untestable, and finds a testable stretch of a quarter or more", async () => {
+    for (let n = 4; n <= 18; n++)
       for (let low = 1; low < n - 2; low++)
         for (let high = 1; low + high < n - 1; high++)
           for (let at = low + 1; at < n - high; at++) {
@@ -322,11 +385,15 @@ describe("bisect, untestable versions", () => {
           }
   });
 
-  it("gives up on a list where nothing it tries is testable after ⌈log2 n⌉ middles", async () => {
+  it("gives up on a list where nothing it tries is testable: gallops from both ends, then ⌈log2 n⌉ middles", async () => {
     const r = await run(64, () => "untestable");
-    expect(r.tested).toBe(2 + 6);
+    const whys = r.steps.map((st) => st.why);
+    expect(whys.filter((w) => w === "edge")).toHaveLength(12);
+    expect(whys.filter((w) => w === "skip-neighbour")).toHaveLength(6);
+    expect(r.tested).toBe(2 + 12 + 6);
+    expect(r.tested).toBeLessThanOrEqual(monotoneBound(64, 2));
     expect(r.transitions).toEqual([]);
-    expect(r.unsettled.reduce((k, u) => k + u.count, 0)).toBe(64 - 8);
+    expect(r.unsettled.reduce((k, u) => k + u.count, 0)).toBe(64 - 20);
   });
 
   it("finds the boundary between the nearest testable versions, or leaves it unsettled, whatever is untestable", async () => {
@@ -487,6 +554,19 @@ describe("bisect, plumbing", () => {
     expect((await r).transitions).toMatchObject([{ lastBefore: 5, firstAfter: 6 }]);
   });
 
+  it("prepares the gallop's next step, and nothing outside the list", async () => {
+    for (const verdictOf of [() => "untestable" as const, (i: number) => (i < 5 ? "untestable" : fixedAt(9)(i))]) {
+      const prepared: (number | undefined)[] = [];
+      await run(12, verdictOf, { prepare: (v) => prepared.push(v) });
+      expect(prepared.length).toBeGreaterThan(0);
+      expect(prepared.filter((v) => v === undefined || v < 0 || v >= 12)).toEqual([]);
+    }
+    const prepared: number[] = [];
+    await run(40, (i) => (i < 10 ? "untestable" : "clean"), { prepare: (v) => prepared.push(v) });
+    // While 1 step in runs, 2 steps in is built; then 4, 8 and 16.
+    expect(prepared).toEqual(expect.arrayContaining([2, 4, 8, 16]));
+  });
+
   it("ignores a prepare that throws or rejects", async () => {
     for (const prepare of [
       () => {
@@ -613,7 +693,7 @@ describe("bisect summary", () => {
     const outcome = (v: string): Outcome =>
       v === "0.1.0" || v === "0.10.0" ? "install-failed" : versions.indexOf(v) < 6 ? "reproduced" : "clean";
     const lines = await summarize(outcome);
-    expect(lines[1]).toMatch(/^\d+ cells run for 10 versions \(bound for a monotone history 3·⌈log2 n⌉\+4 = 16\)$/);
+    expect(lines[1]).toMatch(/^\d+ cells run for 10 versions \(bound for a monotone history 4·⌈log2 n⌉\+4 = 20\)$/);
     expect(lines).toContain(
       "transition: affected → clean between 0.6.0 (reproduced: reproduced at 0.6.0) and 0.7.0 (clean: clean at 0.7.0)",
     );
