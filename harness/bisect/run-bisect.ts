@@ -1,8 +1,10 @@
+import { eq, gte } from "@renovatebot/pep440";
 import { type Cell, envKey, envOf } from "../cell/cell.js";
 import type { Outcome } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
+import { normalizeName } from "../core/package-name.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
 import { parseOnly } from "../plan/filter.js";
@@ -15,6 +17,7 @@ import { installFailedRecord, runCell } from "../run/run-cell.js";
 import { RunSession } from "../run/session.js";
 import type { RuntimeChoice } from "../runtimes/registry.js";
 import { type BisectResult, bisect, formatTrail, type Verdict } from "./search.js";
+import { brief, summaryLines } from "./summary.js";
 
 export interface BisectRunOptions {
   scenario: Scenario;
@@ -28,6 +31,11 @@ export interface BisectRunOptions {
   runtime: RuntimeChoice;
   cacheDir: string;
   crossCheck: boolean;
+  /**
+   * --affected: a version known to reproduce. It is tested first; when the ends agree with each other but not with
+   * it, the search bisects on both sides of it, so a bug that came and went is found even where no sample lands.
+   */
+  affected?: string;
   signal: AbortSignal;
   /** Progress and the final summary, a line at a time. */
   say: (line: string) => void;
@@ -55,7 +63,9 @@ interface SearchSpace {
 /**
  * Find, for one configuration, the versions where the outcome changes, testing O(log n)
  * versions: endpoints, midpoints (whose next envs are prepared while the current one runs),
- * and both sides of each boundary again. Ends with the commands that reproduce each side.
+ * and both sides of each boundary again; when the ends agree, samples between them first (the
+ * claim's first fixed release, the one before it, a spread). Ends with the commands that
+ * reproduce each side, and every stretch it did not test, as not settled.
  */
 export async function runBisect(
   o: BisectRunOptions,
@@ -99,6 +109,10 @@ async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
   }
   const ordered = candidates.filter((v) => byVersion.has(v));
   if (ordered.length < 2) throw new ConfigError(`bisect: --where "${o.where}" matches no configuration of ${o.configFile}`);
+  if (o.affected !== undefined && positionOf(ordered, o.affected) === undefined)
+    throw new ConfigError(
+      `bisect: --affected ${o.affected} is not one of the ${ordered.length} ${pkg} versions searched (${ordered[0]} to ${ordered.at(-1)}); widen --versions`,
+    );
   return { byVersion, ordered };
 }
 
@@ -124,6 +138,12 @@ async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpa
     `bisect ${pkg} over ${searched.length} versions (${searched[0]} to ${searched.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
   );
   if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
+  const start = o.affected === undefined ? undefined : positionOf(searched, o.affected);
+  if (o.affected !== undefined && start === undefined)
+    throw new ConfigError(
+      `bisect: --affected ${o.affected} does not install on Python ${python} (Requires-Python ${skipped.get(o.affected) ?? "?"})`,
+    );
+  const hints = claimHints(s, pkg, searched);
   const apps = await loadFixtureApps(s.apps);
   const envs = new Map<string, Promise<PreparedEnv>>();
   const envFor = (v: string) => {
@@ -138,6 +158,8 @@ async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpa
       versions: searched,
       signal,
       crossCheck: o.crossCheck,
+      ...(start !== undefined && { start }),
+      hints,
       // Build the next possible midpoints' envs while this version's server runs.
       prepare: (v) => void envFor(v).catch(() => undefined),
       test: async (v, signal) => {
@@ -155,42 +177,11 @@ async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpa
       },
     }),
   );
-  for (const line of summary(result, records, searched.length, o, byVersion)) o.say(line);
+  const hinted = hints.map((i) => searched[i]!);
+  const affected = start === undefined ? undefined : searched[start];
+  for (const line of summaryLines({ ...o, result, records, searched, hinted, byVersion, ...(affected !== undefined && { affected }) }))
+    o.say(line);
   return { result, records, skipped };
-}
-
-function summary(
-  result: BisectResult<string>,
-  records: Map<string, CellRecord>,
-  n: number,
-  o: BisectRunOptions,
-  byVersion: Map<string, Cell>,
-): string[] {
-  const bound = 2 * Math.ceil(Math.log2(n)) + 4;
-  const lines = [
-    "",
-    `${result.tested} cells run for ${n} versions (bisection bound 2·⌈log2 n⌉+4 = ${bound})${result.widened ? "; outcomes were not monotonic, so the search widened to a scan" : ""}`,
-  ];
-  if (result.transitions.length === 0) {
-    const testable = result.steps.filter((st) => st.verdict !== "untestable").sort((a, b) => a.index - b.index);
-    const [low, high] = [testable[0], testable.at(-1)];
-    if (!low || !high) lines.push("no transition found: no version could be tested (see the trail for why)");
-    else
-      lines.push(
-        `no transition: the lowest and highest testable versions agree (${low.version}: ${records.get(low.version)?.outcome}, ${high.version}: ${records.get(high.version)?.outcome}); the versions between are assumed to as well`,
-      );
-  }
-  for (const t of result.transitions) {
-    const side = (v: string) => `${v} (${records.get(v)?.outcome}: ${brief(records.get(v)?.reason ?? "")})`;
-    lines.push(`transition: ${t.from} → ${t.to} between ${side(t.lastBefore)} and ${side(t.firstAfter)}`);
-    if (t.untestableBetween.length > 0)
-      lines.push(`  ${t.untestableBetween.length} version(s) in between gave no verdict: ${t.untestableBetween.join(", ")}`);
-    for (const v of [t.lastBefore, t.firstAfter])
-      lines.push(
-        `  reproduce ${v}: repro-matrix run --config ${o.configFile} --runtime ${o.runtime} --set ${o.package}=${v} --only "${onlyTerms(byVersion.get(v) as Cell)}"`,
-      );
-  }
-  return lines;
 }
 
 /** Versions grouped by the Requires-Python they declare: `>=3.10: 0.40.0 … 0.54.0 (21 versions)`. */
@@ -202,9 +193,6 @@ export function skippedSummary(skipped: Map<string, string>): string {
     .join("; ");
 }
 
-/** Reasons can quote a whole traceback line; a trail line needs only its start. */
-const brief = (reason: string) => (reason.length > 120 ? `${reason.slice(0, 119)}…` : reason);
-
 const versionOf = (c: Cell, pkg: string) => (pkg === "uvicorn" ? c.uvicorn : pkg === "gunicorn" ? c.gunicorn : (c.extras?.[pkg] ?? ""));
 
 /** The axes that still take several values among the cells of one version: what --where must pin. */
@@ -214,16 +202,19 @@ function varyingAxes(cells: Cell[], pkg: string): string {
   return varying.map((f) => `${f} (${[...new Set(cells.map((c) => String(c[f])))].join(", ")})`).join(", ");
 }
 
-/** The --only terms that select exactly this cell. */
-export function onlyTerms(c: Cell): string {
-  return [
-    `python=${c.python}`,
-    `gunicorn=${c.gunicorn}`,
-    `uvicorn=${c.uvicorn}`,
-    ...Object.entries(c.extras ?? {}).map(([n, v]) => `${n}=${v}`),
-    `workerClass=${c.workerClass}`,
-    `preload=${c.preload}`,
-    `app=${c.app}`,
-    `workers=${c.workers}`,
-  ].join(",");
+/** Where `version` is in `versions`, by PEP 440 equality (so 0.30 finds 0.30.0). */
+function positionOf(versions: string[], version: string): number | undefined {
+  const i = versions.findIndex((v) => eq(v, version));
+  return i === -1 ? undefined : i;
+}
+
+/**
+ * The claim's first fixed release and the one before it, as positions in `searched`: where a claim about the
+ * bisected package is most likely wrong, so they are sampled first when the ends agree.
+ */
+function claimHints(s: Scenario, pkg: string, searched: string[]): number[] {
+  if (!s.claim || normalizeName(s.claim.package) !== normalizeName(pkg)) return [];
+  const firstFixed = s.claim.firstFixed;
+  const at = searched.findIndex((v) => gte(v, firstFixed));
+  return (at === -1 ? [] : [at, at - 1]).filter((i) => i >= 0);
 }

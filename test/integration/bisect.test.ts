@@ -22,6 +22,25 @@ probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
 timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
 `;
 
+// A bug that came and went: introduced in 0.30.0, fixed in 0.32.0, so both ends of the list are clean.
+const CAME_AND_WENT = `scenario: it-bisect-came-and-went
+packages:
+  uvicorn: [0.29.0, 0.30.0, 0.30.6, 0.31.1, 0.32.0, 0.33.0]
+  gunicorn: 23.0.0
+python:
+  "3.11": { base: "debian:bookworm" }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [true]
+workers: 2
+apps: [signature-0-30-to-0-32]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
+timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+claim:
+  text: "first fixed release: 0.32.0"
+  firstFixed: 0.32.0
+`;
+
 describe("repro-matrix bisect", () => {
   it("maps outcomes to the claim's question", () => {
     expect(verdictOf("reproduced")).toBe("affected");
@@ -64,6 +83,34 @@ describe("repro-matrix bisect", () => {
     );
   }, 600_000);
 
+  it("names both transitions of a bug that came and went between two clean ends, starting from --affected", async () => {
+    const dir = await tempDir("bisect-came-and-went");
+    const config = await writeConfig(dir, CAME_AND_WENT);
+    const r = await cli(["bisect", "--config", config, "--runtime", "local", "--where", "preload=true", "--affected", "0.30.6"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bisect uvicorn over 6 versions \(0\.29\.0 to 0\.33\.0\)/m);
+    // --affected first, then both ends: the ends agree, so it samples the claim's boundary and a spread.
+    const trail = r.stdout.split("\n").filter((l) => l.startsWith("["));
+    expect(trail.slice(0, 3)).toEqual([
+      expect.stringMatching(/^\[2\] 0\.30\.6 +affected +\(start\) +reproduced: /),
+      expect.stringMatching(/^\[0\] 0\.29\.0 +clean +\(endpoint\) +clean: /),
+      expect.stringMatching(/^\[5\] 0\.33\.0 +clean +\(endpoint\) +clean: /),
+    ]);
+    expect(r.stdout).toMatch(
+      /; the ends agreed, so 3 versions between them were sampled: the claim's first fixed release and the one before it \(0\.32\.0, 0\.31\.1\), then a spread \(bound when the ends agree: 2 \+ 3 samples \+ ⌈log2 n⌉ × 2 transitions = 11\)$/m,
+    );
+    expect(Number(/^(\d+) cells run/m.exec(r.stdout)?.[1])).toBeLessThanOrEqual(11);
+    // The samples, not --affected, found the versions beside both transitions: the claim's pair and the quartile.
+    for (const v of ["0\\.30\\.0", "0\\.31\\.1", "0\\.32\\.0"])
+      expect(r.stdout).toMatch(new RegExp(`^\\[\\d\\] ${v} +\\w+ +\\(sample\\)`, "m"));
+    expect(r.stdout).toMatch(/^transition: clean → affected between 0\.29\.0 \(clean: .*\) and 0\.30\.0 \(reproduced: .*\)$/m);
+    expect(r.stdout).toMatch(/^transition: affected → clean between 0\.31\.1 \(reproduced: .*\) and 0\.32\.0 \(clean: .*\)$/m);
+    for (const side of [/0\.29\.0 +clean/, /0\.30\.0 +affected/, /0\.31\.1 +affected/, /0\.32\.0 +clean/])
+      expect(r.stdout).toMatch(new RegExp(`${side.source} +\\(confirm\\)`));
+    expect(r.stdout).toMatch(/^ {2}reproduce 0\.30\.0: repro-matrix run /m);
+    expect(r.stdout).not.toMatch(/assumed/);
+  }, 600_000);
+
   it("spends no cell on releases whose Requires-Python excludes the Python searched", async () => {
     const dir = await tempDir("bisect-requires-python");
     const config = await writeConfig(
@@ -91,6 +138,16 @@ describe("repro-matrix bisect", () => {
       /^repro-matrix: bisect: only 0 of 2 uvicorn versions install on Python 3\.9\.\d+ \(>=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)\); search another Python$/,
     );
   }, 300_000);
+
+  it("exits 2 when --affected is not a version it searches", async () => {
+    const dir = await tempDir("bisect-affected");
+    const config = await writeConfig(dir, CAME_AND_WENT);
+    const r = await cli(["bisect", "--config", config, "--runtime", "local", "--where", "preload=true", "--affected", "0.28.0"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "repro-matrix: bisect: --affected 0.28.0 is not one of the 6 uvicorn versions searched (0.29.0 to 0.33.0); widen --versions",
+    );
+  });
 
   it("exits 2 naming the axes to pin when --where leaves several configurations", async () => {
     const dir = await tempDir("bisect-where");

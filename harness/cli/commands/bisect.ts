@@ -11,6 +11,7 @@ export function bisectCommand(done: Done): Command {
     .addOption(new Option("--where <terms>", "the configuration to search, in --only syntax").makeOptionMandatory())
     .addOption(new Option("--package <name>", "the package axis to search").default("uvicorn"))
     .addOption(new Option("--versions <range>", "a PEP 440 range or all (default the scenario's)"))
+    .addOption(new Option("--affected <version>", "a version known to reproduce: the search starts from it"))
     .addOption(new Option("--cross-check", "also test the middle of each discarded half"))
     .addOption(configOption())
     .addOption(runtimeOption())
