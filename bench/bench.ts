@@ -189,7 +189,7 @@ const { ref: base } = await baseImageProvider("debian:bullseye", CACHE).ensure(d
 // every run of the bench samples the same cells.
 const served = records
   .filter((r) => r.outcome === "clean" || r.outcome === "reproduced" || r.outcome === "other-failure")
-  .sort((a, b) => compare(a.uvicorn, b.uvicorn) || cellId(a).localeCompare(cellId(b)));
+  .sort((a, b) => compare(a.packages.uvicorn ?? "", b.packages.uvicorn ?? "") || cellId(a).localeCompare(cellId(b)));
 const sample = Array.from(
   { length: Math.min(NAIVE_CELLS, served.length) },
   (_, k) => served[Math.floor((k * served.length) / NAIVE_CELLS)] as CellRecord,
@@ -207,7 +207,7 @@ const naive = await timed(() =>
     String(scenario.timeouts.requestSeconds),
     String(scenario.timeouts.bootSeconds),
     String(scenario.timeouts.cellSeconds),
-    ...sample.map((r) => `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app}:${naivePins(r).join(",")}`),
+    ...sample.map((r) => `${r.packages.uvicorn}:${r.workerClass}:${r.preload}:${r.app}:${naivePins(r).join(",")}`),
   ]),
 );
 // The same cells through the harness with their envs built: what a user re-checking them waits.
@@ -226,7 +226,7 @@ const longest = [...sameCells].sort((a, b) => b.durationMs - a.durationMs)[0];
 const longestFloorPerCell = (longest?.durationMs ?? 0) / Math.max(1, sample.length);
 // Issue #4's cheaper cells: the 4 cells of an env one after another in a container kept for the
 // env, against a container per cell (--container-per-cell), on the envs of the first 5 sampled cells.
-const sharedVersions = [...new Set(sample.map((r) => r.uvicorn))].slice(0, 5);
+const sharedVersions = [...new Set(sample.map((r) => r.packages.uvicorn))].slice(0, 5);
 const sharedOnly = sharedVersions.map((v) => `uvicorn=${v}`).join(" ");
 process.stderr.write(`bench: the cells of ${sharedVersions.length} envs, sharing a container and not …\n`);
 interface SharingRun {
@@ -248,7 +248,9 @@ const sameOutcome = sharedRun.cells.filter((c) => perCellOutcome.get(cellId(c)) 
 const sharingLine = (r: SharingRun) =>
   `${seconds(r.ms)}, ${(r.cpu / Math.max(1, r.cells.length)).toFixed(2)} CPU-s a cell, median cell ${seconds(median(r.cells.map((c) => c.durationMs)))}`;
 const cellLine = (r: CellRecord) =>
-  `${r.uvicorn}:${r.workerClass}:${r.preload}:${r.app} ${(r.durationMs / 1000).toFixed(1)} ${r.outcome} ${Object.entries(r.phasesMs ?? {})
+  `${r.packages.uvicorn}:${r.workerClass}:${r.preload}:${r.app} ${(r.durationMs / 1000).toFixed(1)} ${r.outcome} ${Object.entries(
+    r.phasesMs ?? {},
+  )
     .map(([p, ms]) => `${p}=${(ms / 1000).toFixed(1)}`)
     .join(" ")}`;
 const naiveLines = naive.value.stdout.trim().split("\n").filter(Boolean);
@@ -264,7 +266,7 @@ const medianRatio = (median(naivePerCell) * 1000) / Math.max(1, harnessMedianSha
 const phaseNames = ["start", "boot", "probe", "stop", "teardown"] as const;
 const ran = records.filter((r): r is CellRecord & { phasesMs: Record<string, number> } => r.phasesMs !== undefined);
 const medianCell = ran.sort((a, b) => a.durationMs - b.durationMs)[Math.floor(ran.length / 2)];
-const versionsSwept = new Set(records.map((r) => r.uvicorn)).size;
+const versionsSwept = new Set(records.map((r) => r.packages.uvicorn)).size;
 const bisectBound = 2 * Math.ceil(Math.log2(versionsSwept)) + 4;
 const medianRan = median(ran.map((r) => r.durationMs));
 const targets: [string, string, boolean][] = [
@@ -289,7 +291,7 @@ const lines = [
   "# Benchmark",
   "",
   `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()} with ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, \`npm run bench -- --versions "${RANGE}"\`.`,
-  `Sweep: Python 3.9 · uvicorn ${RANGE} (${new Set(records.map((r) => r.uvicorn)).size} releases) × preload on/off × UvicornWorker/UvicornH11Worker × import-time-loop, 8 workers, ${PROBES} probes: ${records.length} cells.`,
+  `Sweep: Python 3.9 · uvicorn ${RANGE} (${new Set(records.map((r) => r.packages.uvicorn)).size} releases) × preload on/off × UvicornWorker/UvicornH11Worker × import-time-loop, 8 workers, ${PROBES} probes: ${records.length} cells.`,
   "",
   "| Measure | Value |",
   "| --- | --- |",

@@ -1,18 +1,18 @@
 import { eq, gte } from "@renovatebot/pep440";
-import { type Cell, envKey, envOf } from "../cell/cell.js";
-import type { Outcome } from "../cell/outcome.js";
+import { type Cell, envKey, envOf, filterTerms, versionOf } from "../cell/cell.js";
+import { type Outcome, showing } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { normalizeName } from "../core/package-name.js";
 import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
-import { expandCells } from "../plan/expand.js";
+import { axisPackage, expandCells } from "../plan/expand.js";
 import { parseOnly } from "../plan/filter.js";
 import { sourcesOfIndex } from "../releases/pypi-files.js";
 import { versionsNotFor } from "../releases/python-support.js";
 import { listReleases, selectReleases } from "../releases/releases.js";
 import { resolveVersions } from "../releases/versions.js";
-import { loadFixtureApps } from "../run/fixtures.js";
+import { loadApps } from "../run/fixtures.js";
 import { installFailedRecord, runCell } from "../run/run-cell.js";
 import { RunSession } from "../run/session.js";
 import type { RuntimeChoice } from "../runtimes/registry.js";
@@ -24,8 +24,8 @@ export interface BisectRunOptions {
   configFile: string;
   /** --only syntax; must leave exactly one cell per version of the bisected package. */
   where: string;
-  /** The package whose versions are searched (default uvicorn). */
-  package: string;
+  /** The package whose versions are searched; default: the claim's, else the one that varies, else the anchor. */
+  package?: string | undefined;
   /** A PEP 440 range or "all"; default: the scenario's own versions of the package. */
   versions?: string;
   runtime: RuntimeChoice;
@@ -48,9 +48,8 @@ export interface BisectRunOptions {
  * A cell that could not be tested (no env, no boot, timeout) is skipped like `git bisect skip`.
  */
 export function verdictOf(outcome: Outcome): Verdict {
-  if (outcome === "reproduced") return "affected";
-  if (outcome === "clean" || outcome === "other-failure") return "clean";
-  return "untestable";
+  const shown = showing({ outcome });
+  return shown === "affected" ? "affected" : shown === "untested" ? "untestable" : "clean";
 }
 
 /** The configuration to search: one cell per candidate version of the bisected package. */
@@ -58,7 +57,12 @@ interface SearchSpace {
   byVersion: Map<string, Cell>;
   /** The candidates that have a cell, in PEP 440 order. */
   ordered: string[];
+  /** The package searched. */
+  pkg: string;
 }
+
+/** The options with the package searched decided. */
+type Searched = BisectRunOptions & { package: string };
 
 /**
  * Find, for one configuration, the versions where the outcome changes, testing O(log n)
@@ -73,7 +77,7 @@ export async function runBisect(
   const space = await searchSpace(o);
   await using session = await RunSession.open(o);
   try {
-    return await searchWith(session, space, o);
+    return await searchWith(session, space, { ...o, package: space.pkg });
   } catch (err) {
     throw session.failure(err);
   }
@@ -82,9 +86,10 @@ export async function runBisect(
 /** The candidate versions (the scenario's, or --versions from the index) and the one cell of each that --where leaves. */
 async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
   const s = o.scenario;
-  const pkg = o.package;
-  if (!(pkg in s.packages)) throw new ConfigError(`bisect: --package ${pkg} is not a package axis of ${o.configFile}`);
+  if (o.package !== undefined && !(o.package in s.packages))
+    throw new ConfigError(`bisect: --package ${o.package} is not a package axis of ${o.configFile}`);
   const versions = await resolveVersions(s, { file: o.configFile, signal: o.signal });
+  const pkg = o.package ?? axisPackage(s, versions);
   if (o.versions) {
     let picked: string[];
     try {
@@ -113,11 +118,11 @@ async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
     throw new ConfigError(
       `bisect: --affected ${o.affected} is not one of the ${ordered.length} ${pkg} versions searched (${ordered[0]} to ${ordered.at(-1)}); widen --versions`,
     );
-  return { byVersion, ordered };
+  return { byVersion, ordered, pkg };
 }
 
 /** The search itself, on an open session: skip what Requires-Python excludes, then bisect with a cell per tested version. */
-async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpace, o: BisectRunOptions) {
+async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpace, o: Searched) {
   const s = o.scenario;
   const pkg = o.package;
   const { runtime, signal } = session;
@@ -144,7 +149,7 @@ async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpa
       `bisect: --affected ${o.affected} does not install on Python ${python} (Requires-Python ${skipped.get(o.affected) ?? "?"})`,
     );
   const hints = claimHints(s, pkg, searched);
-  const apps = await loadFixtureApps(s.apps);
+  const apps = await loadApps(s);
   const envs = new Map<string, Promise<PreparedEnv>>();
   const envFor = (v: string) => {
     const spec = envOf(byVersion.get(v) as Cell, s);
@@ -193,13 +198,16 @@ export function skippedSummary(skipped: Map<string, string>): string {
     .join("; ");
 }
 
-const versionOf = (c: Cell, pkg: string) => (pkg === "uvicorn" ? c.uvicorn : pkg === "gunicorn" ? c.gunicorn : (c.extras?.[pkg] ?? ""));
 
 /** The axes that still take several values among the cells of one version: what --where must pin. */
 function varyingAxes(cells: Cell[], pkg: string): string {
-  const fields = ["python", "gunicorn", "uvicorn", "workerClass", "preload", "app", "workers"] as const;
-  const varying = fields.filter((f) => f !== pkg && new Set(cells.map((c) => String(c[f]))).size > 1);
-  return varying.map((f) => `${f} (${[...new Set(cells.map((c) => String(c[f])))].join(", ")})`).join(", ");
+  const terms = cells.map(filterTerms);
+  const fields = [...new Set(terms.flatMap((t) => Object.keys(t)))].filter((f) => f !== pkg);
+  return fields
+    .map((f) => [f, [...new Set(terms.map((t) => t[f] ?? ""))]] as const)
+    .filter(([, values]) => values.length > 1)
+    .map(([f, values]) => `${f} (${values.join(", ")})`)
+    .join(", ");
 }
 
 /** Where `version` is in `versions`, by PEP 440 equality (so 0.30 finds 0.30.0). */

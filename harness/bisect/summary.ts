@@ -1,4 +1,4 @@
-import type { Cell } from "../cell/cell.js";
+import { type Cell, cellId } from "../cell/cell.js";
 import type { CellRecord } from "../cell/record.js";
 import { monotoneBound, sampledBound } from "./search.js";
 import type { BisectResult, Neighbour, Unsettled } from "./types.js";
@@ -93,16 +93,5 @@ function unsettledLines(unsettled: Unsettled<string>[], records: Map<string, Cel
 /** Reasons can quote a whole traceback line; a trail line needs only its start. */
 export const brief = (reason: string): string => (reason.length > 120 ? `${reason.slice(0, 119)}…` : reason);
 
-/** The --only terms that select exactly this cell. */
-export function onlyTerms(c: Cell): string {
-  return [
-    `python=${c.python}`,
-    `gunicorn=${c.gunicorn}`,
-    `uvicorn=${c.uvicorn}`,
-    ...Object.entries(c.extras ?? {}).map(([n, v]) => `${n}=${v}`),
-    `workerClass=${c.workerClass}`,
-    `preload=${c.preload}`,
-    `app=${c.app}`,
-    `workers=${c.workers}`,
-  ].join(",");
-}
+/** The --only term that selects exactly this cell, whatever its axes: its id. */
+export const onlyTerms = (c: Cell): string => cellId(c);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CELL_AXES, type Cell } from "./cell.js";
 import { OUTCOMES } from "./outcome.js";
 
 /** The server's phase: boot, probe, shutdown, or with steps: the step's name, "step 2 (HUP master)". */
@@ -149,15 +150,8 @@ export type ServerLimits = z.infer<typeof ServerLimits>;
 
 export const CellRecord = z.strictObject({
   scenario: z.string(),
-  uvicorn: z.string(),
-  gunicorn: z.string(),
-  python: z.string(),
-  workerClass: z.string(),
-  preload: z.boolean(),
-  app: z.string(),
-  workers: z.number(),
-  /** Further package axes, name -> version. */
-  extras: z.record(z.string(), z.string()).optional(),
+  /** The cell's axes, as the cell model declares them. */
+  ...CELL_AXES,
   outcome: z.enum(OUTCOMES),
   reason: z.string(),
   /** The runtime that ran the cell, by its registry name (docker, local). */
@@ -185,25 +179,19 @@ export const CellRecord = z.strictObject({
 });
 export type CellRecord = z.infer<typeof CellRecord>;
 
-export type CellAxes = Pick<CellRecord, "python" | "gunicorn" | "uvicorn" | "workerClass" | "preload" | "app" | "workers" | "extras">;
-
-/** The axes that name a cell, whichever runtime ran it. */
-export const cellAxesKey = (r: CellAxes) =>
-  [
-    r.python,
-    r.gunicorn,
-    r.uvicorn,
-    ...Object.entries(r.extras ?? {})
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([n, v]) => `${n}=${v}`),
-    r.workerClass,
-    r.preload,
-    r.app,
-    r.workers,
-  ].join("|");
+export type CellAxes = Cell;
 
 /**
- * Records with equal identity replace each other in results.json. The runtime is part of it, so
- * a docker and a local result of one cell live side by side and can be compared.
+ * A record as results.json schema 4 and earlier wrote it (uvicorn and gunicorn as fields, any
+ * other package under `extras`), with its packages as one map; any other value as it is.
  */
-export const cellIdentity = (r: CellAxes & Pick<CellRecord, "runtime">) => `${cellAxesKey(r)}|${r.runtime}`;
+export function migrateLegacyAxes(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || "packages" in raw) return raw;
+  const { uvicorn, gunicorn, extras, ...rest } = raw as Record<string, unknown>;
+  if (typeof uvicorn !== "string" || typeof gunicorn !== "string") return raw;
+  const others = typeof extras === "object" && extras !== null ? extras : {};
+  return { ...rest, packages: { uvicorn, gunicorn, ...others } };
+}
+
+// Owned by the cell model; re-exported for the stages that key records.
+export { cellAxesKey, cellIdentity } from "./cell.js";

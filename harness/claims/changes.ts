@@ -1,5 +1,5 @@
 import type { ResultsFile } from "../store/results-file.js";
-import { type CompatStatus, compatRows, sortVersions } from "./compat.js";
+import { type CompatStatus, compatRows, sortVersions, tablePackage } from "./compat.js";
 import { failureFingerprint } from "./fingerprint.js";
 import { primaryCells } from "./runtimes.js";
 
@@ -36,17 +36,19 @@ export function fingerprints(r: Pick<ResultsFile, "cells">): Map<string, number>
   return out;
 }
 
-/** "Python 3.9 · uvicorn 0.11.4" → status, over the claim's cells as the report's table shows them. */
+/** "Python 3.9 · uvicorn 0.11.4" → status, over the claim's cells as the report's table shows them (per the table's package). */
 function statuses(r: ResultsFile | undefined): Map<string, CompatStatus> {
   const out = new Map<string, CompatStatus>();
   if (!r) return out;
   const cells = primaryCells(r.cells);
+  const pkg = tablePackage(r);
   for (const python of sortVersions(cells.map((c) => c.python))) {
     for (const row of compatRows(
       cells.filter((c) => c.python === python),
       r.claim?.when ?? {},
+      pkg,
     ))
-      out.set(`Python ${python} · uvicorn ${row.version}`, row.status);
+      out.set(`Python ${python} · ${pkg} ${row.version}`, row.status);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { compare } from "@renovatebot/pep440";
+import { axisPackageOf, versionOf } from "../cell/cell.js";
+import { type Showing, showing } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
-import { normalizeName } from "../core/package-name.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { primaryCells } from "./runtimes.js";
 
@@ -34,39 +35,32 @@ export function matchesClaim(c: CellRecord, when: ClaimFilter): boolean {
 }
 
 /**
- * A version's status, derived from its cells and never guessed: any reproduction makes it
- * Affected; Fixed needs every cell clean (booted, all probes answered by all workers, no signature).
+ * A version's status, derived from its cells and never guessed (read through the cell model's
+ * `showing`): any reproduction makes it Affected; Fixed needs every cell clean (booted, all
+ * probes answered by all workers, no signature). A flaky cell is never Fixed.
  */
 export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detail: string } {
   const n = cells.length;
-  const count = (o: CellRecord["outcome"]) => cells.filter((c) => c.outcome === o).length;
-  // A flaky cell is never Fixed: affected when any trial reproduced, otherwise affected differently.
-  const flakyReproduced = cells.filter((c) => c.outcome === "flaky" && (c.trials?.reproducedIn ?? 0) > 0).length;
-  const flakyOther = count("flaky") - flakyReproduced;
-  const reproduced = count("reproduced") + flakyReproduced;
-  const other = count("other-failure") + flakyOther;
-  const flaky = count("flaky") > 0 ? ` (${count("flaky")} flaky)` : "";
-  const clean = count("clean");
+  const shown = (s: Showing) => cells.filter((c) => showing(c) === s).length;
+  const [reproduced, other, clean] = [shown("affected"), shown("unaffected"), shown("fixed")];
+  const flakyCount = cells.filter((c) => c.outcome === "flaky").length;
+  const flaky = flakyCount > 0 ? ` (${flakyCount} flaky)` : "";
   if (n === 0) return { status: "Not testable", detail: "no cells" };
   if (reproduced > 0) return { status: "Affected", detail: `${reproduced}/${n} cells reproduced${flaky}` };
   if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, no signature${flaky}` };
   if (clean === n) return { status: "Fixed", detail: `${n}/${n} cells clean` };
-  const untestable = cells.filter((c) => c.outcome !== "clean");
-  const kinds = [...new Set(untestable.map((c) => c.outcome))].join(", ");
+  const kinds = [...new Set(cells.filter((c) => c.outcome !== "clean").map((c) => c.outcome))].join(", ");
   if (clean === 0) return { status: "Not testable", detail: `${n}/${n} cells ${kinds}` };
   return { status: "Inconclusive", detail: `${clean}/${n} clean, ${n - clean} ${kinds}` };
 }
 
-/** A cell's version of a package axis: uvicorn and gunicorn are fields, the rest are extras. */
-export function versionOf(c: CellRecord, pkg: string): string {
-  const name = normalizeName(pkg);
-  if (name === "uvicorn") return c.uvicorn;
-  if (name === "gunicorn") return c.gunicorn;
-  return Object.entries(c.extras ?? {}).find(([n]) => normalizeName(n) === name)?.[1] ?? "";
-}
+export { versionOf };
+
+/** The package the results' tables are about: the claim's, or else the one whose versions vary. */
+export const tablePackage = (r: Pick<ResultsFile, "cells" | "claim">) => axisPackageOf(r.cells, r.claim?.package);
 
 /** One row per version of `pkg` (the claim's package), over the cells the trigger selects. */
-export function compatRows(cells: CellRecord[], when: ClaimFilter, pkg = "uvicorn"): CompatRow[] {
+export function compatRows(cells: CellRecord[], when: ClaimFilter, pkg: string): CompatRow[] {
   const relevant = cells.filter((c) => matchesClaim(c, when));
   return sortVersions(relevant.map((c) => versionOf(c, pkg))).map((version) => ({
     version,

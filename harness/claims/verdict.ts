@@ -1,8 +1,9 @@
 import { compare, gt, gte, lt } from "@renovatebot/pep440";
-import { shortClass } from "../cell/cell.js";
+import { argsText, cellId, envText, packageEntries, shortClass, versionOf } from "../cell/cell.js";
 import type { CellRecord } from "../cell/record.js";
+import { normalizeName } from "../core/package-name.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";
-import { type CompatRow, claimCells, compatRows, firstCleanVersion, versionOf } from "./compat.js";
+import { type CompatRow, claimCells, compatRows, firstCleanVersion } from "./compat.js";
 import { failureFingerprint } from "./fingerprint.js";
 
 /** The measured boundary of one configuration that matches the claim's trigger. */
@@ -43,7 +44,8 @@ export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
   if (!r.claim) return undefined;
   const relevant = claimCells(r);
   const pkg = r.claim.package;
-  const configs = [...Map.groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, labeller(relevant), pkg));
+  const label = labeller(relevant, pkg);
+  const configs = [...Map.groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, label, pkg));
   return { ...overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length), configs };
 }
 
@@ -118,7 +120,7 @@ function overall(claim: Claim, rows: CompatRow[], configs: ConfigVerdict[], cell
   if (!b.lastAffected)
     return done(
       "not-reproduced",
-      `${quote} cannot be confirmed: ${sig} never appeared in ${cellCount} cells matching the trigger (uvicorn ${tested[0]?.version} to ${tested.at(-1)?.version}), so there is no failure for ${X} to have fixed.`,
+      `${quote} cannot be confirmed: ${sig} never appeared in ${cellCount} cells matching the trigger (${claim.package} ${tested[0]?.version} to ${tested.at(-1)?.version}), so there is no failure for ${X} to have fixed.`,
     );
   const still = configs.filter((c) => c.lastAffected && gte(c.lastAffected, X));
   if (still.length > 0)
@@ -185,27 +187,35 @@ function sharedTraits(configs: ConfigVerdict[]): string {
 }
 
 /** A configuration: every axis but the claim's package, whose versions it spans. */
-const configKey = (pkg: string) => (c: CellRecord) => {
-  const versions: Record<string, string> = { uvicorn: c.uvicorn, gunicorn: c.gunicorn, ...c.extras };
-  const { [pkg]: _, ...rest } = versions;
-  return [c.python, JSON.stringify(rest), c.workerClass, c.preload, c.app, c.workers].join("|");
-};
+const configKey = (pkg: string) => (c: CellRecord) => cellId({ ...c, packages: othersOf(c, pkg) });
 
-/** Labels name what varies among the trigger's configurations: python, worker class, preload, app always; the rest only when it varies. */
-function labeller(cells: CellRecord[]): (c: CellRecord) => string {
+/** A cell's package axes other than `pkg`. */
+const othersOf = (c: CellRecord, pkg: string) =>
+  Object.fromEntries(packageEntries(c.packages).filter(([n]) => normalizeName(n) !== normalizeName(pkg)));
+
+/**
+ * Labels name what varies among the trigger's configurations: python, worker class, preload, app
+ * always; another package, the worker count, Gunicorn arguments or environment only when it
+ * varies (each package once, with this configuration's one version). Never the claim's package:
+ * a configuration spans its versions.
+ */
+function labeller(cells: CellRecord[], pkg: string): (c: CellRecord) => string {
   const varies = (f: (c: CellRecord) => string) => new Set(cells.map(f)).size > 1;
-  const showGunicorn = varies((c) => c.gunicorn);
-  const showExtras = varies((c) => JSON.stringify(c.extras ?? {}));
+  const others = [...new Set(cells.flatMap((c) => Object.keys(othersOf(c, pkg))))];
+  const shownPackages = others.filter((n) => varies((c) => versionOf(c, n)));
   const showWorkers = varies((c) => String(c.workers));
+  const showArgs = varies((c) => argsText(c.gunicornArgs));
+  const showEnv = varies((c) => envText(c.env));
   return (c) =>
     [
       `Python ${c.python}`,
-      ...(showGunicorn ? [`gunicorn ${c.gunicorn}`] : []),
-      ...(showExtras ? Object.entries(c.extras ?? {}).map(([n, v]) => `${n} ${v}`) : []),
+      ...shownPackages.map((n) => `${n} ${versionOf(c, n) || "(none)"}`),
       shortClass(c.workerClass),
       c.preload ? "--preload" : "no preload",
       c.app,
       ...(showWorkers ? [`${c.workers} workers`] : []),
+      ...(showArgs ? [c.gunicornArgs?.length ? c.gunicornArgs.join(" ") : "no extra Gunicorn arguments"] : []),
+      ...(showEnv ? [envText(c.env) ? `env ${envText(c.env)}` : "no extra environment"] : []),
     ].join(" · ");
 }
 

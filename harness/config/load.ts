@@ -81,7 +81,8 @@ export function parseScenario(text: string, file = "matrix.yaml"): Scenario {
   if (result.success) {
     // Wheel folders are written relative to matrix.yaml, wherever the harness runs from.
     const findLinks = result.data.index.findLinks.map((f) => resolve(dirname(file), f));
-    return { ...result.data, index: { ...result.data.index, findLinks } };
+    // Apps and config files too: the loader records the folder they are relative to.
+    return { ...result.data, index: { ...result.data.index, findLinks }, dir: dirname(resolve(file)) };
   }
   // A misspelt key is the root cause of the "missing field" issue it also causes: report it first.
   const issues = [...result.error.issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));

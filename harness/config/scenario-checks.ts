@@ -11,7 +11,8 @@ import { SIGNATURE_BUDGET, signatureCost } from "./signature.js";
 export interface Whole {
   packages: Record<string, { versions: string[] } | { select: string }>;
   workerClasses: { path: string }[];
-  apps: string[];
+  /** A fixture by name, or the scenario's own app by its path (and the name it goes by). */
+  apps: { name: string; path?: string }[];
   preload: boolean[];
   workers: number[];
   signatures: string[];
@@ -44,7 +45,7 @@ function repeated<T>(items: readonly T[], key: (item: T) => string): { first: nu
 /** A repeated value would run the same cells twice and count them twice in the table. */
 function noRepeats(s: Whole, ctx: Ctx): void {
   const lists: [string, readonly unknown[], (v: never) => string][] = [
-    ["apps", s.apps, (a: string) => a],
+    ["apps", s.apps, (a: { name: string; path?: string }) => a.path ?? a.name],
     ["workerClasses", s.workerClasses, (w: { path: string }) => w.path],
     ["preload", s.preload, String],
     ["workers", s.workers, String],
@@ -69,7 +70,11 @@ function noRepeats(s: Whole, ctx: Ctx): void {
     });
 }
 
-const show = (v: unknown) => (typeof v === "object" && v !== null && "path" in v ? String(v.path) : JSON.stringify(v));
+const show = (v: unknown) => {
+  if (typeof v !== "object" || v === null) return JSON.stringify(v);
+  // A worker class or an own app by its path; a fixture by its name, quoted as a string value is.
+  return "path" in v ? String(v.path) : "name" in v ? JSON.stringify(v.name) : JSON.stringify(v);
+};
 
 /** Every pattern read on every output line, with where it is written: signatures, line checks, wait steps. */
 function linePatterns(s: Whole): { source: string; path: (string | number)[] }[] {
@@ -122,8 +127,12 @@ function claimExists(s: Whole, claim: NonNullable<Whole["claim"]>, ctx: Ctx): vo
       message: `${claim.firstFixed} is not one of packages.${axisName}'s versions (${axis.versions.join(", ")}); the claimed first fixed release must be tested`,
     });
   const { app, workerClass, preload } = claim.when;
-  if (app !== undefined && !s.apps.includes(app))
-    ctx.addIssue({ code: "custom", path: ["claim", "when", "app"], message: `"${app}" is not one of apps (${s.apps.join(", ")})` });
+  if (app !== undefined && !s.apps.some((a) => a.name === app))
+    ctx.addIssue({
+      code: "custom",
+      path: ["claim", "when", "app"],
+      message: `"${app}" is not one of apps (${s.apps.map((a) => a.name).join(", ")})`,
+    });
   if (workerClass !== undefined && !s.workerClasses.some((w) => w.path === workerClass || w.path.endsWith(`.${workerClass}`)))
     ctx.addIssue({
       code: "custom",

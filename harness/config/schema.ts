@@ -1,6 +1,7 @@
 import { compare, explain, valid as isPep440, validRange } from "@renovatebot/pep440";
 import { z } from "zod";
 import { normalizeName } from "../core/package-name.js";
+import { configFileArg, ownedOption } from "./gunicorn-args.js";
 import { plainMessage } from "./issue-message.js";
 import { extraName, packageName, requirement } from "./names.js";
 import { KNOWN_PYTHONS } from "./python-versions.js";
@@ -481,6 +482,128 @@ function checkChecksAndSteps(s: { signatures: string[]; checks?: Check[] | undef
   }
 }
 
+const NO_VALUES = "an empty list: an axis needs at least one value (leave the field out for its default)";
+
+/** An app's short name: it is in every cell id, so lowercase letters, digits and dashes, and short. */
+const APP_NAME = /^[a-z][a-z0-9-]*$/;
+const appName = z
+  .string()
+  .max(40, "longer than 40 characters: an app's name is in every cell id; give a short one")
+  .regex(APP_NAME, "lowercase letters, digits and dashes, such as plain-text");
+
+/** `apps/plain_text.py:app` or `apps/plain_text.py` (object `app`). */
+function appFromText(text: string): { path: string; object?: string } {
+  const colon = text.lastIndexOf(":");
+  return colon > 0 && !text.slice(colon + 1).includes("/") ? { path: text.slice(0, colon), object: text.slice(colon + 1) } : { path: text };
+}
+
+/** plain_text.py -> plain-text: the name an app gets when the scenario gives it none. */
+const nameOfPath = (path: string) => (path.split("/").at(-1) ?? "").replace(/\.py$/, "").toLowerCase().replaceAll("_", "-");
+
+/**
+ * An app: a fixture by name (a module in images/apps), or the scenario's own: a Python file
+ * (its module, imported with the file's folder as the working folder and on sys.path) and the
+ * ASGI app object in it. Output: `{ name, object }` for a fixture, plus `path` for an own app.
+ */
+const appSpec = z.preprocess(
+  (v) => (typeof v !== "string" ? v : APP_NAME.test(v) ? { name: v } : appFromText(v)),
+  z
+    .strictObject(
+      {
+        /** The app's name in cell ids, labels and filters (default: the file's name, plain_text.py -> plain-text). */
+        name: appName.optional(),
+        /** A .py file, relative to the scenario file; its folder is placed whole next to it. */
+        path: z
+          .string()
+          .max(1000)
+          .regex(/^[^\0]*\.py$/, "a Python file relative to the scenario file, such as apps/plain_text.py")
+          .refine(
+            (p) => /^[A-Za-z_]\w*\.py$/.test(p.split("/").at(-1) ?? ""),
+            "the file's name must be a Python module's (letters, digits, underscores), such as plain_text.py",
+          )
+          .optional(),
+        /** The ASGI app in the module: a name, or a dotted attribute path (default app). */
+        object: z
+          .string()
+          .max(200)
+          .regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, "a Python name in the module, such as app")
+          .optional(),
+      },
+      { error: "a fixture's name (plain), a file and object (apps/plain_text.py:app), or { name, path, object }" },
+    )
+    .superRefine((a, ctx) => {
+      if (!a.name && !a.path) ctx.addIssue({ code: "custom", message: "an app needs a path (its own) or a name (a fixture)" });
+      if (a.object && !a.path)
+        ctx.addIssue({ code: "custom", path: ["object"], message: "a fixture's object is always app; give a path for an app of your own" });
+      if (a.path && !a.name && !APP_NAME.test(nameOfPath(a.path)))
+        ctx.addIssue({
+          code: "custom",
+          path: ["name"],
+          message: `cannot make a name of ${a.path}: give the app a name (lowercase letters, digits, dashes)`,
+        });
+    })
+    .transform((a) => ({ name: a.name ?? nameOfPath(a.path ?? ""), object: a.object ?? "app", ...(a.path ? { path: a.path } : {}) })),
+);
+export type AppSpec = z.output<typeof appSpec>;
+
+/** An app's requirement: pinned to one version, so every env of every run installs the same one. */
+const pinnedRequirement = z
+  .string()
+  .max(500)
+  .refine(
+    // Each part can match one way only: no backtracking on a long value.
+    (r) => /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\s*\[[A-Za-z0-9._, -]*\])?\s*==\s*[A-Za-z0-9][A-Za-z0-9.!+_-]*$/.test(r),
+    "a pinned requirement such as starlette==0.37.2 (the app's dependencies are pinned; a package whose versions vary is a package axis)",
+  );
+
+/** A Gunicorn argument: one argv item, as Gunicorn will get it. */
+const gunicornArg = z
+  .string({ error: 'an argument as a string (quote numbers: "2")' })
+  .max(1000, "longer than 1000 characters")
+  .refine((a) => !/[\0\n\r]/.test(a), "an argument without NUL or line breaks");
+
+const gunicornArgList = z
+  .array(gunicornArg, { error: 'a list of arguments, such as ["--graceful-timeout", "2"]' })
+  .max(64, "more than 64 arguments")
+  .superRefine((args, ctx) => {
+    args.forEach((arg, i) => {
+      const owned = ownedOption(arg);
+      if (owned)
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `${JSON.stringify(arg)} sets ${owned}, which the harness sets for every cell (use workers:, workerClasses:, preload: for those)`,
+        });
+    });
+    const config = configFileArg(args);
+    if (config && (config.path === "" || config.path.startsWith("/") || config.path.split("/").includes("..")))
+      ctx.addIssue({
+        code: "custom",
+        path: [config.index],
+        message: `a config file is a path inside the scenario's folder, relative to the scenario file, such as gunicorn.conf.py${config.path ? ` (not ${config.path})` : ""}`,
+      });
+  });
+
+/** Variables the runtimes set for every server; the env axis may not replace them. */
+const HARNESS_ENV = ["PATH", "HOME", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"];
+const envName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name: uppercase letters, digits and underscores, such as PYTHONASYNCIODEBUG")
+  .refine((n) => !HARNESS_ENV.includes(n) && !n.startsWith("REPRO_MATRIX_"), {
+    error: (issue) => `${issue.input} is the harness's own (${HARNESS_ENV.join(", ")} and REPRO_MATRIX_* are set for every server)`,
+  })
+  // Gunicorn reads options from it (--preload among them) behind the cell's back.
+  .refine((n) => n !== "GUNICORN_CMD_ARGS", "GUNICORN_CMD_ARGS would change the cell's Gunicorn options unseen; use gunicornArgs:");
+const envMap = z.record(
+  envName,
+  z
+    .string({ error: 'a string (quote numbers and booleans: "1")' })
+    .max(10_000, "longer than 10000 characters")
+    .refine((v) => !v.includes("\0"), "a value without NUL"),
+  { error: 'a map of names to values, such as { PYTHONASYNCIODEBUG: "1" }' },
+);
+
 export const Scenario = z
   .strictObject({
     /** Names the report folder: reports/<scenario>/. */
@@ -525,14 +648,38 @@ export const Scenario = z
     preload: oneOrMany(z.boolean({ error: "true or false" }), 2).default([false, true]),
     /** Gunicorn workers per server; each is a process in a 1 GiB server by default. */
     workers: oneOrMany(wholeNumber(1, 64, "Gunicorn workers per server"), 16).default([8]),
-    /** Fixture apps by name: a module in images/apps (dashes become underscores). */
-    apps: oneOrMany(
-      z
-        .string()
-        .max(64)
-        .regex(/^[a-z][a-z0-9-]*$/, "an app fixture name such as import-time-loop"),
-      64,
-    ),
+    /**
+     * The apps each cell serves, one axis: a fixture by name (a module in images/apps), or the
+     * scenario's own app by a path relative to the scenario file (`apps/plain_text.py:app`, or
+     * `{ name, path, object }`).
+     */
+    apps: oneOrMany(appSpec, 64),
+    /**
+     * The apps' own dependencies, pinned (`starlette==0.37.2`): installed into every env and
+     * recorded in its lock, never an axis.
+     */
+    requirements: z.array(pinnedRequirement).max(100).default([]),
+    /**
+     * Gunicorn arguments beyond the harness's own, one axis: a list of argument lists
+     * (`[[], ["--graceful-timeout", "2"]]`; one list alone is one value). A config file
+     * (`--config gunicorn.conf.py`) is a path relative to the scenario file, placed next to the app.
+     */
+    gunicornArgs: z
+      .preprocess(
+        (v) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? [v] : v),
+        z.array(gunicornArgList).min(1, NO_VALUES).max(16, "more than 16 values"),
+      )
+      .default([[]]),
+    /**
+     * Environment variables for the server, one axis: a map (one value) or a list of maps
+     * (`[{}, { PYTHONASYNCIODEBUG: "1" }]`). Never the harness's own variables.
+     */
+    env: z
+      .preprocess(
+        (v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? [v] : v),
+        z.array(envMap).min(1, NO_VALUES).max(16, "more than 16 values"),
+      )
+      .default([{}]),
     probes: Probes.default(Probes.parse({})),
     /** Regular expressions; a match on any output line means reproduced (shorthand for signature checks). */
     signatures: oneOrMany(regex, 32).default([]),
@@ -591,6 +738,42 @@ export const Scenario = z
         message: `"${s.resolution.anchor}" is not one of the package axes (${axes.join(", ")})`,
       });
     checkWhole(s, ctx);
+  })
+  .superRefine((s, ctx) => {
+    // Names are in cell ids, and values make cells: the same one twice would be one cell twice.
+    const seen = new Map<string, number>();
+    s.apps.forEach((a, i) => {
+      const first = seen.get(a.name);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", i],
+          message: `a second app named ${a.name} (apps[${first}]); give each app its own name`,
+        });
+      seen.set(a.name, i);
+    });
+    const axes = Object.keys(s.packages).map(normalizeName);
+    s.requirements.forEach((r, i) => {
+      const name = normalizeName(r.split(/[\s[=]/, 1)[0] as string);
+      if (axes.includes(name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["requirements", i],
+          message: `${name} is a package axis (packages:); requirements are the app's other dependencies`,
+        });
+    });
+    for (const [field, values] of [
+      ["gunicornArgs", s.gunicornArgs.map((a) => JSON.stringify(a))],
+      ["env", s.env.map((e) => JSON.stringify(Object.entries(e).sort()))],
+    ] as const)
+      values.forEach((v, i) => {
+        const j = values.indexOf(v);
+        if (j < i)
+          ctx.addIssue({ code: "custom", path: [field, i], message: `the same as ${field}[${j}]: each value makes its own cells` });
+      });
   });
 
-export type Scenario = z.output<typeof Scenario>;
+export type Scenario = z.output<typeof Scenario> & {
+  /** The scenario file's folder, set by the loader: apps and config files are relative to it (absent: the working folder). */
+  dir?: string;
+};

@@ -1,6 +1,8 @@
 import { compare } from "@renovatebot/pep440";
+import { packageEntries, shortClass, versionOf } from "../cell/cell.js";
+import { isTested, showing } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
-import { claimCells, compatRows } from "../claims/compat.js";
+import { claimCells, compatRows, tablePackage } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import type { ResultsFile } from "../store/results-file.js";
 import type { PageRow } from "./compat-table.js";
@@ -22,9 +24,9 @@ export function pageFacts(r: ResultsFile, verdict: ClaimVerdict | undefined): Pa
   // The same cells as the report's table: one per cell (docker preferred), within the claim's trigger.
   const cells = claimCells(r);
   return {
-    rows: compatRows(cells, when, r.claim?.package).map(({ version, status }) => ({ version, status })),
+    rows: compatRows(cells, when, tablePackage(r)).map(({ version, status }) => ({ version, status })),
     firstFixed: measuredFirstFixed(verdict),
-    reproducedLocally: reproducedLocally(cells, r.lastVerified),
+    reproducedLocally: reproducedLocally(cells, r.lastVerified, tablePackage(r)),
     lastVerified: r.lastVerified,
   };
 }
@@ -41,26 +43,31 @@ export function measuredFirstFixed(verdict: ClaimVerdict | undefined): MeasuredF
 }
 
 /**
- * "Yes (date, environment)" from the reproduction of the newest affected version (the one nearest
- * the fix, most recently run if several), so a reader can rebuild the boundary. "No" counts
- * only cells that booted and served (clean or failing otherwise): a cell that could not install or
- * boot had no chance to show the signature, and counting it would overstate the evidence.
+ * "Yes (date, environment)" from the reproduction of the newest affected version of the page's
+ * package (the one nearest the fix, most recently run if several), so a reader can rebuild the
+ * boundary. "No" counts only cells that booted and served (tested: clean or failing otherwise):
+ * a cell that could not install or boot had no chance to show the signature, and counting it
+ * would overstate the evidence.
  */
-export function reproducedLocally(cells: CellRecord[], lastVerified: string): string {
+export function reproducedLocally(cells: CellRecord[], lastVerified: string, pkg: string): string {
   const newest = cells
-    .filter((c) => c.outcome === "reproduced")
-    .sort((a, b) => compare(b.uvicorn, a.uvicorn) || b.startedAt.localeCompare(a.startedAt))[0];
+    .filter((c) => showing(c) === "affected")
+    .sort((a, b) => compare(versionOf(b, pkg), versionOf(a, pkg)) || b.startedAt.localeCompare(a.startedAt))[0];
   if (newest) return `Yes (${newest.startedAt.slice(0, 10)}, ${environment(newest)})`;
-  const ran = cells.filter((c) => c.outcome === "clean" || c.outcome === "other-failure").length;
+  const ran = cells.filter(isTested).length;
   if (ran === 0) return `No (no cell could run, ${lastVerified})`;
   return `No (signature not seen in ${ran} ${ran === 1 ? "cell" : "cells"}, ${lastVerified})`;
 }
 
-/** e.g. "uvicorn 0.3.32, gunicorn 23.0.0, Python 3.9.2, UvicornWorker --preload, docker". */
+/** e.g. "uvicorn 0.3.32, gunicorn 23.0.0, Python 3.9.2, UvicornWorker --preload, docker" (every package axis, then the rest). */
 export function environment(c: CellRecord): string {
-  const extras = Object.entries(c.extras ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, version]) => `${name} ${version}`);
-  const worker = `${c.workerClass.split(".").at(-1)}${c.preload ? " --preload" : ""}`;
-  return [`uvicorn ${c.uvicorn}`, `gunicorn ${c.gunicorn}`, ...extras, `Python ${c.pythonFull ?? c.python}`, worker, c.runtime].join(", ");
+  const worker = `${shortClass(c.workerClass)}${c.preload ? " --preload" : ""}`;
+  return [
+    ...packageEntries(c.packages).map(([name, version]) => `${name} ${version}`),
+    `Python ${c.pythonFull ?? c.python}`,
+    worker,
+    ...(c.gunicornArgs?.length ? [c.gunicornArgs.join(" ")] : []),
+    ...Object.entries(c.env ?? {}).map(([n, v]) => `${n}=${v}`),
+    c.runtime,
+  ].join(", ");
 }

@@ -1,32 +1,43 @@
 import type { AxisVersions, Cell } from "../cell/cell.js";
 import type { Scenario } from "../config/schema.js";
 
-/** Packages the harness itself treats as named axes; the rest are extras. */
-const CORE = ["uvicorn", "gunicorn"];
-
-/** Every combination of the scenario's axes, in a stable order (python, gunicorn, uvicorn, extras, ...). */
+/**
+ * Every combination of the scenario's axes, in a stable order: python, the package axes (in
+ * the scenario's order), worker class, preload, app, workers, Gunicorn arguments, environment.
+ * Gunicorn arguments and environment are left out of a cell that has none, as cells were
+ * before they were axes.
+ */
 export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
-  const extraNames = Object.keys(versions).filter((n) => !CORE.includes(n));
-  let extraCombos: Record<string, string>[] = [{}];
-  for (const name of extraNames) extraCombos = extraCombos.flatMap((combo) => (versions[name] ?? []).map((v) => ({ ...combo, [name]: v })));
+  let combos: Record<string, string>[] = [{}];
+  for (const [name, vs] of Object.entries(versions)) combos = combos.flatMap((combo) => vs.map((v) => ({ ...combo, [name]: v })));
   const cells: Cell[] = [];
   for (const python of Object.keys(s.python))
-    for (const gunicorn of versions.gunicorn ?? [])
-      for (const uvicorn of versions.uvicorn ?? [])
-        for (const extras of extraCombos)
-          for (const workerClass of s.workerClasses)
-            for (const preload of s.preload)
-              for (const app of s.apps)
-                for (const workers of s.workers)
+    for (const packages of combos)
+      for (const workerClass of s.workerClasses)
+        for (const preload of s.preload)
+          for (const app of s.apps)
+            for (const workers of s.workers)
+              for (const gunicornArgs of s.gunicornArgs)
+                for (const env of s.env)
                   cells.push({
                     python,
-                    gunicorn,
-                    uvicorn,
+                    packages,
                     workerClass: workerClass.path,
                     preload,
-                    app,
+                    app: app.name,
                     workers,
-                    ...(extraNames.length > 0 ? { extras } : {}),
+                    ...(gunicornArgs.length > 0 ? { gunicornArgs } : {}),
+                    ...(Object.keys(env).length > 0 ? { env } : {}),
                   });
   return cells;
+}
+
+/**
+ * The package a search or a table is about when none is named: the claim's; else the one
+ * package axis with several versions; else the resolution anchor (whose releases set the cut-off).
+ */
+export function axisPackage(s: Scenario, versions: AxisVersions): string {
+  if (s.claim) return s.claim.package;
+  const varying = Object.entries(versions).filter(([, vs]) => vs.length > 1);
+  return varying.length === 1 ? (varying[0]?.[0] as string) : s.resolution.anchor;
 }

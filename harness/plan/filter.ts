@@ -1,38 +1,39 @@
-import { type Cell, cellId } from "../cell/cell.js";
+import { type Cell, cellId, FILTER_FIELDS, filterTerms, looksLikeCellId, shortClass } from "../cell/cell.js";
 import { ConfigError } from "../core/errors.js";
-
-const FIELDS = ["python", "gunicorn", "uvicorn", "workerClass", "preload", "app", "workers"] as const;
 
 /**
  * `--only uvicorn=0.11.4,preload=true app=plain`: comma or space separated `field=value` terms,
  * all of which must hold; a term repeated for one field means "any of". Worker classes match by
- * their short name too (`workerClass=UvicornWorker`); further package axes by their name
- * (`asyncpg=0.29.0`). A term without "=" is a cell id (`cellId`, as reports show it): the cell
- * must be one of the ids given.
+ * their short name too (`workerClass=UvicornWorker`); package axes by their name (`asyncpg=0.29.0`);
+ * Gunicorn arguments and environment as cell ids write them (`gunicornArgs=--graceful-timeout+2`,
+ * `env=DEBUG=1`, and `gunicornArgs=` for none). A term that is a cell id (`cellId`, as reports show
+ * it) selects that cell.
  */
 export function parseOnly(expr: string, packageAxes: string[] = []): (c: Cell) => boolean {
-  const fields: string[] = [...new Set([...FIELDS, ...packageAxes])];
+  const fields: string[] = [...new Set([...FILTER_FIELDS, ...packageAxes])];
   const wanted = new Map<string, Set<string>>();
   const ids = new Set(onlyIds(expr));
   for (const term of expr.split(/[,\s]+/).filter(Boolean)) {
     if (ids.has(term)) continue;
-    const [field, value] = term.split("=", 2);
-    if (!field || value === undefined || !fields.includes(field)) {
+    // At the first "=": a value may hold more (env=DEBUG=1).
+    const eq = term.indexOf("=");
+    const [field, value] = eq < 0 ? [term, undefined] : [term.slice(0, eq), term.slice(eq + 1)];
+    if (value === undefined || !fields.includes(field)) {
       throw new ConfigError(`--only: "${term}" is not field=value with field one of ${fields.join(", ")}`);
     }
     wanted.set(field, (wanted.get(field) ?? new Set()).add(value));
   }
-  return (c) =>
-    (ids.size === 0 || ids.has(cellId(c))) &&
-    [...wanted].every(([field, values]) => {
-      const actual = (FIELDS as readonly string[]).includes(field)
-        ? String(c[field as (typeof FIELDS)[number]])
-        : String(c.extras?.[field]);
-      return values.has(actual) || (field === "workerClass" && values.has(actual.split(".").at(-1) ?? ""));
+  return (c) => {
+    if (ids.size > 0 && !ids.has(cellId(c))) return false;
+    const terms = filterTerms(c);
+    return [...wanted].every(([field, values]) => {
+      const actual = terms[field] ?? "";
+      return values.has(actual) || (field === "workerClass" && values.has(shortClass(actual)));
     });
+  };
 }
 
-/** The cell ids among `--only`'s terms: the terms without "=" that have an id's shape. */
+/** The cell ids among `--only`'s terms: the terms that have an id's shape. */
 export function onlyIds(expr: string): string[] {
-  return expr.split(/[,\s]+/).filter((t) => !t.includes("=") && /^py[^~]+~uvicorn[^~]+~/.test(t));
+  return expr.split(/[,\s]+/).filter(looksLikeCellId);
 }

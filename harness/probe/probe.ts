@@ -3,7 +3,7 @@ import { Agent, type Dispatcher, request } from "undici";
 
 export interface ProbeResult {
   status?: number;
-  /** The worker pid the body named (fixture apps answer {"pid": ...}). */
+  /** The worker that answered: the harness's wrapper names it in a header; fixtures also answer {"pid": ...}. */
   pid?: number;
   /** undici's error code (UND_ERR_SOCKET, ECONNREFUSED...) when no answer came. */
   errorCode?: string;
@@ -160,7 +160,10 @@ export async function probeOnce(agent: Dispatcher, url: string, timeoutMs: numbe
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const body = await cappedText(res.body, MAX_BODY_BYTES);
-    return { status: res.statusCode, ...parseBody(body) };
+    const fromBody = parseBody(body);
+    // The header first: it names the worker whatever the app answered (plain text, an error page).
+    const pid = pidOf(res.headers[PID_HEADER]) ?? fromBody.pid;
+    return { status: res.statusCode, ...fromBody, ...(pid !== undefined ? { pid } : {}) };
   } catch (err) {
     // undici's codes are strings (UND_ERR_SOCKET); an AbortSignal.timeout() DOMException has a
     // numeric legacy code (23) that would read as a status, so it is named instead.
@@ -169,6 +172,17 @@ export async function probeOnce(agent: Dispatcher, url: string, timeoutMs: numbe
     return { errorCode: timeout.aborted || e.name === "TimeoutError" ? "TIMEOUT" : (e.name ?? "UNKNOWN") };
   }
 }
+
+/**
+ * The response header the harness's ASGI wrapper (images/apps/_repro_matrix.py) adds to every
+ * answer: the pid of the worker that gave it.
+ */
+export const PID_HEADER = "x-repro-matrix-pid";
+
+const pidOf = (value: string | string[] | undefined): number | undefined => {
+  const text = Array.isArray(value) ? value.at(-1) : value;
+  return text !== undefined && /^\d{1,10}$/.test(text.trim()) ? Number(text.trim()) : undefined;
+};
 
 function parseBody(body: string): Pick<ProbeResult, "pid" | "bodyStart" | "memory"> {
   try {

@@ -1,5 +1,5 @@
 import type { CellRecord } from "../cell/record.js";
-import { type CompatRow, compatRows, sortVersions } from "../claims/compat.js";
+import { type CompatRow, compatRows, sortVersions, tablePackage } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { escapeHtml } from "./html-escape.js";
@@ -11,7 +11,7 @@ import { escapeHtml } from "./html-escape.js";
  */
 export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
   const when = r.claim?.when ?? {};
-  const pkg = r.claim?.package ?? "uvicorn";
+  const pkg = tablePackage(r);
   const rows = compatRows(cells, when, pkg);
   if (rows.length === 0) return "";
   const pythons = sortVersions(cells.map((c) => c.python));

@@ -1,12 +1,13 @@
 import { gzipSync } from "node:zlib";
-import { cellId, cellLabel, shortClass } from "../cell/cell.js";
+import { cellId, cellLabel, envText, packageEntries, shortClass, versionOf } from "../cell/cell.js";
 import { OUTCOMES } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
-import { sortVersions } from "../claims/compat.js";
+import { sortVersions, tablePackage } from "../claims/compat.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
 import { primaryCells } from "../claims/runtimes.js";
 import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
+import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { envEntry, type StoredEnv } from "../store/stored-results.js";
@@ -29,53 +30,73 @@ interface Axis {
   sort: (vs: string[]) => string[];
 }
 const alpha = (vs: string[]) => [...new Set(vs)].sort();
-const AXES: Axis[] = [
-  { name: "python", heading: "Python", of: (c) => c.python, label: (v) => `Python ${v}`, sort: sortVersions },
-  { name: "gunicorn", heading: "gunicorn", of: (c) => c.gunicorn, label: (v) => `gunicorn ${v}`, sort: sortVersions },
-  {
-    name: "extras",
-    heading: "extras",
-    of: (c) =>
-      Object.entries(c.extras ?? {})
-        .map(([n, v]) => `${n} ${v}`)
-        .sort()
-        .join(" · "),
-    label: (v) => v,
-    sort: alpha,
-  },
-  // The full path is the value: uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker differ.
-  { name: "workerClass", heading: "worker class", of: (c) => c.workerClass, label: shortClass, sort: alpha },
-  {
-    name: "preload",
-    heading: "preload",
-    of: (c) => (c.preload ? "preload" : "no-preload"),
-    label: (v) => (v === "preload" ? "--preload" : "no preload"),
-    sort: alpha,
-  },
-  { name: "app", heading: "app", of: (c) => c.app, label: (v) => v, sort: alpha },
-  {
-    name: "workers",
-    heading: "workers",
-    of: (c) => String(c.workers),
-    label: (v) => `-w ${v}`,
-    sort: (vs) => [...new Set(vs)].sort((a, b) => +a - +b),
-  },
-];
+
+/**
+ * The heatmap's column axes: every axis of a cell but the rows' package (`pkg`), each other
+ * package by its name. Axes with one value name the whole table once; the rest get a header row
+ * and a filter each.
+ */
+function axesFor(cells: CellRecord[], pkg: string): Axis[] {
+  const others = [...new Set(cells.flatMap((c) => packageEntries(c.packages).map(([n]) => n)))].filter(
+    (n) => normalizeName(n) !== normalizeName(pkg),
+  );
+  return [
+    { name: "python", heading: "Python", of: (c) => c.python, label: (v) => `Python ${v}`, sort: sortVersions },
+    ...others.map(
+      (n): Axis => ({
+        name: `package:${n}`,
+        heading: n,
+        of: (c) => versionOf(c, n),
+        label: (v) => `${n} ${v || "(none)"}`,
+        sort: sortVersions,
+      }),
+    ),
+    // The full path is the value: uvicorn.workers.UvicornWorker and uvicorn_worker.UvicornWorker differ.
+    { name: "workerClass", heading: "worker class", of: (c) => c.workerClass, label: shortClass, sort: alpha },
+    {
+      name: "preload",
+      heading: "preload",
+      of: (c) => (c.preload ? "preload" : "no-preload"),
+      label: (v) => (v === "preload" ? "--preload" : "no preload"),
+      sort: alpha,
+    },
+    { name: "app", heading: "app", of: (c) => c.app, label: (v) => v, sort: alpha },
+    {
+      name: "workers",
+      heading: "workers",
+      of: (c) => String(c.workers),
+      label: (v) => `-w ${v}`,
+      sort: (vs) => [...new Set(vs)].sort((a, b) => +a - +b),
+    },
+    {
+      name: "gunicornArgs",
+      heading: "Gunicorn arguments",
+      of: (c) => (c.gunicornArgs ?? []).join(" "),
+      label: (v) => v || "no extra arguments",
+      sort: alpha,
+    },
+    { name: "env", heading: "environment", of: (c) => envText(c.env), label: (v) => v || "no extra environment", sort: alpha },
+  ];
+}
 
 interface Grid {
-  /** Each column's value per axis (AXES order), sorted. */
+  /** The rows' package, and the column axes. */
+  pkg: string;
+  axes: Axis[];
+  /** Each column's value per axis (axes order), sorted. */
   columns: string[][];
   /** Axes with more than one value: one header row and one filter each. */
   varying: number[];
   values: string[][];
 }
 
-function gridOf(cells: CellRecord[]): Grid {
-  const values = AXES.map((a) => a.sort(cells.map(a.of)));
-  const rank = AXES.map((_, i) => new Map(values[i]?.map((v, j) => [v, j])));
-  const unique = new Map(cells.map((c) => AXES.map((a) => a.of(c))).map((col) => [col.join("|"), col]));
+function gridOf(cells: CellRecord[], pkg: string): Grid {
+  const axes = axesFor(cells, pkg);
+  const values = axes.map((a) => a.sort(cells.map(a.of)));
+  const rank = axes.map((_, i) => new Map(values[i]?.map((v, j) => [v, j])));
+  const unique = new Map(cells.map((c) => axes.map((a) => a.of(c))).map((col) => [col.join("|"), col]));
   const columns = [...unique.values()].sort((x, y) => {
-    for (let i = 0; i < AXES.length; i++) {
+    for (let i = 0; i < axes.length; i++) {
       const d = (rank[i]?.get(x[i] ?? "") ?? 0) - (rank[i]?.get(y[i] ?? "") ?? 0);
       if (d !== 0) return d;
     }
@@ -83,7 +104,7 @@ function gridOf(cells: CellRecord[]): Grid {
   });
   const varying = values.flatMap((vs, i) => (vs.length > 1 ? [i] : []));
   // A single column still needs a header row to name it.
-  return { columns, varying: varying.length > 0 ? varying : [AXES.findIndex((a) => a.name === "workerClass")], values };
+  return { pkg, axes, columns, varying: varying.length > 0 ? varying : [axes.findIndex((a) => a.name === "workerClass")], values };
 }
 
 /** Distinct failure fingerprints, most frequent first, keyed F1, F2, ... */
@@ -117,13 +138,13 @@ function headerRows(g: Grid, rows: number): string {
         if (last && prefix(g.columns[last[0] as number] as string[]) === prefix(col)) last.push(i);
         else groups.push([i]);
       });
-      const a = AXES[axis] as Axis;
+      const a = g.axes[axis] as Axis;
       const leaf = depth === g.varying.length - 1;
       const ths = groups.map((cols) => {
         const v = g.columns[cols[0] as number]?.[axis] ?? "";
         return `<th colspan="${cols.length}" data-cols="${cols.join(",")}"${leaf ? ' class="leaf"' : ""} title="${escapeHtml(v)}">${escapeHtml(a.label(v))}</th>`;
       });
-      return `<tr>${depth === 0 ? `<th rowspan="${rows}" class="corner">uvicorn</th>` : ""}${ths.join("")}</tr>`;
+      return `<tr>${depth === 0 ? `<th rowspan="${rows}" class="corner">${escapeHtml(g.pkg)}</th>` : ""}${ths.join("")}</tr>`;
     })
     .join("\n");
 }
@@ -154,8 +175,8 @@ function heatmapRow(v: string, g: Grid, byKey: Map<string, CellRecord>, keys: Ke
  * ("0.5.2–0.11.2: 40 releases, same as above") that opens them: 184 releases are mostly such runs.
  */
 function heatmapBody(cells: CellRecord[], g: Grid, keys: Keys): string {
-  const byKey = new Map(cells.map((c) => [`${c.uvicorn}|${AXES.map((a) => a.of(c)).join("|")}`, c]));
-  const rows = sortVersions(cells.map((c) => c.uvicorn)).map((v) => ({ v, ...heatmapRow(v, g, byKey, keys) }));
+  const byKey = new Map(cells.map((c) => [`${versionOf(c, g.pkg)}|${g.axes.map((a) => a.of(c)).join("|")}`, c]));
+  const rows = sortVersions(cells.map((c) => versionOf(c, g.pkg))).map((v) => ({ v, ...heatmapRow(v, g, byKey, keys) }));
   const out: string[] = [];
   for (let i = 0; i < rows.length; ) {
     const head = rows[i] as (typeof rows)[number];
@@ -176,13 +197,13 @@ function heatmapBody(cells: CellRecord[], g: Grid, keys: Keys): string {
 }
 
 function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
-  const constant = AXES.flatMap((a, i) =>
+  const constant = g.axes.flatMap((a, i) =>
     g.values[i]?.length === 1 && !g.varying.includes(i) && g.values[i]?.[0] ? [a.label(g.values[i][0])] : [],
   );
   return [
     constant.length > 0
-      ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. Rows: uvicorn versions.</p>`
-      : "<p>Rows: uvicorn versions.</p>",
+      ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. Rows: ${escapeHtml(g.pkg)} versions.</p>`
+      : `<p>Rows: ${escapeHtml(g.pkg)} versions.</p>`,
     // The table scrolls in its own box so its header can stick to the box's top (sticky is relative
     // to the nearest scrolling ancestor, and an overflow-x box is one).
     `<div class="scroll"><table id="heatmap">\n<thead>${headerRows(g, g.varying.length)}</thead>\n<tbody>${heatmapBody(cells, g, keys)}</tbody>\n</table></div>`,
@@ -193,7 +214,7 @@ function filters(g: Grid): string {
   const selects = g.varying
     .filter((i) => g.columns.length > 1 && (g.values[i]?.length ?? 0) > 1)
     .map((i) => {
-      const a = AXES[i] as Axis;
+      const a = g.axes[i] as Axis;
       const options = (g.values[i] ?? []).map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(a.label(v))}</option>`);
       return `<label>${escapeHtml(a.heading)} <select id="filter-${a.name}" data-axis="${a.name}"><option value="">all</option>${options.join("")}</select></label>`;
     });
@@ -280,7 +301,7 @@ function clientData(r: ResultsFile, cells: CellRecord[], g: Grid, keys: Keys): C
   return {
     ...(r.claim?.signature ? { signature: r.claim.signature } : {}),
     harnessVersion: r.harnessVersion,
-    columns: g.columns.map((col) => Object.fromEntries(AXES.map((a, i) => [a.name, col[i] ?? ""]))),
+    columns: g.columns.map((col) => Object.fromEntries(g.axes.map((a, i) => [a.name, col[i] ?? ""]))),
     envs,
     cells: Object.fromEntries(entries),
   };
@@ -300,7 +321,7 @@ export const renderHtml = (r: ResultsFile, judged: Judgement = judge(r)): string
 /** index.html in chunks, to be written without holding the whole page as one string. */
 export function* htmlChunks(r: ResultsFile, judged: Judgement = judge(r)): Generator<string> {
   const cells = primaryCells(r.cells);
-  const g = gridOf(cells);
+  const g = gridOf(cells, tablePackage(r));
   const keys = fingerprintKeys(cells);
   yield `<!doctype html>
 <html lang="en">

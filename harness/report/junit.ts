@@ -1,4 +1,4 @@
-import { cellId, shortClass } from "../cell/cell.js";
+import { argsText, cellId, envText, packageEntries, shortClass } from "../cell/cell.js";
 import type { Outcome } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
@@ -113,17 +113,15 @@ function verdict(c: CellRecord): string {
 
 function properties(c: CellRecord): string {
   const props: [string, string | number | boolean | undefined][] = [
-    ["uvicorn", c.uvicorn],
-    ["gunicorn", c.gunicorn],
-    ...Object.entries(c.extras ?? {})
-      .sort(([a], [b]) => naturalCompare(a, b))
-      .map(([n, v]): [string, string] => [n, v]),
+    ...packageEntries(c.packages),
     ["python", c.python],
     ["pythonFull", c.pythonFull],
     ["workerClass", c.workerClass],
     ["preload", c.preload],
     ["app", c.app],
     ["workers", c.workers],
+    ["gunicornArgs", c.gunicornArgs?.length ? c.gunicornArgs.join(" ") : undefined],
+    ...Object.entries(c.env ?? {}).map(([n, v]): [string, string] => [`env.${n}`, v]),
     ["runtime", c.runtime],
     ["startedAt", c.startedAt],
     ["cacheKey", c.cacheKey],
@@ -177,7 +175,11 @@ export function renderJunit(r: ResultsFile): string {
     { config: string; runtime: CellRecord["runtime"]; name: string; classname: string; cells: CellRecord[] }
   >();
   for (const c of cells) {
-    const config = `py${c.python} ${workerName(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app}`;
+    const config = [
+      `py${c.python} ${workerName(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app}`,
+      ...(c.gunicornArgs?.length ? [argsText(c.gunicornArgs)] : []),
+      ...(c.env && Object.keys(c.env).length > 0 ? [envText(c.env)] : []),
+    ].join(" ");
     const key = `${config}|${c.runtime}`;
     const group = groups.get(key) ?? {
       config,

@@ -1,4 +1,4 @@
-import { cellId } from "../cell/cell.js";
+import { cellId, packageEntries } from "../cell/cell.js";
 import type { CellRecord } from "../cell/record.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
@@ -6,12 +6,11 @@ import type { ResultsFile } from "../store/results-file.js";
 /**
  * The command that reruns one cell alone, on the runtime that produced it. The versions are set
  * explicitly, so it works for a version the file does not list (a bisect's or `--set`'s), and the
- * scenario file is named when it is not the default.
+ * scenario file is named when it is not the default. The cell id carries the rest, Gunicorn
+ * arguments and environment included.
  */
 export function rerunCommand(c: CellRecord, config?: string): string {
-  const sets = [["uvicorn", c.uvicorn], ["gunicorn", c.gunicorn], ...Object.entries(c.extras ?? {})].map(
-    ([name, version]) => `--set ${name}=${version}`,
-  );
+  const sets = packageEntries(c.packages).map(([name, version]) => `--set ${name}=${version}`);
   return [
     "npx repro-matrix run",
     ...(config && config !== "matrix.yaml" ? [`--config ${config}`] : []),

@@ -6,6 +6,7 @@ import { contentHash } from "../core/hash.js";
 import { HARNESS_SOURCES, sourceOf } from "../core/source-root.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import type { PlacedFile, ServerPlace } from "../runtimes/runtime.js";
+import { filesOfCell } from "./fixtures.js";
 import { gunicornCommand } from "./run-cell.js";
 
 /** The stages that turn a running server into an outcome, whatever runs it (their .ts sources, also from dist/). */
@@ -55,11 +56,12 @@ export function cellKey({ cell, scenario: s, env, runtime, code, apps }: CellKey
     runtime: runtime.name,
     env: env.image,
     command: gunicornCommand(cell, s, runtime.place),
-    // Only what this cell's server can import: its own fixture and the shared helpers (_*.py),
-    // so adding another fixture does not invalidate every recorded result.
-    apps: apps
-      .filter((a) => a.path === `${cell.app.replaceAll("-", "_")}.py` || a.path.startsWith("_"))
-      .map((a) => [a.path, createHash("sha256").update(a.content).digest("hex")]),
+    // Only what this cell's server can import: its own app and entry with the shared helpers
+    // (_*.py), or its own app's folder, and its config file; so adding another app to the
+    // scenario does not invalidate every recorded result.
+    apps: filesOfCell(cell, s, apps).map((a) => [a.path, createHash("sha256").update(a.content).digest("hex")]),
+    // The command holds the Gunicorn arguments; the environment is passed beside it.
+    ...(cell.env ? { env: cell.env } : {}),
     probes: s.probes,
     signatures: s.signatures,
     timeouts: s.timeouts,

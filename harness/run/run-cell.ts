@@ -2,6 +2,7 @@ import type { Cell } from "../cell/cell.js";
 import type { BootProfile, CellRecord, CheckResult, Evidence, ServerLimits } from "../cell/record.js";
 import { type CheckFacts, judgeChecks, needsWorkerSample, scenarioChecks, signatureFired, watchLines } from "../classify/checks.js";
 import { classify } from "../classify/classify.js";
+import { CONFIG_DIR, configFileArg } from "../config/gunicorn-args.js";
 import type { Check, Scenario } from "../config/schema.js";
 import { compileSignature } from "../config/signature.js";
 import { HARNESS_VERSION } from "../core/version.js";
@@ -13,6 +14,7 @@ import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type BootGaveUp, type Readiness, waitForReady } from "../probe/readiness.js";
 import { CONTAINER_PLACE } from "../runtimes/docker/container-place.js";
 import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerProcess, StartedServer } from "../runtimes/runtime.js";
+import { appLayout, appOf } from "./fixtures.js";
 import { runSteps, type StepRun, stepPhase } from "./steps.js";
 
 /** Silence after a traceback per worker, with no HTTP answer, that counts as a stalled boot. */
@@ -34,17 +36,34 @@ class PhaseClock {
   }
 }
 
-/** The module Gunicorn loads for a fixture: import-time-loop -> import_time_loop:app. */
-export const appTarget = (app: string) => `${app.replaceAll("-", "_")}:app`;
+/**
+ * The scenario's Gunicorn arguments for a server at `place`: a config file named relative to the
+ * scenario is read from where it was placed (_config/ in the app folder), on either runtime.
+ */
+function serverArgs(args: readonly string[], place: ServerPlace): string[] {
+  const config = configFileArg(args);
+  if (!config) return [...args];
+  const out = [...args];
+  out[config.index] = `${config.prefix}${place.appDir}/${CONFIG_DIR}/${config.path}`;
+  return out;
+}
 
+/**
+ * The server's command. Gunicorn loads the app's entry module (fixtures.ts), which imports the
+ * app's module as Gunicorn would and wraps its app so that every answer names its worker; an own
+ * app runs in its own folder. The scenario's arguments come after the harness's defaults, so
+ * that they may change them (--graceful-timeout, --timeout), but never the options it owns.
+ */
 export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = CONTAINER_PLACE): string[] {
+  const app = appLayout(appOf(s, cell.app));
   return [
     `${place.venv}/bin/gunicorn`,
     ...["--workers", String(cell.workers), "--worker-class", cell.workerClass],
-    ...["--bind", place.bind, "--chdir", place.appDir, "--worker-tmp-dir", "/tmp"],
+    ...["--bind", place.bind, "--chdir", app.dir ? `${place.appDir}/${app.dir}` : place.appDir, "--worker-tmp-dir", "/tmp"],
     ...["--graceful-timeout", String(s.timeouts.stopSeconds), "--timeout", "30"],
     ...(cell.preload ? ["--preload"] : []),
-    appTarget(cell.app),
+    ...serverArgs(cell.gunicornArgs ?? [], place),
+    `${app.entry}:app`,
   ];
 }
 
@@ -104,7 +123,7 @@ export interface CellRun {
   scenario: Scenario;
   env: Extract<PreparedEnv, { ok: true }>;
   runtime: Runtime;
-  /** Files placed next to the app (the fixture apps). */
+  /** Files placed in the server's app folder (fixtures.ts loadApps: the apps, their entries, config files). */
   apps: PlacedFile[];
   /** The run's stop (Ctrl-C, a silent engine): an interrupted cell gets no record. */
   signal: AbortSignal;
@@ -221,8 +240,8 @@ async function serve(
       labels: {},
       memoryMiB: s.limits.memoryMiB,
       cpus: s.limits.cpus,
-      // Fixtures may read it (flaky_signature does); real apps ignore it.
-      env: { REPRO_MATRIX_TRIAL: String(o.trial ?? 1) },
+      // The cell's environment axis, and the trial (fixtures may read it: flaky_signature does).
+      env: { ...cell.env, REPRO_MATRIX_TRIAL: String(o.trial ?? 1) },
       shareable: Boolean(o.shareable),
     },
     signal,

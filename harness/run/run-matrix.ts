@@ -22,7 +22,7 @@ import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
 import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, splitByMatrix } from "../store/results-file.js";
 import { clearRunMarker, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { cellKey } from "./cell-key.js";
-import { loadFixtureApps } from "./fixtures.js";
+import { loadApps } from "./fixtures.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
 import { RunSession } from "./session.js";
 import { combineTrials } from "./trials.js";
@@ -192,7 +192,7 @@ async function planRun(o: RunOptions, { matrix, selected, reportDir }: Selection
   const maxAgeDays = o.staleDays ?? o.maxAgeDays;
   const recordedFailures =
     o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(previous, maxAgeDays === undefined ? "" : daysAgo(maxAgeDays));
-  const apps = await loadFixtureApps(s.apps);
+  const apps = await loadApps(s);
   return { scenario: s, matrix, cells, groups: [...groups.values()], reportDir, previous, recordedFailures, apps };
 }
 

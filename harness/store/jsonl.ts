@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CellRecord } from "../cell/record.js";
+import { CellRecord, migrateLegacyAxes } from "../cell/record.js";
 
 /**
  * One line per finished cell, appended at once: an interrupted run loses no finished cell. A
@@ -54,7 +54,8 @@ export async function readRecords(file: string): Promise<JsonlRead> {
       skipped.push({ line: i + 1, why: `not a whole JSON line (${line.length} bytes; torn by a crash mid-write?)` });
       return;
     }
-    const parsed = CellRecord.safeParse(value);
+    // A line an older harness appended (a killed run's) reads like one of today's.
+    const parsed = CellRecord.safeParse(migrateLegacyAxes(value));
     if (parsed.success) records.push(parsed.data);
     else
       skipped.push({

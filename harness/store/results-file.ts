@@ -1,7 +1,7 @@
 import { copyFile, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
-import { type CellAxes, CellRecord, cellAxesKey, cellIdentity, type MachineFacts } from "../cell/record.js";
+import { type CellAxes, CellRecord, cellAxesKey, cellIdentity, type MachineFacts, migrateLegacyAxes } from "../cell/record.js";
 import { plainMessage } from "../config/issue-message.js";
 import { ConfigError } from "../core/errors.js";
 import { writeAtomic } from "../core/json-file.js";
@@ -109,7 +109,7 @@ export function parseResults(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
   if (version < STORED_SCHEMA_VERSION) {
-    const legacy = ResultsFile.safeParse(value, { error: plainMessage });
+    const legacy = ResultsFile.safeParse(withMigratedCells(value), { error: plainMessage });
     return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };
   }
   const stored = StoredResults.safeParse(value, { error: plainMessage });
@@ -142,6 +142,12 @@ function unpackResults(s: StoredResults): { results: ResultsFile } | { problem: 
     cells.push(cell);
   }
   return { results: { ...head, cells } };
+}
+
+/** A file from before schema 6, its cells' package fields as one map (the cell model's migration). */
+function withMigratedCells(value: unknown): unknown {
+  const cells = (value as { cells?: unknown } | null)?.cells;
+  return Array.isArray(cells) ? { ...(value as object), cells: cells.map(migrateLegacyAxes) } : value;
 }
 
 /**

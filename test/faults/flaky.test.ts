@@ -27,6 +27,6 @@ trials: 3
     expect(flaky?.evidence.signatureMatches[0]?.text).toBe("RuntimeError: Event loop is closed");
     expect(steady?.outcome).toBe("clean");
     expect(steady?.trials).toMatchObject({ count: 3, outcomes: { clean: 3 } });
-    expect(compatRows(records, {}).map((r) => r.status)).toEqual(["Affected"]);
+    expect(compatRows(records, {}, "uvicorn").map((r) => r.status)).toEqual(["Affected"]);
   }, 600_000);
 });

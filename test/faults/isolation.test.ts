@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CellRecord } from "../../harness/cell/record.js";
 import { parseScenario } from "../../harness/config/load.js";
 import { LogCollector } from "../../harness/evidence/log-collector.js";
-import { loadFixtureApps } from "../../harness/run/fixtures.js";
+import { loadApps } from "../../harness/run/fixtures.js";
 import { gunicornCommand } from "../../harness/run/run-cell.js";
 import { connectDocker } from "../../harness/runtimes/docker/docker-engine.js";
 import { DockerRuntime } from "../../harness/runtimes/docker/docker-runtime.js";
@@ -63,19 +63,18 @@ describe("cell isolation", () => {
     const signal = AbortSignal.timeout(60_000);
     const cell = {
       python: "3.11",
-      gunicorn: "23.0.0",
-      uvicorn: "0.39.0",
+      packages: { uvicorn: "0.39.0", gunicorn: "23.0.0" },
       workerClass: "uvicorn.workers.UvicornWorker",
       preload: false,
       app: "plain",
       workers: 1,
     };
-    const s = parseScenario(SCENARIO);
+    const s = parseScenario(SCENARIO.replace("apps: [reach-out]", "apps: [plain]"));
     await using server = await runtime.start(
       {
         image: docker.image as string,
         command: (place) => gunicornCommand(cell, s, place),
-        files: await loadFixtureApps(["plain"]),
+        files: await loadApps(s),
         logs: new LogCollector([]),
         labels: {},
       },

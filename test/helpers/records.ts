@@ -1,11 +1,21 @@
 import type { CellRecord } from "../../harness/cell/record.js";
 
+/**
+ * Shorthand for the package axes most tests vary: `uvicorn` and `gunicorn` set those entries of
+ * `packages` (which may name others too).
+ */
+export type RecordOverrides = Partial<CellRecord> & { uvicorn?: string; gunicorn?: string };
+
 /** A cell record with plausible evidence; tests override only what they look at. */
-export function record(over: Partial<CellRecord> = {}): CellRecord {
+export function record(over: RecordOverrides = {}): CellRecord {
+  const { uvicorn, gunicorn, packages, ...rest } = over;
   return {
     scenario: "demo",
-    uvicorn: "0.11.4",
-    gunicorn: "23.0.0",
+    packages: {
+      uvicorn: uvicorn ?? packages?.uvicorn ?? "0.11.4",
+      gunicorn: gunicorn ?? packages?.gunicorn ?? "23.0.0",
+      ...Object.fromEntries(Object.entries(packages ?? {}).filter(([n]) => n !== "uvicorn" && n !== "gunicorn")),
+    },
     python: "3.9",
     workerClass: "uvicorn.workers.UvicornWorker",
     preload: true,
@@ -33,6 +43,6 @@ export function record(over: Partial<CellRecord> = {}): CellRecord {
       totalLogLines: 20,
       packages: ["gunicorn==23.0.0", "uvicorn==0.11.4"],
     },
-    ...over,
+    ...rest,
   };
 }

@@ -100,12 +100,12 @@ ${cellSettings}`,
       out,
       { runtime: "local", file: join(out, "matrix.yaml") },
     );
-    expect(run.records.map((r) => [r.extras?.rmprobe, r.outcome]).sort()).toEqual([
+    expect(run.records.map((r) => [r.packages.rmprobe, r.outcome]).sort()).toEqual([
       ["1.0.0", "clean"],
       ["1.1.0", "clean"],
     ]);
     for (const r of run.records) {
-      expect(r.evidence.packages).toContain(`rmprobe==${r.extras?.rmprobe}`);
+      expect(r.evidence.packages).toContain(`rmprobe==${r.packages.rmprobe}`);
       expect(r.evidence.resolution?.sources?.findLinks).toEqual([wheels]);
     }
   }, 600_000);
@@ -146,7 +146,7 @@ ${cellSettings}`,
         out,
         { runtime: "local" },
       );
-      expect(run.records.map((r) => [r.extras?.rmprivate, r.outcome])).toEqual([["2.0.0", "clean"]]);
+      expect(run.records.map((r) => [r.packages.rmprivate, r.outcome])).toEqual([["2.0.0", "clean"]]);
       expect(run.records[0]?.evidence.packages).toContain("rmprivate==2.0.0");
       expect(run.records[0]?.evidence.resolution?.sources?.extraIndexUrls).toEqual([url]);
     } finally {

@@ -91,7 +91,7 @@ describe("HTML report in a real browser", () => {
       expect(order.every((y, i) => y >= 0 && (i === 0 || y > (order[i - 1] as number)))).toBe(true);
       expect(await tab.locator("#compat thead th").last().textContent()).toBe("Overall");
       expect(await tab.locator("#compat tbody tr:not(.run)").count()).toBe(
-        new Set(cells.filter((c) => c.preload).map((c) => c.uvicorn)).size,
+        new Set(cells.filter((c) => c.preload).map((c) => c.packages.uvicorn)).size,
       );
       expect(await tab.locator("#verdict details").getAttribute("open")).toBeNull();
       expect(await tab.locator("#verdict .configs").isVisible()).toBe(false);

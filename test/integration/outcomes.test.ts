@@ -26,7 +26,7 @@ apps: [plain, prints-signature, fails-import]
 describe("a real run of four kinds of cell", () => {
   let out: string;
   let run: Awaited<ReturnType<typeof runScenario>>;
-  const cell = (uvicorn: string, app: string) => run.records.find((r) => r.uvicorn === uvicorn && r.app === app) as CellRecord;
+  const cell = (uvicorn: string, app: string) => run.records.find((r) => r.packages.uvicorn === uvicorn && r.app === app) as CellRecord;
 
   beforeAll(async () => {
     out = await tempDir("outcomes");
@@ -63,7 +63,7 @@ describe("a real run of four kinds of cell", () => {
   });
 
   it("a release that cannot install on the Python → install-failed for every app, with the resolver's reason", () => {
-    const failed = run.records.filter((r) => r.uvicorn === "0.54.0");
+    const failed = run.records.filter((r) => r.packages.uvicorn === "0.54.0");
     expect(failed.map((r) => r.outcome)).toEqual(["install-failed", "install-failed", "install-failed"]);
     expect(failed[0]?.reason).toMatch(/uvicorn==0\.54\.0/);
     expect(failed[0]?.reason).toMatch(/Python/);
@@ -132,7 +132,7 @@ describe("a real run of four kinds of cell", () => {
     // recorded install failure, the same as before.
     expect(info?.cellsReused).toBe(2);
     expect(again.events.filter((e) => e.type === "cell-started")).toEqual([]);
-    const plain = again.records.find((r) => r.uvicorn === "0.39.0");
+    const plain = again.records.find((r) => r.packages.uvicorn === "0.39.0");
     expect(plain).toEqual(cell("0.39.0", "plain"));
     // The filtered run replaced its own cells (with themselves: the install failure is the one
     // recorded) and kept the others; it verified nothing anew, so it adds no run.

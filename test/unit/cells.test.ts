@@ -15,8 +15,7 @@ describe("expandCells", () => {
     expect(cells).toHaveLength(2 /* uvicorn */ * 1 * 2 /* preload */ * 2 /* apps */);
     expect(cells[0]).toEqual({
       python: "3.9",
-      gunicorn: "23.0.0",
-      uvicorn: "0.11.3",
+      packages: { uvicorn: "0.11.3", gunicorn: "23.0.0" },
       workerClass: "uvicorn.workers.UvicornWorker",
       preload: false,
       app: "plain",
@@ -38,7 +37,7 @@ describe("expandCells", () => {
     );
     const cells = expandCells(t, { ...versions, asyncpg: ["0.29.0", "0.30.0"] });
     expect(cells).toHaveLength(2 * 2 /* asyncpg */ * 2 /* classes */ * 2 /* preload */);
-    expect(cells[0]?.extras).toEqual({ asyncpg: "0.29.0" });
+    expect(cells[0]?.packages).toEqual({ uvicorn: "0.11.3", gunicorn: "23.0.0", asyncpg: "0.29.0" });
     const external = cells.find((c) => c.workerClass === "uvicorn_worker.UvicornWorker") as (typeof cells)[number];
     const env = envOf(external, t);
     expect(env.packages.map((p) => p.name)).toEqual(["uvicorn", "gunicorn", "asyncpg"]);
@@ -55,10 +54,10 @@ describe("expandCells", () => {
   });
 
   it("filters with --only terms, short worker class names included", () => {
-    const only = parseOnly("uvicorn=0.11.4,preload=true workerClass=UvicornWorker");
+    const only = parseOnly("uvicorn=0.11.4,preload=true workerClass=UvicornWorker", Object.keys(versions));
     const kept = expandCells(s, versions).filter(only);
     expect(kept).toHaveLength(2);
-    expect(kept.every((c) => c.uvicorn === "0.11.4" && c.preload)).toBe(true);
+    expect(kept.every((c) => c.packages.uvicorn === "0.11.4" && c.preload)).toBe(true);
   });
 
   it("filters by a further package axis by its name", () => {
@@ -66,14 +65,14 @@ describe("expandCells", () => {
     const only = parseOnly("asyncpg=0.29.0 uvicorn=0.11.4", Object.keys(extra));
     const kept = expandCells(s, extra).filter(only);
     expect(kept.length).toBeGreaterThan(0);
-    expect(kept.every((c) => c.extras?.asyncpg === "0.29.0" && c.uvicorn === "0.11.4")).toBe(true);
-    expect(() => parseOnly("asyncpg=0.29.0")).toThrow(/field one of python, gunicorn, uvicorn, workerClass, preload, app, workers$/);
+    expect(kept.every((c) => c.packages.asyncpg === "0.29.0" && c.packages.uvicorn === "0.11.4")).toBe(true);
+    expect(() => parseOnly("asyncpg=0.29.0")).toThrow(/field one of python, workerClass, preload, app, workers, gunicornArgs, env$/);
   });
 
   it("gives every cell a distinct, readable id that --only selects it by", () => {
     const all = expandCells(s, versions);
     expect(new Set(all.map(cellId)).size).toBe(all.length);
-    const one = all.find((c) => c.uvicorn === "0.11.4" && c.preload && c.app === "lifespan");
+    const one = all.find((c) => c.packages.uvicorn === "0.11.4" && c.preload && c.app === "lifespan");
     const id = cellId(one as (typeof all)[number]);
     expect(id).toBe("py3.9~uvicorn0.11.4~gunicorn23.0.0~uvicorn.workers.UvicornWorker~preload~lifespan~w8");
     expect(all.filter(parseOnly(id))).toEqual([one]);

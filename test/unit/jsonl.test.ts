@@ -13,7 +13,7 @@ describe("results.jsonl", () => {
     expect((await readRecords(file)).skipped).toEqual([{ line: 2, why: "not a whole JSON line (24 bytes; torn by a crash mid-write?)" }]);
     await appendRecord(file, record({ uvicorn: "0.11.4" }));
     const read = await readRecords(file);
-    expect(read.records.map((r) => r.uvicorn)).toEqual(["0.11.3", "0.11.4"]);
+    expect(read.records.map((r) => r.packages.uvicorn)).toEqual(["0.11.3", "0.11.4"]);
     expect(read.skipped.map((s) => s.line)).toEqual([2]);
     expect((await readFile(file, "utf8")).split("\n")).toHaveLength(4);
   });

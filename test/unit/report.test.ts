@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CellRecord } from "../../harness/cell/record.js";
 import { compatStatus } from "../../harness/claims/compat.js";
 import { renderGrid, renderMarkdown } from "../../harness/report/markdown.js";
-import { record } from "../helpers/records.js";
+import { type RecordOverrides, record } from "../helpers/records.js";
 
 describe("compatStatus", () => {
   it("is Affected when any cell reproduced", () => {
@@ -30,7 +30,7 @@ describe("markdown", () => {
       record({ uvicorn: "0.11.4", preload: true, outcome: "other-failure", reason: "only 7/8 workers | served" }),
       record({ uvicorn: "0.2.5", preload: false, outcome: "reproduced", reason: "signature in probe logs (3 lines)" }),
     ];
-    expect(renderGrid(cells)).toBe(
+    expect(renderGrid(cells, "uvicorn")).toBe(
       [
         "| uvicorn | UvicornWorker<br>no preload<br>plain | UvicornWorker<br>--preload<br>plain |",
         "| --- | --- | --- |",
@@ -39,15 +39,15 @@ describe("markdown", () => {
       ].join("\n"),
     );
     // The order cells finished in (or shards were merged in) does not move the columns.
-    expect(renderGrid([...cells].reverse())).toBe(renderGrid(cells));
-    expect(renderGrid([cells[1], cells[0], cells[2]] as CellRecord[])).toBe(renderGrid(cells));
+    expect(renderGrid([...cells].reverse(), "uvicorn")).toBe(renderGrid(cells, "uvicorn"));
+    expect(renderGrid([cells[1], cells[0], cells[2]] as CellRecord[], "uvicorn")).toBe(renderGrid(cells, "uvicorn"));
   });
 
   it("folds runs of two or more versions with the outcomes of the version above into one ditto row", () => {
     const cells = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"].map((uvicorn, i) =>
       record({ uvicorn, outcome: i === 0 || i === 5 ? "reproduced" : "clean", reason: `reason ${i}` }),
     );
-    expect(renderGrid(cells).split("\n").slice(2)).toEqual([
+    expect(renderGrid(cells, "uvicorn").split("\n").slice(2)).toEqual([
       "| 0.1.0 | 🔴 reproduced<br><sub>reason 0</sub> |",
       "| 0.2.0 | 🟢 clean<br><sub>reason 1</sub> |",
       "| 0.3.0–0.5.0<br><sub>3 releases, same outcomes as 0.2.0</sub> | ″ |",
@@ -72,7 +72,7 @@ describe("markdown", () => {
   });
 
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
-    const local = (over: Partial<CellRecord>) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
+    const local = (over: RecordOverrides) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
     const md = renderMarkdown({
       schemaVersion: 2,
       scenario: "demo",
@@ -89,7 +89,7 @@ describe("markdown", () => {
     expect(md).toContain("| 0.11.5 | 🟢 clean (local)<br><sub>48/48 × 200 from 8/8 workers</sub> |");
     expect(md).toContain("1 cell ran on both the docker and the local runtime: 0 gave the same outcome, 1 differed.");
     expect(md).toContain(
-      "| py3.9 gunicorn 23.0.0 uvicorn 0.11.4 UvicornWorker --preload plain -w 8 | clean | other-failure | docker: 48/48 × 200 from 8/8 workers / local: only 7/8 workers served; envs differ: Python 3.9.2 vs 3.9.18 |",
+      "| py3.9 uvicorn 0.11.4 gunicorn 23.0.0 UvicornWorker --preload plain -w 8 | clean | other-failure | docker: 48/48 × 200 from 8/8 workers / local: only 7/8 workers served; envs differ: Python 3.9.2 vs 3.9.18 |",
     );
   });
 

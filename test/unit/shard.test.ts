@@ -60,7 +60,7 @@ describe("merging shard results", () => {
       { file: "a", results: a },
       { file: "b", results: b },
     ]);
-    expect(merged.cells.map((c) => c.uvicorn).sort()).toEqual(["0.11.3", "0.11.4"]);
+    expect(merged.cells.map((c) => c.packages.uvicorn).sort()).toEqual(["0.11.3", "0.11.4"]);
     expect(merged.runs.map((r) => r.shard)).toEqual(["1/2", "2/2"]);
     expect(merged.lastVerified).toBe("2026-11-25");
   });

@@ -7,7 +7,7 @@ import { checkInputFile, checkOutputFolder } from "../paths.js";
 
 const BisectFlags = z.strictObject({
   where: z.string(),
-  package: z.string(),
+  package: z.string().optional(),
   versions: z.string().optional(),
   affected: z.string().optional(),
   crossCheck: z.boolean().optional(),
@@ -29,7 +29,7 @@ export async function bisectAction(flags: unknown): Promise<number> {
         scenario,
         configFile: f.config,
         where: f.where,
-        package: f.package,
+        ...(f.package ? { package: f.package } : {}),
         ...(f.versions ? { versions: f.versions } : {}),
         ...(f.affected ? { affected: f.affected } : {}),
         runtime: f.runtime,

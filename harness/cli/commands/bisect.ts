@@ -9,7 +9,9 @@ export function bisectCommand(done: Done): Command {
       "For one configuration (--where pins every axis but the searched package), find the versions where the outcome changes, and print the commands that reproduce both sides.",
     )
     .addOption(new Option("--where <terms>", "the configuration to search, in --only syntax").makeOptionMandatory())
-    .addOption(new Option("--package <name>", "the package axis to search").default("uvicorn"))
+    .addOption(
+      new Option("--package <name>", "the package axis to search (default the claim's, else the one with several versions, else the anchor)"),
+    )
     .addOption(new Option("--versions <range>", "a PEP 440 range or all (default the scenario's)"))
     .addOption(new Option("--affected <version>", "a version known to reproduce: the search starts from it"))
     .addOption(new Option("--cross-check", "also test the middle of each discarded half"))
