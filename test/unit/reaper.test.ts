@@ -16,4 +16,8 @@ describe("which containers are leftovers of this machine's dead runs", () => {
   it("one without the host label was started by an older harness on this machine", () => {
     expect(isOrphan({ "repro-matrix.owner-pid": dead }, "here")).toBe(true);
   });
+
+  it("never a build step's container, which has only the managed label its image carries", () => {
+    expect(isOrphan({ "repro-matrix.managed": "true" }, "here")).toBe(false);
+  });
 });

@@ -17,9 +17,12 @@ export const reapOrphans = (docker: Docker) => removeLabelled(docker, `${MANAGED
  * Whether a container's owner is a harness process of this machine that is gone. A container of
  * another machine's harness (a remote engine several CI jobs share) is never this machine's to
  * judge: its pid means nothing here. One without the host label predates it and was started here.
+ * One without an owner pid is no server the harness started: it is a build step's container, which
+ * inherits the image's managed label, and removing it would kill another run's image build.
  */
 export function isOrphan(labels: Record<string, string>, host = hostname()): boolean {
-  return (labels[OWNER_HOST_LABEL] ?? host) === host && !isAlive(Number(labels[OWNER_PID_LABEL]));
+  const pid = labels[OWNER_PID_LABEL];
+  return pid !== undefined && (labels[OWNER_HOST_LABEL] ?? host) === host && !isAlive(Number(pid));
 }
 
 /**
