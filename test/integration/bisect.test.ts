@@ -79,7 +79,7 @@ describe("repro-matrix bisect", () => {
     const again = await cli([...args, "--out", join(dir, "out")]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toMatch(
-      /\[1\/1\] reproduced +py3\.11 gunicorn 23\.0\.0 uvicorn 0\.29\.0 UvicornWorker --preload signature-before-0-30/,
+      /\[1\/1\] reproduced +py3\.11 uvicorn 0\.29\.0 gunicorn 23\.0\.0 UvicornWorker --preload signature-before-0-30/,
     );
   }, 600_000);
 
