@@ -91,8 +91,8 @@ describe("a real run of four kinds of cell", () => {
     expect(results.cells).toHaveLength(6);
     for (const c of results.cells) {
       for (const field of [
-        "uvicorn",
-        "gunicorn",
+        "packages.uvicorn",
+        "packages.gunicorn",
         "python",
         "workerClass",
         "preload",
