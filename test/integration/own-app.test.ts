@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -18,7 +18,8 @@ import { makeWheel } from "../helpers/local-wheel.js";
 
 /** An ASGI 3 app that answers 200 in plain text, and says in its log which process imported it. */
 const PLAIN_TEXT_APP = `import os
-print("imported plain_text in", os.getpid(), "GREETING=" + os.environ.get("GREETING", "-"), flush=True)
+# One write per line: workers importing at once share the pipe, and print's pieces would interleave.
+os.write(1, ("imported plain_text in %d GREETING=%s\\n" % (os.getpid(), os.environ.get("GREETING", "-"))).encode())
 
 
 async def app(scope, receive, send):
@@ -41,6 +42,23 @@ const write = async (dir: string, files: Record<string, string>) => {
   }
 };
 
+/**
+ * A private package's wheels, made once and kept in the cache: a wheel made again differs in its
+ * zip timestamps, so each run would otherwise build its envs anew rather than reuse them.
+ */
+async function privateWheels(): Promise<string> {
+  const folder = join(CACHE_DIR, "test-wheels", "rmprobe");
+  const made = await readdir(folder).catch(() => []);
+  if (made.length === 2) return folder;
+  const scratch = await tempDir("wheels");
+  await makeWheel(scratch, "rmprobe", "1.0.0");
+  await makeWheel(scratch, "rmprobe", "1.1.0");
+  await mkdir(join(folder, ".."), { recursive: true });
+  await rm(folder, { recursive: true, force: true });
+  await rename(scratch, folder).catch(() => cp(scratch, folder, { recursive: true }));
+  return folder;
+}
+
 /** The app's import lines in a cell's log: which processes imported the module, and when. */
 const importers = (r: CellRecord) =>
   r.evidence.logTail.filter((l) => l.text.startsWith("imported plain_text in")).map((l) => Number(l.text.split(" ")[3]));
@@ -48,10 +66,7 @@ const importers = (r: CellRecord) =>
 describe("a plain-text app of the user's, with a private package as the axis", () => {
   it("is clean in every cell, every worker counted, and the table says Fixed per version of that package", async () => {
     const dir = await tempDir("own-app");
-    const wheels = join(dir, "wheels");
-    await mkdir(wheels);
-    await makeWheel(wheels, "rmprobe", "1.0.0");
-    await makeWheel(wheels, "rmprobe", "1.1.0");
+    const wheels = await privateWheels();
     await write(dir, { "apps/plain_text.py": PLAIN_TEXT_APP });
     const file = join(dir, "matrix.yaml");
     const run = await runScenario(
@@ -61,7 +76,7 @@ describe("a plain-text app of the user's, with a private package as the axis", (
   uvicorn: [0.39.0]
   gunicorn: 23.0.0
   rmprobe: all
-index: { findLinks: [wheels] }
+index: { findLinks: ["${wheels}"] }
 workerClasses: [uvicorn.workers.UvicornWorker]
 preload: [false, true]
 workers: 3
@@ -110,7 +125,7 @@ from starlette.routing import Route
 
 @contextlib.asynccontextmanager
 async def lifespan(app):
-    print("lifespan startup in", os.getpid(), flush=True)
+    os.write(1, b"lifespan startup in %d\\n" % os.getpid())
     yield
 
 
