@@ -24,13 +24,13 @@ export const scenarioName = (p: PageFields) =>
 /**
  * A scenario (matrix.yaml format) that tests a fix page's claim: the claimed package's releases
  * around the claimed fix, the page's worker classes and trigger, its error as the signature.
- * Comments say what to review: nothing in it is measured yet. The compatibility table is per
- * uvicorn release, so only uvicorn pages can be scaffolded.
+ * Comments say what to review: nothing in it is measured yet. Only uvicorn pages are scaffolded:
+ * the fixture apps exercise uvicorn, and another package's bug needs an app that uses it.
  */
 export function scaffoldScenario(p: PageFields, source: string): string {
   if (p.package !== "uvicorn")
     throw new ConfigError(
-      `${source}: the page is about ${p.repo}; init --from-page scaffolds uvicorn issues only (the table is per uvicorn release), write this scenario by hand`,
+      `${source}: the page is about ${p.repo}; init --from-page scaffolds uvicorn issues only (its fixture apps exercise uvicorn), write this scenario by hand with an app that uses ${p.package} (README: Writing a scenario for your own bug)`,
     );
   const workers = p.workerClasses.length > 0 ? p.workerClasses : ["uvicorn.workers.UvicornWorker"];
   const apps = p.preload ? "[plain, import-time-loop]" : "[plain]";
