@@ -111,8 +111,8 @@ describe("plain progress (CI logs, pipes)", () => {
         "no Docker engine answers: …",
         "run r1: 4 cells in 2 environments on the docker runtime",
         "env py3.9 uvicorn 0.11.3 gunicorn 23.0.0: built in 34 s",
-        "[3/4] clean          py3.9 gunicorn 23.0.0 uvicorn 0.11.3 UvicornWorker --preload plain -w 8 (3.0 s): 48/48 × 200 from 8/8 workers",
-        "[4/4] reproduced     py3.9 gunicorn 23.0.0 uvicorn 0.11.3 UvicornWorker --preload lifespan -w 8 (2.0 s): signature in probe logs",
+        "[3/4] clean          py3.9 uvicorn 0.11.3 gunicorn 23.0.0 UvicornWorker --preload plain -w 8 (3.0 s): 48/48 × 200 from 8/8 workers",
+        "[4/4] reproduced     py3.9 uvicorn 0.11.3 gunicorn 23.0.0 UvicornWorker --preload lifespan -w 8 (2.0 s): signature in probe logs",
         "done: 4 cells (3 clean, 1 reproduced; 2 reused, no server started) in 62.0 s; docker envs built 1, reused 1; report reports/demo/README.md",
         "  new: Python 3.9 · uvicorn 0.11.4: Fixed",
         "",
@@ -186,12 +186,12 @@ describe("live progress (a terminal)", () => {
     c.advance(2_000);
     expect(liveBlock(p, 100, 20)).toEqual([
       "[0/8] 0% · 7 s elapsed",
-      "  running   py3.9 gunicorn 23.0.0 uvicorn 0.11.3 UvicornWorker --preload plain -w 8 · 7 s",
-      "  running   py3.9 gunicorn 23.0.0 uvicorn 0.11.3 UvicornWorker --preload lifespan -w 8 · 2 s",
+      "  running   py3.9 uvicorn 0.11.3 gunicorn 23.0.0 UvicornWorker --preload plain -w 8 · 7 s",
+      "  running   py3.9 uvicorn 0.11.3 gunicorn 23.0.0 UvicornWorker --preload lifespan -w 8 · 2 s",
       "  env       py3.9 uvicorn 0.11.4 gunicorn 23.0.0 · preparing 7 s",
     ]);
     // A narrow, short terminal: lines cut, and what does not fit counted.
-    expect(liveBlock(p, 40, 4)).toEqual(["[0/8] 0% · 7 s elapsed", "  running   py3.9 gunicorn 23.0.0 uvic…", "  … and 2 more"]);
+    expect(liveBlock(p, 40, 4)).toEqual(["[0/8] 0% · 7 s elapsed", "  running   py3.9 uvicorn 0.11.3 gunic…", "  … and 2 more"]);
   });
 
   it("redraws in place, keeps the lines that matter, and ends on a fresh line", () => {
@@ -203,7 +203,7 @@ describe("live progress (a terminal)", () => {
     const written = text();
     expect(written).toContain("\u001B["); // cursor moves: the block is redrawn, not appended
     expect(written).toContain("env py3.9 uvicorn 0.11.3 gunicorn 23.0.0: built in 34 s\n");
-    expect(written).toContain("[4/4] reproduced     py3.9 gunicorn 23.0.0 uvicorn 0.11.3");
+    expect(written).toContain("[4/4] reproduced     py3.9 uvicorn 0.11.3 gunicorn 23.0.0");
     expect(written).not.toContain("[3/4] clean"); // clean cells only move the counter
     expect(written).toContain("ETA");
     expect(written.endsWith("  new: Python 3.9 · uvicorn 0.11.4: Fixed\n")).toBe(true);

@@ -10,7 +10,10 @@ export function bisectCommand(done: Done): Command {
     )
     .addOption(new Option("--where <terms>", "the configuration to search, in --only syntax").makeOptionMandatory())
     .addOption(
-      new Option("--package <name>", "the package axis to search (default the claim's, else the one with several versions, else the anchor)"),
+      new Option(
+        "--package <name>",
+        "the package axis to search (default the claim's, else the one with several versions, else the anchor)",
+      ),
     )
     .addOption(new Option("--versions <range>", "a PEP 440 range or all (default the scenario's)"))
     .addOption(new Option("--affected <version>", "a version known to reproduce: the search starts from it"))
