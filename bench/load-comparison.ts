@@ -11,13 +11,14 @@
  *
  * Heavy: the #85 matrix is 432 Docker cells; run it when the machine is otherwise quiet.
  */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { type CellRecord, cellIdentity } from "../harness/cell/record.js";
+import { readResultsFile } from "../harness/store/results-file.js";
 
 export interface RunFigures {
   label: string;
@@ -51,8 +52,11 @@ async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; load: Ru
   }
 }
 
+/** Through the reader: a baseline from before results.json schema 6 is migrated as it is read. */
 async function recordsOf(file: string): Promise<CellRecord[]> {
-  return (JSON.parse(await readFile(file, "utf8")) as { cells: CellRecord[] }).cells;
+  const results = await readResultsFile(file);
+  if (!results) throw new Error(`${file}: not a results file`);
+  return results.cells;
 }
 
 /** The matrix through the CLI, as a user runs it, into a fresh folder. */

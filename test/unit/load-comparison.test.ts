@@ -5,8 +5,7 @@ import type { CellRecord } from "../../harness/cell/record.js";
 const cell = (uvicorn: string, outcome: CellRecord["outcome"], reason: string, unreached?: number[]) =>
   ({
     python: "3.9",
-    gunicorn: "23.0.0",
-    uvicorn,
+    packages: { uvicorn, gunicorn: "23.0.0" },
     workerClass: "uvicorn.workers.UvicornWorker",
     preload: true,
     app: "plain",
@@ -42,7 +41,7 @@ describe("the load comparison", () => {
     expect(md).toContain("**2/3 cells identical under load**");
     expect(md).toContain("| stress-ng-cpu-4 | 3 | 100 s | 2.0 / 3.0 |");
     expect(md).toContain(
-      "| 3.9|23.0.0|0.2.0|uvicorn.workers.UvicornWorker|true|plain|8|docker | clean: ok | other-failure: only 7/8 workers served |",
+      "| py3.9~uvicorn0.2.0~gunicorn23.0.0~uvicorn.workers.UvicornWorker~preload~plain~w8|docker | clean: ok | other-failure: only 7/8 workers served |",
     );
   });
 });
