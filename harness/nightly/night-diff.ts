@@ -1,6 +1,6 @@
 import { cellIdentity } from "../cell/record.js";
 import { fingerprints } from "../claims/changes.js";
-import { type CompatStatus, compatRows, sortVersions, versionOf } from "../claims/compat.js";
+import { type CompatStatus, compatRows, sortVersions, tablePackage, versionOf } from "../claims/compat.js";
 import { judge } from "../claims/judge.js";
 import { staleCells } from "../claims/last-verified.js";
 import { primaryCells } from "../claims/runtimes.js";
@@ -23,7 +23,7 @@ export function diffNight(
   after: ResultsFile,
   where: { file: string; reportDir: string },
 ): Omit<ScenarioNight, "page" | "notRun"> {
-  const pkg = after.claim?.package ?? "uvicorn";
+  const pkg = tablePackage(after);
   const [was, now] = [before ? judge(before) : undefined, judge(after)];
   const known = new Set(fingerprints(before ?? { cells: [] }).keys());
   return {
@@ -68,7 +68,7 @@ const facts = (v: { status: VerdictStatus; sentence: string; lastAffected?: stri
 
 /** Versions of each package axis that no cell had before: releases the index published since. */
 function newReleases(before: ResultsFile, after: ResultsFile): ScenarioNight["newReleases"] {
-  const names = [...new Set(after.cells.flatMap((c) => ["uvicorn", "gunicorn", ...Object.keys(c.extras ?? {})]))];
+  const names = [...new Set(after.cells.flatMap((c) => Object.keys(c.packages)))];
   return names
     .map((name) => {
       const had = new Set(before.cells.map((c) => versionOf(c, name)));

@@ -96,7 +96,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     const first = await nightly(1);
     expect(first.exitCode, first.stderr).toBe(1);
     const one = await results();
-    expect(one.cells.map((c) => [c.extras?.rmnightly, c.preload, c.outcome]).sort(), one.cells[0]?.reason).toEqual([
+    expect(one.cells.map((c) => [c.packages.rmnightly, c.preload, c.outcome]).sort(), one.cells[0]?.reason).toEqual([
       ["1.0", false, "clean"],
       ["1.0", true, "clean"],
     ]);
@@ -121,7 +121,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     expect(second.exitCode, second.stderr).toBe(1);
     const two = await results();
     expect(two.runs.at(-1)).toMatchObject({ cells: 4, cellsReused: 1, completed: true });
-    const cell = (version: string, preload: boolean) => two.cells.find((c) => c.extras?.rmnightly === version && c.preload === preload);
+    const cell = (version: string, preload: boolean) => two.cells.find((c) => c.packages.rmnightly === version && c.preload === preload);
     expect(cell("1.0", true)?.startedAt).toBe(kept.startedAt);
     expect(cell("1.0", false)?.startedAt.slice(0, 10)).toBe(today);
     expect([cell("1.1", false)?.outcome, cell("1.1", true)?.outcome], cell("1.1", false)?.reason).toEqual(["reproduced", "reproduced"]);
@@ -174,8 +174,8 @@ describe("two nights, then a third with nothing new, on real servers", () => {
     ]);
     expect(merge.exitCode, merge.stderr).toBe(1);
     const merged = await readResults(join(root, "reports", "it-nightly", "results.json"));
-    expect(merged.cells.map((c) => c.extras?.rmnightly)).toEqual([ran.cells[0]?.extras?.rmnightly, ran.cells[1]?.extras?.rmnightly]);
-    const other = ran.cells[0]?.extras?.rmnightly === "1.0" ? "1.1" : "1.0";
+    expect(merged.cells.map((c) => c.packages.rmnightly)).toEqual([ran.cells[0]?.packages.rmnightly, ran.cells[1]?.packages.rmnightly]);
+    const other = ran.cells[0]?.packages.rmnightly === "1.0" ? "1.1" : "1.0";
     const notRun = new RegExp(
       `not run: shard 2/2 did not finish: 2 cells not run tonight, 0 kept with their last verification; without any result: py3\\.11~uvicorn0\\.39\\.0~gunicorn23\\.0\\.0~rmnightly${other.replace(".", "\\.")}~`,
     );

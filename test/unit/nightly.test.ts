@@ -12,7 +12,7 @@ import type { NightSummary } from "../../harness/nightly/types.js";
 import { writeReports } from "../../harness/report/write-reports.js";
 import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "../../harness/store/results-file.js";
 import { tempDir } from "../helpers/harness.js";
-import { record } from "../helpers/records.js";
+import { type RecordOverrides, record } from "../helpers/records.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 const PAGE = `Based on closed Kludex/uvicorn issue #1
@@ -192,9 +192,9 @@ const run = (startedAt: string, cells: number, cellsReused: number, shard?: stri
   completed: true,
 });
 const signature = { n: 3, stream: "stderr" as const, phase: "probe" as const, text: "RuntimeError: Event loop is closed" };
-const reproduced = (over: Partial<CellRecord>) =>
+const reproduced = (over: RecordOverrides) =>
   record({ outcome: "reproduced", ...over, evidence: { ...record().evidence, signatureMatches: [signature] } });
-const failed = (over: Partial<CellRecord>, text: string) =>
+const failed = (over: RecordOverrides, text: string) =>
   record({
     outcome: "other-failure",
     ...over,
@@ -401,7 +401,7 @@ describe("merging a night's shards", () => {
       reportDir: join(root, "reports", "demo"),
       signal: AbortSignal.timeout(60_000),
     });
-    expect(merged.after?.cells.map((c) => [c.uvicorn, c.startedAt])).toEqual([
+    expect(merged.after?.cells.map((c) => [c.packages.uvicorn, c.startedAt])).toEqual([
       ["0.20.0", NIGHT2],
       ["0.39.0", NIGHT1],
     ]);
