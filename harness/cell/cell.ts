@@ -17,8 +17,11 @@ export const CELL_AXES = {
   workers: z.number(),
   /** Gunicorn arguments beyond the harness's own, as the scenario writes them; absent: none. */
   gunicornArgs: z.array(z.string()).optional(),
-  /** Environment variables for the server beyond the harness's own; absent: none. */
-  env: z.record(z.string(), z.string()).optional(),
+  /**
+   * Environment variables for the server beyond the harness's own (the scenario's `env` axis);
+   * absent: none. Not `env`: that word is the harness's for a cell's packages (EnvSpec, env images).
+   */
+  envVars: z.record(z.string(), z.string()).optional(),
 };
 export const Cell = z.strictObject(CELL_AXES);
 /** One experiment: one server running one Gunicorn command. */
@@ -150,7 +153,7 @@ export const cellLabel = (c: Cell) =>
     c.app,
     `-w ${c.workers}`,
     ...(c.gunicornArgs?.length ? [argsLabel(c.gunicornArgs)] : []),
-    ...(c.env && Object.keys(c.env).length > 0 ? [`env ${envLabel(c.env)}`] : []),
+    ...(c.envVars && Object.keys(c.envVars).length > 0 ? [`env ${envLabel(c.envVars)}`] : []),
   ].join(" ");
 
 /**
@@ -169,7 +172,7 @@ export const cellId = (c: Cell) =>
     c.app,
     `w${c.workers}`,
     ...(c.gunicornArgs?.length ? [`args:${argsText(c.gunicornArgs)}`] : []),
-    ...(c.env && Object.keys(c.env).length > 0 ? [`env:${envText(c.env)}`] : []),
+    ...(c.envVars && Object.keys(c.envVars).length > 0 ? [`env:${envText(c.envVars)}`] : []),
   ].join("~");
 
 /** A term of `--only` that is a cell id rather than field=value: ids start with their Python. */
@@ -188,7 +191,7 @@ export function filterTerms(c: Cell): Record<string, string> {
     app: c.app,
     workers: String(c.workers),
     gunicornArgs: argsText(c.gunicornArgs),
-    env: envText(c.env),
+    env: envText(c.envVars),
   };
 }
 

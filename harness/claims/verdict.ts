@@ -205,7 +205,7 @@ function labeller(cells: CellRecord[], pkg: string): (c: CellRecord) => string {
   const shownPackages = others.filter((n) => varies((c) => versionOf(c, n)));
   const showWorkers = varies((c) => String(c.workers));
   const showArgs = varies((c) => argsText(c.gunicornArgs));
-  const showEnv = varies((c) => envText(c.env));
+  const showEnv = varies((c) => envText(c.envVars));
   return (c) =>
     [
       `Python ${c.python}`,
@@ -215,7 +215,7 @@ function labeller(cells: CellRecord[], pkg: string): (c: CellRecord) => string {
       c.app,
       ...(showWorkers ? [`${c.workers} workers`] : []),
       ...(showArgs ? [c.gunicornArgs?.length ? c.gunicornArgs.join(" ") : "no extra Gunicorn arguments"] : []),
-      ...(showEnv ? [envText(c.env) ? `env ${envText(c.env)}` : "no extra environment"] : []),
+      ...(showEnv ? [envText(c.envVars) ? `env ${envText(c.envVars)}` : "no extra environment"] : []),
     ].join(" · ");
 }
 

@@ -67,7 +67,7 @@ export function environment(c: CellRecord): string {
     `Python ${c.pythonFull ?? c.python}`,
     worker,
     ...(c.gunicornArgs?.length ? [c.gunicornArgs.join(" ")] : []),
-    ...Object.entries(c.env ?? {}).map(([n, v]) => `${n}=${v}`),
+    ...Object.entries(c.envVars ?? {}).map(([n, v]) => `${n}=${v}`),
     c.runtime,
   ].join(", ");
 }

@@ -27,7 +27,7 @@ export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
                     app: app.name,
                     workers,
                     ...(gunicornArgs.length > 0 ? { gunicornArgs } : {}),
-                    ...(Object.keys(env).length > 0 ? { env } : {}),
+                    ...(Object.keys(env).length > 0 ? { envVars: env } : {}),
                   });
   return cells;
 }

@@ -75,7 +75,7 @@ function axesFor(cells: CellRecord[], pkg: string): Axis[] {
       label: (v) => v || "no extra arguments",
       sort: alpha,
     },
-    { name: "env", heading: "environment", of: (c) => envText(c.env), label: (v) => v || "no extra environment", sort: alpha },
+    { name: "env", heading: "environment", of: (c) => envText(c.envVars), label: (v) => v || "no extra environment", sort: alpha },
   ];
 }
 

@@ -121,7 +121,7 @@ function properties(c: CellRecord): string {
     ["app", c.app],
     ["workers", c.workers],
     ["gunicornArgs", c.gunicornArgs?.length ? c.gunicornArgs.join(" ") : undefined],
-    ...Object.entries(c.env ?? {}).map(([n, v]): [string, string] => [`env.${n}`, v]),
+    ...Object.entries(c.envVars ?? {}).map(([n, v]): [string, string] => [`env.${n}`, v]),
     ["runtime", c.runtime],
     ["startedAt", c.startedAt],
     ["cacheKey", c.cacheKey],
@@ -178,7 +178,7 @@ export function renderJunit(r: ResultsFile): string {
     const config = [
       `py${c.python} ${workerName(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app}`,
       ...(c.gunicornArgs?.length ? [argsText(c.gunicornArgs)] : []),
-      ...(c.env && Object.keys(c.env).length > 0 ? [envText(c.env)] : []),
+      ...(c.envVars && Object.keys(c.envVars).length > 0 ? [envText(c.envVars)] : []),
     ].join(" ");
     const key = `${config}|${c.runtime}`;
     const group = groups.get(key) ?? {

@@ -285,7 +285,7 @@ const gridGroup = (c: CellRecord, pkg: string) =>
       .map(([n, v]) => `${n} ${v}`),
     `${c.workers} workers`,
     ...(c.gunicornArgs?.length ? [`\`${c.gunicornArgs.join(" ")}\``] : []),
-    ...(c.env && Object.keys(c.env).length > 0 ? [`env \`${envText(c.env)}\``] : []),
+    ...(c.envVars && Object.keys(c.envVars).length > 0 ? [`env \`${envText(c.envVars)}\``] : []),
   ].join(" · ");
 
 /** How a lock came to be: strategy and day, cut-off and what was exempt or lifted past it. */

@@ -61,7 +61,7 @@ export function cellKey({ cell, scenario: s, env, runtime, code, apps }: CellKey
     // scenario does not invalidate every recorded result.
     apps: filesOfCell(cell, s, apps).map((a) => [a.path, createHash("sha256").update(a.content).digest("hex")]),
     // The command holds the Gunicorn arguments; the environment is passed beside it.
-    ...(cell.env ? { env: cell.env } : {}),
+    ...(cell.envVars ? { env: cell.envVars } : {}),
     probes: s.probes,
     signatures: s.signatures,
     timeouts: s.timeouts,

@@ -241,7 +241,7 @@ async function serve(
       memoryMiB: s.limits.memoryMiB,
       cpus: s.limits.cpus,
       // The cell's environment axis, and the trial (fixtures may read it: flaky_signature does).
-      env: { ...cell.env, REPRO_MATRIX_TRIAL: String(o.trial ?? 1) },
+      env: { ...cell.envVars, REPRO_MATRIX_TRIAL: String(o.trial ?? 1) },
       shareable: Boolean(o.shareable),
     },
     signal,

@@ -252,16 +252,16 @@ env: [{}, { GREETING: "hi there" }]
       const logs = r.evidence.logTail.map((l) => l.text);
       // The config file was placed next to the app and Gunicorn read it; the variable reached the app.
       expect(logs.some((t) => t === "config file read: proc rm-config-demo")).toBe(Boolean(r.gunicornArgs));
-      expect(logs.filter((t) => t.endsWith(`GREETING=${r.env?.GREETING ?? "-"}`))).toHaveLength(2);
+      expect(logs.filter((t) => t.endsWith(`GREETING=${r.envVars?.GREETING ?? "-"}`))).toHaveLength(2);
     }
-    const both = run.records.find((r) => r.gunicornArgs && r.env) as CellRecord;
+    const both = run.records.find((r) => r.gunicornArgs && r.envVars) as CellRecord;
     expect(cellId(both)).toBe(
       "py3.11~uvicorn0.39.0~gunicorn23.0.0~uvicorn.workers.UvicornWorker~no-preload~plain-text~w2~args:--config+gunicorn.conf.py~env:GREETING=hi%20there",
     );
     expect(cellLabel(both)).toBe(
       'py3.11 uvicorn 0.39.0 gunicorn 23.0.0 UvicornWorker no-preload plain-text -w 2 --config gunicorn.conf.py env GREETING="hi there"',
     );
-    const plain = run.records.find((r) => !r.gunicornArgs && !r.env) as CellRecord;
+    const plain = run.records.find((r) => !r.gunicornArgs && !r.envVars) as CellRecord;
     expect(cellId(plain)).toBe("py3.11~uvicorn0.39.0~gunicorn23.0.0~uvicorn.workers.UvicornWorker~no-preload~plain-text~w2");
     expect(both.command).toContain("/app/_config/gunicorn.conf.py");
 

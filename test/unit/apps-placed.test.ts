@@ -92,15 +92,15 @@ describe("placing the scenario's apps", () => {
     const placed = await loadApps(s);
     const key = (c: (typeof cells)[number], apps = placed) =>
       cellKey({ cell: c, scenario: s, env: { image: "img" }, runtime: { name: "docker" }, code: "code", apps });
-    const one = cells.find((c) => c.app === "one" && !c.gunicornArgs && !c.env) as (typeof cells)[number];
+    const one = cells.find((c) => c.app === "one" && !c.gunicornArgs && !c.envVars) as (typeof cells)[number];
     expect(filesOfCell(one, s, placed).map((f) => f.path)).toEqual(["one/one.py", "one/_repro_matrix.py", "one/repro_matrix__one.py"]);
     const changed = (path: string) => placed.map((f) => (f.path === path ? { ...f, content: "changed" } : f));
     expect(key(one, changed("two/two.py"))).toBe(key(one));
     expect(key(one, changed("_config/gunicorn.conf.py"))).toBe(key(one));
     expect(key(one, changed("one/one.py"))).not.toBe(key(one));
-    const withConfig = cells.find((c) => c.app === "one" && c.gunicornArgs && !c.env) as (typeof cells)[number];
+    const withConfig = cells.find((c) => c.app === "one" && c.gunicornArgs && !c.envVars) as (typeof cells)[number];
     expect(key(withConfig, changed("_config/gunicorn.conf.py"))).not.toBe(key(withConfig));
-    const withEnv = cells.find((c) => c.app === "one" && !c.gunicornArgs && c.env) as (typeof cells)[number];
+    const withEnv = cells.find((c) => c.app === "one" && !c.gunicornArgs && c.envVars) as (typeof cells)[number];
     expect(key(withEnv)).not.toBe(key(one));
   });
 });

@@ -79,7 +79,7 @@ describe("the cell model: ids, labels, filter terms", () => {
     const odd = cell({
       packages: { gunicorn: "23.0.0", asyncpg: "0.29.0", uvicorn: "0.11.4" },
       gunicornArgs: ["--access-logformat", "%(h)s ~,'x'", "--timeout=5"],
-      env: { MODE: "a b", DEBUG: "1+1" },
+      envVars: { MODE: "a b", DEBUG: "1+1" },
     });
     const id = cellId(odd);
     expect(id).toBe(
@@ -88,19 +88,19 @@ describe("the cell model: ids, labels, filter terms", () => {
     expect(looksLikeCellId(id)).toBe(true);
     expect(id.split(/[,\s]+/)).toEqual([id]);
     // The id selects exactly that cell among its neighbours.
-    const cells = [plain, odd, cell({ ...odd, env: { MODE: "a b" } }), cell({ ...odd, gunicornArgs: ["--timeout=5"] })];
+    const cells = [plain, odd, cell({ ...odd, envVars: { MODE: "a b" } }), cell({ ...odd, gunicornArgs: ["--timeout=5"] })];
     expect(cells.filter(parseOnly(id, ["uvicorn", "gunicorn", "asyncpg"]))).toEqual([odd]);
     expect(cells.map(cellId).length).toBe(new Set(cells.map(cellId)).size);
   });
 
   it("labels a cell with each axis once, arguments and environment as a person writes them", () => {
-    expect(cellLabel(cell({ gunicornArgs: ["--graceful-timeout", "2"], env: { B: "x y", A: "1" } }))).toBe(
+    expect(cellLabel(cell({ gunicornArgs: ["--graceful-timeout", "2"], envVars: { B: "x y", A: "1" } }))).toBe(
       'py3.9 uvicorn 0.11.4 gunicorn 23.0.0 UvicornWorker --preload plain -w 8 --graceful-timeout 2 env A=1 B="x y"',
     );
   });
 
   it("gives every field a filter term, as --only and the id write it", () => {
-    expect(filterTerms(cell({ packages: { uvicorn: "0.11.4", gunicorn: "23.0.0", asyncpg: "0.29.0" }, env: { A: "1" } }))).toEqual({
+    expect(filterTerms(cell({ packages: { uvicorn: "0.11.4", gunicorn: "23.0.0", asyncpg: "0.29.0" }, envVars: { A: "1" } }))).toEqual({
       uvicorn: "0.11.4",
       gunicorn: "23.0.0",
       asyncpg: "0.29.0",
@@ -119,7 +119,7 @@ describe("the cell model: ids, labels, filter terms", () => {
     expect(cells).toHaveLength(2 /* preload */ * 2 * 2);
     const only = (expr: string) => cells.filter(parseOnly(expr, ["uvicorn", "gunicorn"]));
     expect(only("gunicornArgs=--timeout+5 env=A=x=y preload=true")).toEqual([
-      expect.objectContaining({ gunicornArgs: ["--timeout", "5"], env: { A: "x=y" }, preload: true }),
+      expect.objectContaining({ gunicornArgs: ["--timeout", "5"], envVars: { A: "x=y" }, preload: true }),
     ]);
     expect(only("gunicornArgs=,env=")).toHaveLength(2);
     expect(only("gunicornArgs=").every((c) => c.gunicornArgs === undefined)).toBe(true);
@@ -129,7 +129,7 @@ describe("the cell model: ids, labels, filter terms", () => {
     const a = cell({ packages: { uvicorn: "1", gunicorn: "2", asyncpg: "3" } });
     const b = cell({ packages: { asyncpg: "3", gunicorn: "2", uvicorn: "1" } });
     expect(cellAxesKey(a)).toBe(cellAxesKey(b));
-    expect(cellAxesKey(a)).not.toBe(cellAxesKey(cell({ ...a, env: { X: "1" } })));
+    expect(cellAxesKey(a)).not.toBe(cellAxesKey(cell({ ...a, envVars: { X: "1" } })));
   });
 });
 
