@@ -198,7 +198,6 @@ export function skippedSummary(skipped: Map<string, string>): string {
     .join("; ");
 }
 
-
 /** The axes that still take several values among the cells of one version: what --where must pin. */
 function varyingAxes(cells: Cell[], pkg: string): string {
   const terms = cells.map(filterTerms);

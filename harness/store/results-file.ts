@@ -8,7 +8,7 @@ import { writeAtomic } from "../core/json-file.js";
 import { canonical } from "./canonical.js";
 import { Claim, RunInfo } from "./run-info.js";
 import { salvage } from "./salvage.js";
-import { packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
+import { FIRST_STORED_VERSION, packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
 
 export { Claim, RunInfo };
 
@@ -18,9 +18,11 @@ export { Claim, RunInfo };
  * 3: readiness may be "stalled" (a reader of version 2 would reject it); 4: a cell may name the
  * machine it ran on (optional); 5: a cell's evidence may hold its checks and steps, and a log
  * line's phase may name a step (a reader of version 4 would reject both); 6: envs and machines
- * stored once and referenced by cells, log lines as runs (stored-results.ts). Versions 1 to 5 (every
- * cell whole) are read and written back as 6. A file from a newer harness is refused (ConfigError)
- * rather than silently replaced.
+ * stored once and referenced by cells, log lines as runs (stored-results.ts); 7: a cell's package
+ * axes are one map, `packages` (uvicorn and gunicorn were fields and other packages `extras`), and
+ * it may have `gunicornArgs` and `envVars`. Versions 1 to 5 (every cell whole) and 6 are read, their
+ * cells' packages into the map, and written back as 7. A file from a newer harness is refused
+ * (ConfigError) rather than silently replaced.
  */
 export const RESULTS_SCHEMA_VERSION = STORED_SCHEMA_VERSION;
 
@@ -108,11 +110,13 @@ export function parseResults(
     throw new ConfigError(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
-  if (version < STORED_SCHEMA_VERSION) {
-    const legacy = ResultsFile.safeParse(withMigratedCells(value), { error: plainMessage });
+  // Before 7, cells named uvicorn and gunicorn as fields: the cell model reads them into packages.
+  const migrated = version < STORED_SCHEMA_VERSION ? withMigratedCells(value) : value;
+  if (version < FIRST_STORED_VERSION) {
+    const legacy = ResultsFile.safeParse(migrated, { error: plainMessage });
     return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };
   }
-  const stored = StoredResults.safeParse(value, { error: plainMessage });
+  const stored = StoredResults.safeParse({ ...(migrated as object), schemaVersion: STORED_SCHEMA_VERSION }, { error: plainMessage });
   if (!stored.success) return { problem: firstIssue(stored.error) };
   return unpackResults(stored.data);
 }

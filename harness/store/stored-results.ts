@@ -10,7 +10,9 @@ import { Claim, RunInfo } from "./run-info.js";
  * and the machine. Log lines are stored as runs of consecutive lines of one stream and phase, so
  * a line costs its text and not four keys.
  */
-export const STORED_SCHEMA_VERSION = 6;
+export const STORED_SCHEMA_VERSION = 7;
+/** The first stored layout: version 6, whose cells name uvicorn and gunicorn as fields (read through the cell model's migration). */
+export const FIRST_STORED_VERSION = 6;
 
 const LogLine = Evidence.shape.logTail.element;
 type LogLine = z.infer<typeof LogLine>;

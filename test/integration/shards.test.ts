@@ -42,7 +42,7 @@ describe("two shards merged", () => {
     // Whole envs per shard: each shard ran one uvicorn version.
     expect(one.cells).toHaveLength(2);
     expect(two.cells).toHaveLength(2);
-    expect(new Set(one.cells.map((c: { packages: { uvicorn: string } }) => c.packages.uvicorn)).size).toBe(1);
+    expect(new Set(one.cells.map((c) => c.packages.uvicorn)).size).toBe(1);
 
     const merged = await cli(["merge", join(dir, "shard-1"), join(dir, "shard-2"), "--out", join(dir, "merged")]);
     expect(merged.exitCode, merged.stderr).toBe(0);

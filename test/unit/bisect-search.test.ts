@@ -643,8 +643,7 @@ describe("bisect summary", () => {
   const versions = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "0.9.0", "0.10.0"];
   const cell = (v: string): Cell => ({
     python: "3.11",
-    gunicorn: "23.0.0",
-    uvicorn: v,
+    packages: { uvicorn: v, gunicorn: "23.0.0" },
     workerClass: "uvicorn.workers.UvicornWorker",
     preload: true,
     app: "plain",
@@ -698,7 +697,7 @@ describe("bisect summary", () => {
       "transition: affected → clean between 0.6.0 (reproduced: reproduced at 0.6.0) and 0.7.0 (clean: clean at 0.7.0)",
     );
     expect(lines).toContain(
-      '  reproduce 0.7.0: repro-matrix run --config m.yaml --runtime local --set uvicorn=0.7.0 --only "python=3.11,gunicorn=23.0.0,uvicorn=0.7.0,workerClass=uvicorn.workers.UvicornWorker,preload=true,app=plain,workers=2"',
+      '  reproduce 0.7.0: repro-matrix run --config m.yaml --runtime local --set uvicorn=0.7.0 --only "py3.11~uvicorn0.7.0~gunicorn23.0.0~uvicorn.workers.UvicornWorker~preload~plain~w2"',
     );
   });
 

@@ -165,7 +165,7 @@ describe("records written before packages were a map", () => {
     expect(migrateLegacyAxes("x")).toBe("x");
   });
 
-  it("in a schema 4 results.json and in a killed run's results.jsonl", async () => {
+  it("in a schema 4 results.json, a damaged schema 6 one repaired, and a killed run's results.jsonl", async () => {
     const dir = await mkdtemp(join(tmpdir(), "rm-legacy-"));
     const file = join(dir, "results.json");
     const cells = [legacy({ extras: { asyncpg: "0.29.0" } })];
@@ -177,6 +177,14 @@ describe("records written before packages were a map", () => {
     expect(read?.cells.map(cellId)).toEqual([
       "py3.9~uvicorn0.11.3~gunicorn22.0.0~asyncpg0.29.0~uvicorn.workers.UvicornWorker~preload~plain~w8",
     ]);
+    // A damaged schema 6 file (stored layout, packages as fields), repaired: its cells still migrate.
+    const committed = await readFile(join("reports", "boot-profile", "results.json"), "utf8");
+    const damaged = join(dir, "damaged.json");
+    await writeFile(damaged, committed.replace(/"outcome":"clean"/, '"outcome":"CLEAN"'));
+    const repaired = await readResultsFile(damaged, { repair: true });
+    const whole = await readResultsFile(join("reports", "boot-profile", "results.json"));
+    expect(repaired?.cells.length).toBe((whole?.cells.length ?? 0) - 1);
+    expect(repaired?.cells.every((c) => c.packages.uvicorn === "0.39.0" && c.packages.gunicorn === "23.0.0")).toBe(true);
     const jsonl = join(dir, "results.jsonl");
     await writeFile(jsonl, `${JSON.stringify(legacy())}\n`);
     expect((await readRecords(jsonl)).records.map((r) => r.packages)).toEqual([{ uvicorn: "0.11.3", gunicorn: "22.0.0" }]);

@@ -167,7 +167,7 @@ describe("a damaged results.json", () => {
     const { dir, file } = await write(damaged);
     const notes: string[] = [];
     const r = await readResultsFile(file, { repair: true, onRepair: (n) => notes.push(n) });
-    expect(r?.cells.map((c) => c.uvicorn)).toEqual(["0.2.0", "0.3.0"]);
+    expect(r?.cells.map((c) => c.packages.uvicorn)).toEqual(["0.2.0", "0.3.0"]);
     expect(r?.runs).toHaveLength(1);
     const aside = (await readdir(dir)).filter((f) => f.startsWith("results.json.bad-"));
     expect(aside).toHaveLength(1);
@@ -182,7 +182,7 @@ describe("a damaged results.json", () => {
       // Cut inside the third cell.
       const { file } = await write(whole.slice(0, whole.lastIndexOf('"0.3.0"') + 20));
       const r = await readResultsFile(file, { repair: true });
-      expect(r?.cells.map((c) => c.uvicorn)).toEqual(["0.1.0", "0.2.0"]);
+      expect(r?.cells.map((c) => c.packages.uvicorn)).toEqual(["0.1.0", "0.2.0"]);
     }
   });
 });
