@@ -54,6 +54,17 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
   const interp = await ctx.backend.interpreter(spec);
   if (!interp.ok) return { ok: false, key, reason: interp.reason, log: "", imageBuilt: false };
   const { facts } = interp;
+  // A base whose Python is another version (debian:bullseye for "3.8") would run every cell on
+  // the wrong interpreter and call the result the asked one's: the env does not exist.
+  if (!facts.python.startsWith(`${spec.python}.`))
+    return {
+      ok: false,
+      key,
+      reason: `the base ${spec.base} holds Python ${facts.python}, not ${spec.python}: name a base of that Python`,
+      log: "",
+      facts,
+      imageBuilt: false,
+    };
 
   let cutoff: LockOptions["cutoff"];
   if (spec.resolution.strategy === "as-of-release") {
