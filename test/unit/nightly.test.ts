@@ -51,6 +51,9 @@ describe("the catalog", () => {
       ["matrix.yaml", "uvicorn-85-preload", undefined],
       ["scenarios/full-sweep.yaml", "full-sweep", "pages/uvicorn-85.md"],
       ["scenarios/boot-profile.yaml", "boot-profile", undefined],
+      ["scenarios/uvicorn-1559-usr1.yaml", "uvicorn-1559-usr1", undefined],
+      ["scenarios/uvicorn-1269-hup.yaml", "uvicorn-1269-hup", undefined],
+      ["scenarios/uvicorn-426-max-requests.yaml", "uvicorn-426-max-requests", undefined],
     ]);
     expect(catalog.pagesDir).toBe("pages");
   });
