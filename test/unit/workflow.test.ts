@@ -65,7 +65,14 @@ describe("the nightly workflow", async () => {
     const listed = await execa("node", [BIN, "nightly", "--list"]);
     const catalog = await loadCatalog("scenarios/catalog.yaml");
     expect(JSON.parse(listed.stdout)).toEqual(catalog.entries.map((e) => e.scenario.scenario));
-    expect(catalog.entries.map((e) => e.file).sort()).toEqual(["matrix.yaml", "scenarios/boot-profile.yaml", "scenarios/full-sweep.yaml"]);
+    expect(catalog.entries.map((e) => e.file).sort()).toEqual([
+      "matrix.yaml",
+      "scenarios/boot-profile.yaml",
+      "scenarios/full-sweep.yaml",
+      "scenarios/uvicorn-1269-hup.yaml",
+      "scenarios/uvicorn-1559-usr1.yaml",
+      "scenarios/uvicorn-426-max-requests.yaml",
+    ]);
   });
 
   it("keeps .cache between nights, and gives debootstrap Debian's keyring", () => {
