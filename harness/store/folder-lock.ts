@@ -13,6 +13,8 @@ import { readJsonFile, writeAtomic } from "../core/json-file.js";
 const STALE_MS = 20_000;
 const UPDATE_MS = 4_000;
 const POLL_MS = 1_000;
+const OWNER_POLL_MS = 100;
+const OWNER_TRIES = 20;
 
 /** Who holds the lock, for the message of a run that finds it taken. */
 const Owner = z.strictObject({ command: z.string(), pid: z.number(), host: z.string(), since: z.string() });
@@ -44,6 +46,7 @@ export async function lockFolder(dir: string, o: LockOptions): Promise<FolderLoc
   const ownerFile = join(dir, "results.lock.owner.json");
   let lost: Error | undefined;
   let waiting = false;
+  let polls = 0;
   for (;;) {
     o.signal?.throwIfAborted();
     let release: () => Promise<void>;
@@ -62,6 +65,13 @@ export async function lockFolder(dir: string, o: LockOptions): Promise<FolderLoc
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
       const owner = await readJsonFile(ownerFile, Owner);
+      // The holder writes its owner file just after taking the lock: a run that finds the lock in
+      // that gap looks again shortly, so that its message can say who holds it.
+      if (!owner && polls < OWNER_TRIES) {
+        polls += 1;
+        await sleep(OWNER_POLL_MS, undefined, o.signal ? { signal: o.signal } : {});
+        continue;
+      }
       const who = owner ? describeOwner(owner) : "another repro-matrix";
       if (!o.wait)
         throw new ConfigError(`${dir}: ${who} is writing these results; try again when it is done, or without --no-wait to wait for it`);
