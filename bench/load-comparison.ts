@@ -63,7 +63,7 @@ async function recordsOf(file: string): Promise<CellRecord[]> {
 async function runMatrix(matrix: string, label: string): Promise<RunFigures> {
   const out = await mkdtemp(join(tmpdir(), `load-${label}-`));
   const { load, wallSeconds } = await sampled(() =>
-    execa("node", ["bin/repro-matrix.js", "run", matrix, "--force", "--out", out, "--quiet"], { stdio: "inherit" }),
+    execa("node", ["bin/repro-matrix.js", "run", "--config", matrix, "--force", "--out", out, "--quiet"], { stdio: "inherit" }),
   );
   return { label, wallSeconds, load, records: await recordsOf(join(out, "results.json")) };
 }
