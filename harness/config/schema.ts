@@ -176,18 +176,22 @@ const HOST = "[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+)*(?:\\.[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+
 const IMAGE_REFERENCE = new RegExp(
   `^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
 );
+/** A host interpreter's prefix: an absolute path of plain characters (it goes into a Dockerfile and PATH). */
+const HOST_PREFIX = /^host:\/[\w.+@/-]*$/;
 const baseImage = z
   .string()
-  .max(255, "longer than 255 characters: debian:<suite> or an image reference such as python:3.9-slim")
-  .refine((b) => /^debian:[a-z]+$/.test(b) || IMAGE_REFERENCE.test(b), {
+  .max(255, "longer than 255 characters: debian:<suite>, pyenv, host:<prefix> or an image reference such as python:3.9-slim")
+  .refine((b) => /^debian:[a-z]+$/.test(b) || b === "pyenv" || HOST_PREFIX.test(b) || (!b.startsWith("host:") && IMAGE_REFERENCE.test(b)), {
     error: (issue) =>
-      `${JSON.stringify(issue.input)} is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim`,
+      `${JSON.stringify(issue.input)} is none of debian:<suite> (e.g. debian:bookworm, built offline), pyenv, host:<absolute prefix> (an interpreter of this machine) or an image reference such as python:3.9-slim`,
   });
 
 export const PythonSettings = z.strictObject({
   /**
    * Where the base image comes from: `debian:<suite>` builds it offline with debootstrap
-   * (no registry needed); anything else is a registry image name such as `python:3.9-slim`.
+   * (no registry needed); `pyenv` (pyenv's newest install of that version) or `host:<prefix>`
+   * copies an interpreter built on this machine into its Debian suite, and the local runtime runs
+   * that same interpreter; anything else is a registry image name such as `python:3.9-slim`.
    */
   base: baseImage,
   /** For the local runtime: the interpreter to use instead of python<version> from PATH. */

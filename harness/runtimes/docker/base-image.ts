@@ -8,6 +8,12 @@ export interface BaseImageProvider {
   ensure(docker: Docker, signal: AbortSignal): Promise<{ ref: string; built: boolean }>;
 }
 
+/**
+ * The base cannot exist on this machine (no such host interpreter, or one that fails the base
+ * check): data about the env, so its cells are install-failed with this reason, not the run's end.
+ */
+export class BaseUnavailable extends Error {}
+
 /** The image's id, or undefined when the engine has no such image. */
 export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
   try {

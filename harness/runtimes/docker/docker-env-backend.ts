@@ -2,11 +2,13 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { EnvSpec } from "../../cell/cell.js";
-import { writeAtomic } from "../../core/json-file.js";
-import { readBaseFacts } from "../../envs/base-facts.js";
+import { readJsonFile, writeAtomic } from "../../core/json-file.js";
+import { type BaseCheck, BaseFacts, checkBase } from "../../envs/base-facts.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
+import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { BaseUnavailable, imageId } from "./base-image.js";
 import { baseImageProvider } from "./base-image-provider.js";
 import type { DockerRuntime } from "./docker-runtime.js";
 import { type EnvImageResult, ensureEnvImage, VENV } from "./env-image.js";
@@ -27,16 +29,42 @@ export class DockerEnvBackend implements EnvBackend {
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
-    let p = this.bases.get(spec.base);
+    // A host base (pyenv) stands for a different interpreter per Python version.
+    const key = isHostBase(spec.base) ? `${spec.base}|${spec.python}` : spec.base;
+    let p = this.bases.get(key);
     if (!p) {
-      p = (async () => {
-        await mkdir(this.cacheDir, { recursive: true });
-        const { ref } = await baseImageProvider(spec.base, this.cacheDir).ensure(this.docker, this.signal);
-        return { ok: true as const, ref, facts: await readBaseFacts((i, c, sig) => this.runtime.exec(i, c, sig), ref, this.signal) };
-      })();
-      this.bases.set(spec.base, p);
+      p = this.openBase(spec);
+      this.bases.set(key, p);
     }
     return p;
+  }
+
+  private async openBase(spec: EnvSpec): Promise<Interpreter> {
+    await mkdir(this.cacheDir, { recursive: true });
+    let ref: string;
+    try {
+      ({ ref } = await baseImageProvider(spec.base, this.cacheDir, spec.python).ensure(this.docker, this.signal));
+    } catch (err) {
+      if (!(err instanceof BaseUnavailable)) throw err;
+      return { ok: false, reason: `no Python ${spec.python} base (${spec.base}): ${err.message}` };
+    }
+    const checked = await this.checkedBase(ref);
+    if (!checked.ok) return { ok: false, reason: `base ${spec.base} for Python ${spec.python}: ${checked.reason}` };
+    return { ok: true, ref, facts: checked.facts };
+  }
+
+  /**
+   * The base check (facts, ssl, sqlite3, ctypes, venv with pip), run once per image: an image id
+   * never changes what it holds, so a warm run reads the verdict instead of starting a container.
+   */
+  private async checkedBase(ref: string): Promise<BaseCheck> {
+    const id = (await imageId(this.docker, ref)) ?? ref;
+    const file = join(this.cacheDir, "base-checks", `${id.replace(/[^\w.-]+/g, "_")}.json`);
+    const known = await readJsonFile(file, BaseFacts);
+    if (known) return { ok: true, facts: known };
+    const checked = await checkBase((i, c, sig) => this.runtime.exec(i, c, sig), ref, "python3", this.signal);
+    if (checked.ok) await writeAtomic(file, JSON.stringify(checked.facts));
+    return checked;
   }
 
   async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
