@@ -16,4 +16,8 @@ describe("which containers are leftovers of this machine's dead runs", () => {
   it("one without the host label was started by an older harness on this machine", () => {
     expect(isOrphan({ "repro-matrix.owner-pid": dead }, "here")).toBe(true);
   });
+
+  it("never a build step, which has only the label it inherits from the harness image it builds on", () => {
+    expect(isOrphan({ "repro-matrix.managed": "true" }, "here")).toBe(false);
+  });
 });

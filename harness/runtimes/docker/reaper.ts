@@ -17,9 +17,13 @@ export const reapOrphans = (docker: Docker) => removeLabelled(docker, `${MANAGED
  * Whether a container's owner is a harness process of this machine that is gone. A container of
  * another machine's harness (a remote engine several CI jobs share) is never this machine's to
  * judge: its pid means nothing here. One without the host label predates it and was started here.
+ * One without an owner pid was started by no harness process: a `docker build` step of a layer
+ * over a harness image, which inherits the image's managed label. Reaping it killed another
+ * run's image builds mid-RUN (exit 137) whenever a run started beside them.
  */
 export function isOrphan(labels: Record<string, string>, host = hostname()): boolean {
-  return (labels[OWNER_HOST_LABEL] ?? host) === host && !isAlive(Number(labels[OWNER_PID_LABEL]));
+  const owner = labels[OWNER_PID_LABEL];
+  return owner !== undefined && (labels[OWNER_HOST_LABEL] ?? host) === host && !isAlive(Number(owner));
 }
 
 /**
