@@ -11,6 +11,7 @@ import type { BuildFailures } from "../../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../../envs/lock.js";
 import type { DownloadedFile } from "../../envs/prepare-env.js";
 import { imageExists, imageId } from "./base-image.js";
+import { IMAGE_LABEL } from "./labels.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
 export const VENV = "/opt/venv";
@@ -187,8 +188,9 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
     signal.throwIfAborted();
     let failure = await buildLayer(docker, tag, layer, signal);
     // Failing outside the RUN step says nothing about the recipe: e.g. a cached step image that a
-    // concurrent failed build removed as its leftover. Once more; a second time is the harness's.
-    if (failure && !failure.inRunStep && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
+    // concurrent failed build removed as its leftover; nor does a RUN step killed (137: the
+    // kernel's OOM killer, or a container removed under it). Once more; a second time is the harness's.
+    if (failure && (!failure.inRunStep || failure.killed) && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
     if (!failure) return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true };
     // An image it builds on gone mid-build (`clean --images`, a prune) says nothing about this recipe.
     for (const used of [layer.parent, ...(layer.copyFrom ?? [])]) {
@@ -198,8 +200,9 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
     }
     signal.throwIfAborted();
     if (!failure.inRunStep) throw new Error(`${tag}: docker build failed twice outside its RUN step: ${failure.reason}`);
-    // Only a real failure is remembered (an interrupted build has thrown above).
-    await failures?.remember(tag, { reason: failure.reason, log: failure.log });
+    // Only a real failure is remembered (an interrupted build has thrown above); a killed one is
+    // reported but built again next time, as the recipe may well work.
+    if (!failure.killed) await failures?.remember(tag, { reason: failure.reason, log: failure.log });
     return { ok: false, tag, reason: failure.reason, log: failure.log };
   })();
   inFlight.set(tag, build);
@@ -210,11 +213,11 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
   }
 }
 
-/** How every layer is built: intermediate containers removed even on failure, and labelled for `clean --images`. */
+/** How every layer is built: intermediate containers removed even on failure, and the image labelled as the harness's (not as a container). */
 export const BUILD_OPTIONS = {
   rm: true,
   forcerm: true,
-  labels: { "repro-matrix.managed": "true" },
+  labels: { [IMAGE_LABEL]: "true" },
   // Builds overlap with cells. At an eighth of the engine's default CPU weight (1024, which
   // every cell's container has) they take what cells leave idle, so a cell's boot and probe
   // times are its own, not those of the build next door.
@@ -227,7 +230,7 @@ async function buildLayer(
   tag: string,
   layer: LayerSpec,
   signal: AbortSignal,
-): Promise<{ reason: string; log: string; inRunStep: boolean } | undefined> {
+): Promise<{ reason: string; log: string; inRunStep: boolean; killed: boolean } | undefined> {
   const tar = pack();
   // The context is fed as the engine reads it, file by file: packed up front, a layer's wheels
   // (tens of MB with uvloop's) sat in the harness's memory, twice over with two builds at once.
@@ -263,6 +266,7 @@ async function buildLayer(
     reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
     inRunStep: failedInRunStep(error),
+    killed: /non-zero code: 137|exit code: 137/.test(error),
   };
 }
 
