@@ -14,10 +14,16 @@ export type BaseFacts = z.infer<typeof BaseFacts>;
  * without them imports neither), and a venv with a working pip (ensurepip). The same for every
  * base, whether debootstrapped, pulled or copied from this machine: an interpreter that fails one
  * makes each of its envs fail later in a way that says much less. Python 3.5 syntax; prints JSON.
+ * glibc is the running one (confstr): Python 3.7's platform.libc_ver() reads the newest symbol
+ * version its own binary links, 2.34 on a glibc 2.36 system, which would refuse its wheels.
  */
 export const BASE_CHECK_SCRIPT = `
 import json, os, platform, shutil, subprocess, sys, tempfile
-out = {"python": platform.python_version(), "glibc": platform.libc_ver()[1], "arch": platform.machine(), "failed": []}
+try:
+    glibc = os.confstr("CS_GNU_LIBC_VERSION").split()[-1]
+except (AttributeError, ValueError, OSError, IndexError):
+    glibc = platform.libc_ver()[1]
+out = {"python": platform.python_version(), "glibc": glibc, "arch": platform.machine(), "failed": []}
 def tls():
     import ssl
     ssl.create_default_context()

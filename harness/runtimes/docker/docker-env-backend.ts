@@ -2,13 +2,13 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { EnvSpec } from "../../cell/cell.js";
-import { readJsonFile, writeAtomic } from "../../core/json-file.js";
-import { type BaseCheck, BaseFacts, checkBase } from "../../envs/base-facts.js";
+import { writeAtomic } from "../../core/json-file.js";
+import { type BaseCheck, checkBase } from "../../envs/base-facts.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
 import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
-import { BaseUnavailable, imageId } from "./base-image.js";
+import { BaseUnavailable, imageId, recalledBaseCheck, rememberBaseCheck } from "./base-image.js";
 import { baseImageProvider } from "./base-image-provider.js";
 import type { DockerRuntime } from "./docker-runtime.js";
 import { type EnvImageResult, ensureEnvImage, VENV } from "./env-image.js";
@@ -59,11 +59,10 @@ export class DockerEnvBackend implements EnvBackend {
    */
   private async checkedBase(ref: string): Promise<BaseCheck> {
     const id = (await imageId(this.docker, ref)) ?? ref;
-    const file = join(this.cacheDir, "base-checks", `${id.replace(/[^\w.-]+/g, "_")}.json`);
-    const known = await readJsonFile(file, BaseFacts);
+    const known = await recalledBaseCheck(this.cacheDir, id);
     if (known) return { ok: true, facts: known };
     const checked = await checkBase((i, c, sig) => this.runtime.exec(i, c, sig), ref, "python3", this.signal);
-    if (checked.ok) await writeAtomic(file, JSON.stringify(checked.facts));
+    if (checked.ok) await rememberBaseCheck(this.cacheDir, id, checked.facts);
     return checked;
   }
 

@@ -1,21 +1,25 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { PrerequisiteError } from "../../core/errors.js";
 import { contentHash } from "../../core/hash.js";
-import { BASE_CHECK_SCRIPT } from "../../envs/base-facts.js";
+import { BASE_CHECK_SCRIPT, BaseFacts } from "../../envs/base-facts.js";
 import { ANSI_COLOUR } from "../../envs/build-failure-cause.js";
 import { hostDebianSuite, hostInterpreterFor } from "../../envs/host-interpreters.js";
-import { type BaseImageProvider, BaseUnavailable, imageExists, imageId } from "./base-image.js";
+import { type BaseImageProvider, BaseUnavailable, imageExists, imageId, rememberBaseCheck } from "./base-image.js";
 import { BASE_REPO, DebianBaseImage } from "./debian-base-image.js";
+import { IMAGE_LABEL } from "./labels.js";
 
 /** Bumped when the recipe below changes, so images made the old way are not reused. */
-const RECIPE = "host-python/1";
+const RECIPE = "host-python/3";
 
 /**
- * What an env never needs of a prefix: CPython's own test suite (60–140 MB per version) and Tk,
- * whose libraries a minimal Debian lacks (its module does not load on this machine either).
+ * What an env never needs of a prefix: CPython's own test suite (60–140 MB per version); Tk, whose
+ * libraries a minimal Debian lacks (its module does not load on this machine either); the static
+ * libpython (extensions link to the shared one, or to nothing); and site-packages: a venv does not
+ * see it, ensurepip brings pip from the standard library, and what someone pip-installed into
+ * pyenv's Python (numpy, scipy: 800 MB in 3.11 here) must neither bloat nor re-tag the image.
  */
 const SKIPPED = [
   "lib/python3*/test",
@@ -23,6 +27,8 @@ const SKIPPED = [
   "lib/python3*/tkinter",
   "lib/python3*/turtledemo",
   "lib/python3*/lib-dynload/_tkinter*",
+  "lib/python3*/config-*/libpython*.a",
+  "lib/python3*/site-packages",
 ];
 
 /**
@@ -56,25 +62,34 @@ export class HostPythonBaseImage implements BaseImageProvider {
       );
     const debian = await new DebianBaseImage(suite, this.cacheDir).ensure(docker, signal);
     const from = (await imageId(docker, debian.ref)) as string;
-    const tag = `${BASE_REPO}:host-${this.python}-${contentHash({ recipe: RECIPE, from, prefix, files: await manifest(prefix) }, 12)}`;
+    const inputs = { recipe: RECIPE, check: BASE_CHECK_SCRIPT, from, prefix, files: await manifest(prefix) };
+    const tag = `${BASE_REPO}:host-${this.python}-${contentHash(inputs, 12)}`;
     if (await imageExists(docker, tag)) return { ref: tag, built: false };
-    await buildFromPrefix(docker, { tag, from, prefix, workDir: this.cacheDir }, signal);
+    const checked = await buildFromPrefix(docker, { tag, from, prefix, workDir: this.cacheDir }, signal);
+    // The build ran the base check: its verdict stands for the image, as a later check's would.
+    const id = await imageId(docker, tag);
+    if (id && checked) await rememberBaseCheck(this.cacheDir, id, checked);
     return { ref: tag, built: true };
   }
 }
 
 /** Every file of the prefix an image would hold, by path, size and modification time: cheap, and any change shows. */
 async function manifest(prefix: string): Promise<[string, number, number][]> {
-  const skipped = SKIPPED.map((p) => new RegExp(`^${p.replaceAll("*", "[^/]*")}(/|$)`));
-  const entries = await readdir(prefix, { recursive: true, withFileTypes: true });
+  const skipped = SKIPPED.map((p) => new RegExp(`^${p.replaceAll("*", "[^/]*")}$`));
   const files: [string, number, number][] = [];
-  for (const e of entries) {
-    if (!e.isFile() && !e.isSymbolicLink()) continue;
-    const path = relative(prefix, join(e.parentPath, e.name));
-    if (skipped.some((re) => re.test(path))) continue;
-    const s = await stat(join(prefix, path)).catch(() => undefined);
-    files.push([path, s?.size ?? -1, Math.round(s?.mtimeMs ?? 0)]);
-  }
+  // Walked by hand so that skipped folders are never entered (site-packages can hold 50,000 files).
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(join(prefix, dir), { withFileTypes: true })) {
+      const path = dir ? `${dir}/${e.name}` : e.name;
+      if (skipped.some((re) => re.test(path))) continue;
+      if (e.isDirectory()) await walk(path);
+      else {
+        const s = await lstat(join(prefix, path));
+        files.push([path, s.size, Math.round(s.mtimeMs)]);
+      }
+    }
+  };
+  await walk("");
   return files.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
@@ -93,7 +108,7 @@ async function buildFromPrefix(
   docker: Docker,
   o: { tag: string; from: string; prefix: string; workDir: string },
   signal: AbortSignal,
-): Promise<void> {
+): Promise<BaseFacts | undefined> {
   await mkdir(o.workDir, { recursive: true });
   const work = await mkdtemp(join(o.workDir, "host-base-"));
   try {
@@ -120,7 +135,7 @@ async function buildFromPrefix(
       t: o.tag,
       rm: true,
       forcerm: true,
-      labels: { "repro-matrix.managed": "true" },
+      labels: { [IMAGE_LABEL]: "true" },
       abortSignal: signal,
     });
     const output: string[] = [];
@@ -146,13 +161,27 @@ async function buildFromPrefix(
       () => undefined,
       (err: { stderr?: unknown; shortMessage?: string }) => String(err.stderr || err.shortMessage),
     );
-    if (!error && !packed) return;
-    if (!error) error = `tar: ${packed}`;
     const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
+    if (!error && !packed) return factsIn(lines);
+    if (!error) error = `tar: ${packed}`;
     // The check's own line says which module or step failed; else the engine's message.
     const checkFailed = lines.find((l) => l.startsWith("base check failed: "));
     throw new BaseUnavailable(`Python from ${o.prefix}: ${checkFailed ?? `the image did not build: ${error.trim().split("\n").at(-1)}`}`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The facts the base check printed during the build (its JSON line), if it printed them whole. */
+function factsIn(lines: string[]): BaseFacts | undefined {
+  for (const line of lines.filter((l) => l.startsWith('{"python"'))) {
+    try {
+      const { python, glibc, arch } = JSON.parse(line) as Record<string, unknown>;
+      const facts = BaseFacts.safeParse({ python, glibc, arch });
+      if (facts.success) return facts.data;
+    } catch {
+      // Not the check's line after all.
+    }
+  }
+  return undefined;
 }

@@ -9,7 +9,9 @@ import { lastLine } from "../../envs/uv.js";
 const PROBE_TIMEOUT_MS = 10_000;
 
 const WHERE = "import sys, platform; print(sys.executable); print(platform.python_version())";
-const FACTS = "import platform; print(platform.python_version()); print(platform.libc_ver()[1]); print(platform.machine())";
+/** glibc as the running system has it (confstr), not the newest symbol the binary links (platform.libc_ver on 3.7). */
+const FACTS =
+  "import os, platform; print(platform.python_version()); print(os.confstr('CS_GNU_LIBC_VERSION').split()[-1]); print(platform.machine())";
 
 /**
  * The host interpreter for a Python version ("3.9"): the matrix's explicit `hostPython` if
