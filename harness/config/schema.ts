@@ -518,6 +518,15 @@ export const Scenario = z
       .record(pythonVersion, PythonSettings)
       .refine((r) => Object.keys(r).length > 0, 'no Python version: add one such as "3.9": { base: "debian:bullseye" }'),
     /**
+     * Which of those Pythons a release runs on. `every` (the default): each cell on every one.
+     * `era`: each release of the claim's package (else the anchor's) on the Python its users ran,
+     * the newest of them released before it that its Requires-Python allows and this machine has;
+     * a release no cell could test there is tried on the others it allows, older ones first.
+     */
+    pythonPolicy: z
+      .enum(["every", "era"], { error: "every (each cell on every listed Python) or era (each release on the Python of its day)" })
+      .default("every"),
+    /**
      * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
      * dependency differs from the newest one, and it is recorded in each lock.
      */

@@ -157,3 +157,15 @@ function pyTier(python: string, major: number, minor: number, top: number): numb
   if (v === -1) return top - 1;
   return top - 2 - (minor - 1 - v);
 }
+
+/**
+ * Whether some tag of the wheel is for this Python by its interpreter and ABI alone, whatever
+ * the platform: what a release's wheels say about the Pythons it was built for.
+ */
+export function wheelFitsPython(filename: string, python: string): boolean {
+  const wheel = parseWheelFilename(filename);
+  const py = parsePython(python);
+  if (!wheel || !py) return false;
+  const [major, minor] = py;
+  return wheel.tags.some((tag) => (tag.platform === "any" ? anyTier(tag, major, minor) : binaryTier(tag, major, minor)) !== undefined);
+}

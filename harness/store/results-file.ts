@@ -6,11 +6,11 @@ import { plainMessage } from "../config/issue-message.js";
 import { ConfigError } from "../core/errors.js";
 import { writeAtomic } from "../core/json-file.js";
 import { canonical } from "./canonical.js";
-import { Claim, RunInfo } from "./run-info.js";
+import { Claim, NotApplicable, PythonsOfResults, RunInfo } from "./run-info.js";
 import { salvage } from "./salvage.js";
-import { packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
+import { FIRST_STORED_VERSION, packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
 
-export { Claim, RunInfo };
+export { Claim, NotApplicable, RunInfo };
 
 /**
  * results.json's format version. 1: no version field; 2: adds the claim's package and signature and
@@ -18,9 +18,11 @@ export { Claim, RunInfo };
  * 3: readiness may be "stalled" (a reader of version 2 would reject it); 4: a cell may name the
  * machine it ran on (optional); 5: a cell's evidence may hold its checks and steps, and a log
  * line's phase may name a step (a reader of version 4 would reject both); 6: envs and machines
- * stored once and referenced by cells, log lines as runs (stored-results.ts). Versions 1 to 5 (every
- * cell whole) are read and written back as 6. A file from a newer harness is refused (ConfigError)
- * rather than silently replaced.
+ * stored once and referenced by cells, log lines as runs (stored-results.ts); 7: the Python policy,
+ * each release's era Python, the combinations that are not applicable, and each run's env build
+ * times (all optional; a reader of version 6 would reject them). Versions 1 to 5 (every cell whole)
+ * are read and written back as the current one. A file from a newer harness is refused
+ * (ConfigError) rather than silently replaced.
  */
 export const RESULTS_SCHEMA_VERSION = STORED_SCHEMA_VERSION;
 
@@ -33,6 +35,7 @@ export const ResultsFile = z.strictObject({
   harnessVersion: z.string(),
   /** UTC date of the newest run that verified cells. */
   lastVerified: z.string(),
+  ...PythonsOfResults,
   cells: z.array(CellRecord),
   /** The runs that verified cells, newest last. */
   runs: z.array(RunInfo),
@@ -108,7 +111,7 @@ export function parseResults(
     throw new ConfigError(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
-  if (version < STORED_SCHEMA_VERSION) {
+  if (version < FIRST_STORED_VERSION) {
     const legacy = ResultsFile.safeParse(value, { error: plainMessage });
     return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };
   }
