@@ -7,11 +7,13 @@ import { type BaseCheck, checkBase } from "../../envs/base-facts.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
 import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
-import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { type DownloadedFile, type EnvBackend, type Installed, type Interpreter, lockDrift } from "../../envs/prepare-env.js";
+import { ensureUv } from "../../envs/uv.js";
+import { sha256OfFile } from "../../releases/index-page.js";
 import { BaseUnavailable, imageId, recalledBaseCheck, rememberBaseCheck } from "./base-image.js";
 import { baseImageProvider } from "./base-image-provider.js";
 import type { DockerRuntime } from "./docker-runtime.js";
-import { type EnvImageResult, ensureEnvImage, VENV } from "./env-image.js";
+import { type EnvImageResult, ensureEnvImage, type Installer, VENV } from "./env-image.js";
 
 /** Envs as images: a base image per Python (built once per run), an env image per lock. */
 export class DockerEnvBackend implements EnvBackend {
@@ -19,6 +21,7 @@ export class DockerEnvBackend implements EnvBackend {
   private readonly bases = new Map<string, Promise<Interpreter>>();
   /** Env image layers being built, shared by envs that need the same one. */
   private readonly builds = new Map<string, Promise<EnvImageResult>>();
+  private uv: Promise<DownloadedFile | undefined> | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -66,15 +69,29 @@ export class DockerEnvBackend implements EnvBackend {
     return checked;
   }
 
+  /**
+   * The env image, its release layer installed by uv; by pip, as users of the release did, when uv
+   * cannot give exactly the lock (it fails, or pip's freeze differs from the lock). The image is
+   * what the lock check then holds to the lock, whichever installed it.
+   */
   async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
-    const image = await ensureEnvImage(
-      { docker: this.docker, signal: this.signal, builds: this.builds, ...(this.failures ? { failures: this.failures } : {}) },
-      interp.ref,
+    const uv = await this.uvFile();
+    const ctx = { docker: this.docker, signal: this.signal, builds: this.builds, ...(this.failures ? { failures: this.failures } : {}) };
+    return installByUvElsePip(
+      uv ? ["uv", "pip"] : ["pip"],
+      (installer) => ensureEnvImage({ ...ctx, ...(uv ? { uv } : {}) }, interp.ref, lock, files, installer),
+      (tag) => this.freezeOf(tag),
       lock,
-      files,
     );
-    if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
-    return { ok: true, location: image.tag, built: image.built, freeze: await this.freezeOf(image.tag) };
+  }
+
+  /** The harness's pinned uv, as a file the shared layer copies in; hashed once per run. */
+  private uvFile(): Promise<DownloadedFile | undefined> {
+    this.uv ??= ensureUv(this.cacheDir, this.signal).then(async (path) => {
+      const sha256 = await sha256OfFile(path);
+      return sha256 ? { name: "uv", path, sha256 } : undefined;
+    });
+    return this.uv;
   }
 
   /**
@@ -92,4 +109,29 @@ export class DockerEnvBackend implements EnvBackend {
     await writeAtomic(file, `${lines.join("\n")}\n`);
     return lines;
   }
+}
+
+/**
+ * The env by the first installer that gives exactly the lock: uv when it builds and pip's freeze
+ * equals the lock, else pip. When none does, the last one's failure (or its drifted env, which the
+ * lock check then reports) is the env's.
+ */
+export async function installByUvElsePip(
+  installers: Installer[],
+  build: (installer: Installer) => Promise<EnvImageResult>,
+  freezeOf: (tag: string) => Promise<string[]>,
+  lock: Lock,
+): Promise<Installed> {
+  let last: Installed = { ok: false, reason: "no installer", log: "" };
+  for (const installer of installers) {
+    const image = await build(installer);
+    if (!image.ok) {
+      last = { ok: false, reason: image.reason, log: image.log };
+      continue;
+    }
+    const freeze = await freezeOf(image.tag);
+    last = { ok: true, location: image.tag, built: image.built, freeze };
+    if (lockDrift(lock, freeze).length === 0) return last;
+  }
+  return last;
 }
