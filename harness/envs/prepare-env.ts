@@ -9,12 +9,15 @@ import { listReleases, releaseOf, uploadCutoff } from "../releases/releases.js";
 import type { BaseFacts } from "./base-facts.js";
 import { type Lock, type LockOptions, resolveLock } from "./lock.js";
 
-type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean };
+/** compiled: building it compiled an sdist this run (left out of the median env build: it is the sdist's time, not the harness's). */
+type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean; compiled?: boolean };
 type EnvFailure = { ok: false; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
 export type PreparedEnv = (EnvReady | EnvFailure) & { key: string };
 
 export type Interpreter = { ok: true; ref: string; facts: BaseFacts } | { ok: false; reason: string };
-export type Installed = { ok: true; location: string; built: boolean; freeze: string[] } | { ok: false; reason: string; log: string };
+export type Installed =
+  | { ok: true; location: string; built: boolean; freeze: string[]; compiled?: boolean }
+  | { ok: false; reason: string; log: string };
 
 /**
  * Where an env's packages get installed: an image (docker) or a virtualenv on the host (local).
@@ -167,7 +170,15 @@ async function attemptEnv(
       imageBuilt: installed.built,
     };
   }
-  return { ok: true, image: installed.location, lock, freeze: installed.freeze, facts, imageBuilt: installed.built };
+  return {
+    ok: true,
+    image: installed.location,
+    lock,
+    freeze: installed.freeze,
+    facts,
+    imageBuilt: installed.built,
+    ...(installed.compiled ? { compiled: true } : {}),
+  };
 }
 
 /** Packages whose installed version is not the locked one: a silent swap would void the result. */

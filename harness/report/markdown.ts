@@ -291,7 +291,18 @@ function runsSection(r: ResultsFile): string[] {
   parts.push("## Runs", "");
   parts.push(
     table(
-      ["Started (UTC)", "Wall time", "Cells", "Cells reused", "Envs built", "Envs reused", "Runtime", "Filter", "Completed"],
+      [
+        "Started (UTC)",
+        "Wall time",
+        "Cells",
+        "Cells reused",
+        "Envs built",
+        "Median env build",
+        "Envs reused",
+        "Runtime",
+        "Filter",
+        "Completed",
+      ],
       r.runs
         .slice(-10)
         .map((run) => [
@@ -300,6 +311,7 @@ function runsSection(r: ResultsFile): string[] {
           String(run.cells),
           String(run.cellsReused ?? 0),
           String(run.imagesBuilt),
+          medianEnvBuild(run),
           String(run.imagesReused),
           run.runtime,
           [run.filter ? `\`${esc(run.filter)}\`` : "", run.shard ? `shard ${run.shard}` : ""].filter(Boolean).join(" "),
@@ -309,6 +321,22 @@ function runsSection(r: ResultsFile): string[] {
     "",
   );
   return parts;
+}
+
+/**
+ * The median time to build an env (lock, files, image or venv) over the envs a run built without
+ * compiling an sdist (a compile is the sdist's time, not the harness's), and how many it left out.
+ */
+export function medianEnvBuild(run: ResultsFile["runs"][number]): string {
+  const builds = run.envBuilds ?? [];
+  const plain = builds
+    .filter((b) => !b.compiled)
+    .map((b) => b.ms)
+    .sort((a, b) => a - b);
+  if (plain.length === 0) return "";
+  const mid = (plain[Math.floor((plain.length - 1) / 2)] as number) / 2 + (plain[Math.ceil((plain.length - 1) / 2)] as number) / 2;
+  const compiled = builds.length - plain.length;
+  return `${(mid / 1000).toFixed(1)} s${compiled > 0 ? ` (${compiled} compiling an sdist left out)` : ""}`;
 }
 
 const extras = (c: CellRecord) =>

@@ -316,7 +316,13 @@ async function runGroups(
     const t0 = performance.now();
     const env = await prepareEnv(spec, ctx);
     // Built now, not reused: what building an env costs on this machine.
-    if (env.imageBuilt) tally.envBuilds.push({ env: env.key, ms: Math.round(performance.now() - t0), ok: env.ok });
+    if (env.imageBuilt)
+      tally.envBuilds.push({
+        env: env.key,
+        ms: Math.round(performance.now() - t0),
+        ok: env.ok,
+        ...(env.ok && env.compiled ? { compiled: true } : {}),
+      });
     return env;
   };
   await settleAll(groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));

@@ -3,7 +3,7 @@ import type { CellRecord } from "../../harness/cell/record.js";
 import { claimCells, decisiveCells } from "../../harness/claims/compat.js";
 import { claimVerdict } from "../../harness/claims/verdict.js";
 import { renderHtml } from "../../harness/report/html.js";
-import { renderMarkdown } from "../../harness/report/markdown.js";
+import { medianEnvBuild, renderMarkdown } from "../../harness/report/markdown.js";
 import type { ResultsFile } from "../../harness/store/results-file.js";
 import { record } from "../helpers/records.js";
 
@@ -144,5 +144,36 @@ describe("the boundary on each release's era Python, beside each listed Python's
     );
     expect(claimVerdict(one)?.sentence).not.toContain("era Python");
     expect(claimVerdict(one)?.eraConfigs).toBeUndefined();
+  });
+});
+
+describe("env build times", () => {
+  const run = (envBuilds: NonNullable<ResultsFile["runs"][number]["envBuilds"]>) => ({
+    startedAt: "2026-12-04T10:00:00.000Z",
+    wallMs: 60_000,
+    cells: 4,
+    imagesBuilt: envBuilds.length,
+    imagesReused: 0,
+    runtime: "docker",
+    completed: true,
+    envBuilds,
+  });
+
+  it("gives the median over the envs built without compiling an sdist, and says how many were left out", () => {
+    const r = run([
+      { env: "a", ms: 3000, ok: true },
+      { env: "b", ms: 5000, ok: true },
+      { env: "c", ms: 4000, ok: true },
+      { env: "d", ms: 4400, ok: true },
+      { env: "e", ms: 95_000, ok: true, compiled: true },
+    ]);
+    expect(medianEnvBuild(r)).toBe("4.2 s (1 compiling an sdist left out)");
+    expect(medianEnvBuild(run([]))).toBe("");
+  });
+
+  it("shows in the report's runs", () => {
+    const md = renderMarkdown(results([cell("0.11.4", "3.9", "clean")], { runs: [run([{ env: "a", ms: 2500, ok: true }])] }));
+    expect(md).toContain("| Envs built | Median env build | Envs reused |");
+    expect(md).toContain("| 1 | 2.5 s | 0 |");
   });
 });

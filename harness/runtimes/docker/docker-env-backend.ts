@@ -130,7 +130,7 @@ export async function installByUvElsePip(
       continue;
     }
     const freeze = await freezeOf(image.tag);
-    last = { ok: true, location: image.tag, built: image.built, freeze };
+    last = { ok: true, location: image.tag, built: image.built, freeze, ...(image.compiled ? { compiled: true } : {}) };
     if (lockDrift(lock, freeze).length === 0) return last;
   }
   return last;

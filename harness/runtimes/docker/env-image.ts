@@ -99,8 +99,8 @@ const uvInstall = `UV_NO_CACHE=1 ${UV} pip install --python ${VENV}/bin/python -
 export const isSdist = (f: DownloadedFile) => !basename(f.path).endsWith(".whl");
 
 export type EnvImageResult =
-  | { ok: true; tag: string; id: string; built: boolean }
-  | { ok: false; tag: string; reason: string; log: string };
+  /** compiled: this call built a wheel layer, i.e. compiled an sdist (a C extension's, minutes at worst). */
+  { ok: true; tag: string; id: string; built: boolean; compiled?: boolean } | { ok: false; tag: string; reason: string; log: string };
 
 /**
  * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
@@ -136,13 +136,13 @@ export async function ensureEnvImage(
   const compiledApart = (f: DownloadedFile) => isSdist(f) && normalizeName(f.name) !== anchor;
   // One at a time: the first sdist that does not compile already decides the env, and the
   // allowNewer fallback lifts one package per failure anyway.
-  const wheelImages: { tag: string; id: string }[] = [];
+  const wheelImages: { tag: string; id: string; built: boolean }[] = [];
   for (const sdist of own.filter(compiledApart)) {
     const built = await ensureLayer(ctx, { repo: WHEEL_REPO, recipe: wheelRecipe(basename(sdist.path)), parent, files: [sdist] });
     if (!built.ok) return built;
     wheelImages.push(built);
   }
-  return ensureLayer(ctx, {
+  const release = await ensureLayer(ctx, {
     repo: ENV_REPO,
     recipe: versionRecipe(installer),
     parent,
@@ -150,6 +150,7 @@ export async function ensureEnvImage(
     files: own.filter((f) => !compiledApart(f)),
     lockText: lockText(lock),
   });
+  return release.ok && wheelImages.some((w) => w.built) ? { ...release, compiled: true } : release;
 }
 
 /** Image repositories of the layers (the reaper's `clean --images` removes them all). */

@@ -52,6 +52,8 @@ export class LocalEnvBackend implements EnvBackend {
       ...(this.failures ? { failures: this.failures } : {}),
     });
     if (!venv.ok) return venv;
-    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze };
+    // A venv compiles each sdist it installs (no wheel layers here): its build counts as a compile.
+    const compiled = venv.built && files.some((f) => !f.path.endsWith(".whl"));
+    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze, ...(compiled ? { compiled } : {}) };
   }
 }
