@@ -71,7 +71,10 @@ describe("installByUvElsePip (the release layer by uv, by pip when uv cannot giv
     const tried: string[] = [];
     const env = await installByUvElsePip(
       ["uv", "pip"],
-      async (i) => (tried.push(i), built(`env:${i}`)),
+      async (i) => {
+        tried.push(i);
+        return built(`env:${i}`);
+      },
       async () => freeze,
       locked,
     );
