@@ -24,7 +24,7 @@ apps: [plain]
 signatures: ["RuntimeError: Event loop is closed"]
 probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
 timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
-claim: { text: "first fixed release: 0.11.4", firstFixed: 0.11.4, when: { preload: false } }
+claim: { text: "first fixed release: 0.40.0", firstFixed: 0.40.0, when: { preload: false } }
 `;
 
 describe("pythonPolicy: era on the real engine and index", () => {
