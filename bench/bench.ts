@@ -317,7 +317,7 @@ const now = new Date();
 const lines = [
   "# Benchmark",
   "",
-  `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()} with ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, \`npm run bench -- --versions "${RANGE}"\`.`,
+  `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()} with ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, \`npm run bench -- --versions "${RANGE}"${values["keep-envs"] ? " --keep-envs" : ""}\`${values["keep-envs"] ? " (env images, locks and build-failure records were kept, not removed: the cold sweep reused whatever of them existed)" : ""}.`,
   `Sweep: uvicorn ${RANGE} (${new Set(records.map((r) => r.uvicorn)).size} releases), each on its era Python (Python ${pythonsRun.join(", ")}: pyenv builds of this machine in images of its Debian suite) × preload on/off × UvicornWorker/UvicornH11Worker × import-time-loop, 8 workers, ${PROBES} probes: ${records.length} cells (a release no cell could test on its era Python is tried on its other Pythons).`,
   "",
   "| Measure | Value |",
