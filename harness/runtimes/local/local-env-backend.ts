@@ -3,6 +3,7 @@ import type { BuildFailures } from "../../envs/build-failures.js";
 import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { ensureUv } from "../../envs/uv.js";
 import { findHostPython, readHostFacts } from "./host-python.js";
 import { ensureLocalVenv, type LocalVenv } from "./local-venv.js";
 
@@ -49,11 +50,10 @@ export class LocalEnvBackend implements EnvBackend {
       cacheDir: this.cacheDir,
       signal: this.signal,
       builds: this.builds,
+      uv: await ensureUv(this.cacheDir, this.signal),
       ...(this.failures ? { failures: this.failures } : {}),
     });
     if (!venv.ok) return venv;
-    // A venv compiles each sdist it installs (no wheel layers here): its build counts as a compile.
-    const compiled = venv.built && files.some((f) => !f.path.endsWith(".whl"));
-    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze, ...(compiled ? { compiled } : {}) };
+    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze, ...(venv.compiled ? { compiled: true } : {}) };
   }
 }
