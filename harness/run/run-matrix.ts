@@ -8,7 +8,7 @@ import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { stableJson } from "../core/hash.js";
 import { HARNESS_VERSION } from "../core/version.js";
-import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
+import { type PreparedEnv, prepareEnv, warmEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
 import { onlyIds, parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
@@ -311,6 +311,11 @@ async function runGroups(
     await settleAll(g.cells.map((cell) => cellLimit(() => oneCell(cell))));
     if (env.ok) await runtime.retire?.(env.image);
   };
+  // Envs are warmed ahead of their builds, a few at a time: their locks and downloads wait on the
+  // index, not the CPU, and would otherwise hold up one of the two builds each time.
+  const warmLimit = pLimit(4);
+  let built = false;
+  const warming = groups.map((g) => warmLimit(async () => (built ? undefined : warmEnv(g.spec, ctx))).catch(() => undefined));
   const prepare = async (spec: EnvSpec) => {
     o.onEvent({ type: "env-started", key: envKey(spec), spec });
     const t0 = performance.now();
@@ -325,7 +330,13 @@ async function runGroups(
       });
     return env;
   };
-  await settleAll(groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+  try {
+    await settleAll(groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+  } finally {
+    // Warm-ups still queued have nothing left to warm; those running end with the run's signal.
+    built = true;
+    await Promise.all(warming);
+  }
 }
 
 /** The install-failed cells of the earlier results verified since `notBefore`, by identity. */
