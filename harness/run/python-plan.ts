@@ -15,6 +15,11 @@ export interface PythonsOfRun {
   era: Record<string, string>;
   /** `pythonPolicy: era` with listed Pythons this machine has no interpreter for: said once, at the start. */
   note?: string;
+  /**
+   * Listed Pythons this machine has no interpreter for (era): out of this run's reach, not out of
+   * the scenario, so their recorded cells stay in results.json.
+   */
+  unavailable: string[];
 }
 
 /**
@@ -65,6 +70,7 @@ export async function choosePythons(
     passes: new PythonPasses(applicable, choice),
     notApplicable: [...excluded.values()],
     era: Object.fromEntries(plan.era),
+    unavailable: [...missing.keys()],
     ...(missing.size > 0
       ? { note: `pythonPolicy: era: no release runs on ${[...missing].map(([p, why]) => `Python ${p} (${why})`).join("; ")}` }
       : {}),

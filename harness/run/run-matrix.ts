@@ -478,7 +478,9 @@ async function writeResults(
   const known = new Set((previous?.cells ?? []).map((c) => `${cellIdentity(c)}|${c.startedAt}`));
   const verified = records.filter((r) => !known.has(`${cellIdentity(r)}|${r.startedAt}`)).length;
   const merged = mergeCells(previous?.cells ?? [], records);
-  const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, matrix);
+  // Cells on a listed Python this machine lacks are out of its reach, not out of the scenario: kept.
+  const reach = [...matrix, ...merged.filter((c) => pythons.unavailable.includes(c.python))];
+  const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, reach);
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     scenario: s.scenario,

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { cp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readResultsFile } from "../../harness/store/results-file.js";
@@ -57,6 +57,19 @@ describe("pythonPolicy: era on the real engine and index", () => {
     expect(md).toContain("| 0.2.2 | 3.6 | Fixed (1/1 cells clean) | 3.7: install-failed |");
     expect(md).toContain("- uvicorn 0.40.0 on Python 3.6, 3.7: Requires-Python >=3.10");
   });
+
+  it("keeps the recorded cells of a listed Python this machine lacks: out of its reach, not out of the scenario", async () => {
+    const dir = await tempDir("era-unavailable");
+    await cp(join(out, "it-era"), join(dir, "it-era"), { recursive: true });
+    const without36 = ERA.replace('"3.6": { base: pyenv }', '"3.6": { base: "host:/nonexistent/python-3.6" }');
+    const run = await runScenario(without36, dir, { runtime: "docker" });
+    const note = run.events.find((e) => e.type === "run-started");
+    expect(note?.type === "run-started" && note.note).toMatch(/no release runs on Python 3\.6 \(no Python 3\.6 base/);
+    expect(run.results.cells.map((c) => `${c.uvicorn}@${c.python} ${c.outcome}`).sort()).toEqual([
+      "0.2.2@3.6 clean",
+      "0.2.2@3.7 install-failed",
+    ]);
+  }, 300_000);
 
   it("runs nothing again when nothing changed, the fallback cell included", async () => {
     const again = await runScenario(ERA, out, { runtime: "docker" });

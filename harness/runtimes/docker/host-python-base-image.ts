@@ -2,7 +2,6 @@ import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { execa } from "execa";
-import { PrerequisiteError } from "../../core/errors.js";
 import { contentHash } from "../../core/hash.js";
 import { BASE_CHECK_SCRIPT, BaseFacts } from "../../envs/base-facts.js";
 import { ANSI_COLOUR } from "../../envs/build-failure-cause.js";
@@ -56,8 +55,10 @@ export class HostPythonBaseImage implements BaseImageProvider {
     if (!found.ok) throw new BaseUnavailable(found.reason);
     const { prefix } = found.interpreter;
     const suite = await hostDebianSuite();
+    // Data, like a missing interpreter: on another distribution this Python's cells cannot be
+    // built here, and an era run leaves it out rather than stop.
     if (!suite)
-      throw new PrerequisiteError(
+      throw new BaseUnavailable(
         `base ${this.base}: a host interpreter is copied into the Debian suite it was built on, and this machine does not run Debian; use debian:<suite> or a registry image`,
       );
     const debian = await new DebianBaseImage(suite, this.cacheDir).ensure(docker, signal);
