@@ -123,7 +123,7 @@ describe("markdown", () => {
       ].join("\n"),
     );
     expect(md).toContain('**Verdict: confirmed.** The claim "first fixed release: 0.11.4" is confirmed');
-    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
+    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 |  | 0 | docker |  | yes |");
   });
 
   it("tabulates the boot profile: seconds until all workers were up, then served, and memory per worker, by worker count", () => {
