@@ -196,9 +196,20 @@ function eraTable(r: ResultsFile, cells: CellRecord[], pkg: string): string {
   );
 }
 
+/** Above this many versions the grid is left to index.html: a sweep's grid was a quarter of its README. */
+const GRID_MAX_VERSIONS = 40;
+
 function gridSection(cells: CellRecord[], pkg: string): string[] {
   const parts: string[] = [];
   parts.push("## Full grid", "");
+  const versions = new Set(cells.map((c) => versionOf(c, pkg))).size;
+  if (versions > GRID_MAX_VERSIONS) {
+    parts.push(
+      `${cells.length} cells over ${versions} ${pkg} versions: too many to read here. [index.html](index.html) draws them as a heatmap, with each cell's evidence and filters; junit.xml lists each cell.`,
+      "",
+    );
+    return parts;
+  }
   parts.push(
     `Legend: ${Object.entries(ICON)
       .map(([o, i]) => `${i} ${o}`)
@@ -217,37 +228,53 @@ function gridSection(cells: CellRecord[], pkg: string): string[] {
 
 /** The exact lock of each env. */
 function envSection(cells: CellRecord[]): string[] {
-  const parts: string[] = [];
-  let previous: string[] | undefined;
-  let previousRules = "";
-  parts.push("## Environments", "");
+  const byEnv = Map.groupBy(
+    sortBy(cells, (c) => c.python),
+    (c) => envLabel(c, []),
+  );
+  const firsts = [...byEnv.values()].map((own) => own[0] as CellRecord);
+  // Packages pinned the same in every env (gunicorn 23.0.0 in a uvicorn sweep) are said once, not per row.
+  const shared = packageEntries(firsts[0]?.packages ?? {}).filter(([n, v]) => firsts.every((c) => c.packages[n] === v));
+  const parts = ["## Environments", ""];
   parts.push(
-    "The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), with how it was resolved; where shorter, as its difference from the lock listed above it.",
+    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins, "− …" removed ones) where that is shorter, its cut-off in UTC (the anchor release's upload, for as-of-release) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image and whole resolution are in results.json (\`envs\`).`,
     "",
   );
-  for (const [env, envCells] of Map.groupBy(
-    sortBy(cells, (c) => c.python),
-    (c) =>
-      [
-        `Python ${c.pythonFull ?? c.python}`,
-        ...packageEntries(c.packages).map(([n, v]) => `${n} ${v}`),
-        ...(runtimeRank(c.runtime) > 0 ? [c.runtime] : []),
-      ].join(" · "),
-  )) {
-    const first = envCells[0] as CellRecord;
+  let previous: string[] | undefined;
+  let previousRules = "";
+  const rows = firsts.map((first) => {
     const pkgs = lockText(first.evidence.packages, previous);
     if (first.evidence.packages.length > 0) previous = first.evidence.packages;
     // The cut-off is each env's own; the rules after it (platform, exemptions, lifts, constraints)
-    // are mostly the same as the env above's, and said once.
-    const [when, ...rules] = resolutionBits(first);
+    // are mostly the same as the row above's.
+    const [when = "", ...rules] = resolutionBits(first);
     const sameRules = rules.length > 0 && rules.join("; ") === previousRules;
     previousRules = rules.join("; ");
-    const resolution = when ? ` — ${[when, ...(sameRules ? ["otherwise resolved as above"] : rules)].join("; ")}` : "";
-    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${resolution}`);
-  }
-  parts.push("");
+    return [
+      esc(
+        envLabel(
+          first,
+          shared.map(([n]) => n),
+        ),
+      ),
+      esc(pkgs),
+      when,
+      sameRules ? "as above" : rules.join("; "),
+    ];
+  });
+  parts.push(table(["Env", "Lock", "Cut-off", "Resolution"], rows), "");
   return parts;
 }
+
+/** "py3.9.2 · uvicorn 0.2.3": an env's Python and the packages it pins (but those every env pins alike), and a runtime other than the reference. */
+const envLabel = (c: CellRecord, sharedNames: string[]) =>
+  [
+    `py${c.pythonFull ?? c.python}`,
+    ...packageEntries(c.packages)
+      .filter(([n]) => !sharedNames.includes(n))
+      .map(([n, v]) => `${n} ${v}`),
+    ...(runtimeRank(c.runtime) > 0 ? [c.runtime] : []),
+  ].join(" · ");
 
 /**
  * An env's lock, or only how it differs from the lock listed above it when that is shorter: a sweep's
@@ -262,8 +289,10 @@ function lockText(pkgs: string[], previous: string[] | undefined): string {
   const changed = pkgs.filter((p) => !before.has(p));
   const gone = previous.filter((p) => !names.has(name(p))).map(name);
   if (changed.length + gone.length >= pkgs.length / 2) return pkgs.join(", ");
-  if (changed.length + gone.length === 0) return "the lock above";
-  return `the lock above${changed.length > 0 ? ` with ${changed.join(", ")}` : ""}${gone.length > 0 ? `${changed.length > 0 ? "," : ""} without ${gone.join(", ")}` : ""}`;
+  if (changed.length + gone.length === 0) return "as above";
+  return ["above", ...(changed.length > 0 ? [`+ ${changed.join(", ")}`] : []), ...(gone.length > 0 ? [`− ${gone.join(", ")}`] : [])].join(
+    " ",
+  );
 }
 
 /** Cells run on the reference runtime and another, compared. */
@@ -372,15 +401,15 @@ function machineSection(cells: CellRecord[]): string[] {
   return [...lines, ""];
 }
 
+/**
+ * How a lock came to be: first its cut-off (the anchor's release, for as-of-release) or strategy,
+ * then the rules: the day it was resolved, platform, exemptions, lifts and constraints.
+ */
 function resolutionBits(c: CellRecord): string[] {
   const res = c.evidence.resolution;
   if (!res) return [];
-  const bits = [
-    res.strategy === "as-of-release" && res.cutoff
-      ? `as of ${res.anchor}'s release (${res.cutoff.slice(0, 16).replace("T", " ")} UTC), resolved ${res.resolvedOn}`
-      : `${res.strategy} as of ${res.resolvedOn}`,
-    `for ${res.platform}`,
-  ];
+  const cutoff = res.strategy === "as-of-release" && res.cutoff;
+  const bits = [cutoff ? cutoff.slice(0, 16).replace("T", " ") : res.strategy, `resolved ${res.resolvedOn}`, `for ${res.platform}`];
   if (res.exempt?.length) bits.push(`not held to the cut-off: ${res.exempt.join(", ")}`);
   if (res.fallback)
     bits.push(`**lifted past the cut-off: ${res.fallback.packages.join(", ")}** (because ${esc(short(res.fallback.because, 160))})`);
