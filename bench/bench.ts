@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- --versions RANGE] [--keep-envs]`: how fast the harness settles a claim on
  * this machine, printed as numbers and ratios and written to reports/bench.md. The sweep is
- * scenarios/full-sweep.yaml (its own range, every uvicorn release from 0.2.0, or RANGE) on Python 3.9:
+ * scenarios/full-sweep.yaml (its own range, every uvicorn release from 0.2.0, or RANGE), each
+ * release on its era Python (pythonPolicy: era):
  *
  * 1. cold: no recorded results, and no env images, build-failure records or locks either (they
- *    are removed first unless --keep-envs; the base image and downloaded files stay);
+ *    are removed first unless --keep-envs; base images and downloaded files stay); each env's
+ *    build time is read from the run's results;
  * 2. warm: the same run again, nothing changed (cells reused, no server started);
  * 3. the #85 verdict by bisect over the same releases, against the sweep;
  * 4. a naive shell loop (docker run + pip install of the cell's lock at container start + curl) on 10 of the cells,
@@ -20,7 +22,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compare } from "@renovatebot/pep440";
+import { compare, gte, lt } from "@renovatebot/pep440";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { chooseEntry } from "../bin/entry.js";
@@ -182,7 +184,12 @@ const bisected = await timed(() =>
 const claimCells = records.filter((r) => r.preload && r.workerClass.endsWith(".UvicornWorker"));
 
 process.stderr.write(`bench: naive baseline on ${NAIVE_CELLS} cells …\n`);
-const { ref: base } = await baseImageProvider("debian:bullseye", CACHE).ensure(docker, signal);
+/** The bare base image of each Python the sweep ran (the naive loop installs onto it at container start). */
+const baseOf = new Map<string, string>();
+for (const python of new Set(records.map((r) => r.python))) {
+  const settings = scenario.python[python];
+  if (settings) baseOf.set(python, (await baseImageProvider(settings.base, CACHE, python).ensure(docker, signal)).ref);
+}
 // Cells whose servers came up and were probed, spread over the sweep: the oldest installable
 // releases never serve, and a loop that only waits for a boot to fail compares nothing.
 // In release order (results.json lists cells as they finished, which the schedule decides), so
@@ -201,13 +208,12 @@ const naivePins = (r: CellRecord) => r.evidence.packages.filter((p) => !VENV_TOO
 const naive = await timed(() =>
   execa("bash", [
     "bench/naive-baseline.sh",
-    base,
     APPS_DIR,
     String(PROBES),
     String(scenario.timeouts.requestSeconds),
     String(scenario.timeouts.bootSeconds),
     String(scenario.timeouts.cellSeconds),
-    ...sample.map((r) => `${r.packages.uvicorn}:${r.workerClass}:${r.preload}:${r.app}:${naivePins(r).join(",")}`),
+    ...sample.map((r) => `${baseOf.get(r.python)}|${r.packages.uvicorn}:${r.workerClass}:${r.preload}:${r.app}:${naivePins(r).join(",")}`),
   ]),
 );
 // The same cells through the harness with their envs built: what a user re-checking them waits.
@@ -269,6 +275,13 @@ const medianCell = ran.sort((a, b) => a.durationMs - b.durationMs)[Math.floor(ra
 const versionsSwept = new Set(records.map((r) => r.packages.uvicorn)).size;
 const bisectBound = 2 * Math.ceil(Math.log2(versionsSwept)) + 4;
 const medianRan = median(ran.map((r) => r.durationMs));
+// Issue #19: every release on a Python of its day, cheap env builds.
+const envBuilds = coldRun?.envBuilds ?? [];
+const plainBuilds = envBuilds.filter((b) => !b.compiled);
+const medianEnvMs = median(plainBuilds.map((b) => b.ms));
+const untestable = untestableReleases(records);
+const oldLine = untestable.filter((u) => gte(u.version, "0.4.4") && lt(u.version, "0.12.0"));
+const pythonsRun = [...new Set(records.map((r) => r.python))].sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
 const targets: [string, string, boolean][] = [
   ["Warm re-run of the sweep under 30 s", seconds(warm.ms), warm.ms < 30_000],
   ["Cold sweep under 30 min", seconds(cold.ms), cold.ms < 30 * 60_000],
@@ -286,17 +299,34 @@ const targets: [string, string, boolean][] = [
   ["Harness resident memory under 300 MB", `${Math.round(cold.peakRssMb)} MB`, cold.peakRssMb < 300],
   ["`repro-matrix --help` answers in under 0.5 s (issue #22)", `${(start.compiledMs / 1000).toFixed(2)} s`, start.compiledMs < 500],
 ];
+const eraTargets: [string, string, boolean][] = [
+  [
+    "At most 4 releases untestable on every Python, each with its reason",
+    `${untestable.length}: ${untestable.map((u) => u.version).join(", ")}`,
+    untestable.length <= 4,
+  ],
+  ["None of 0.4.4–0.11.x untestable", oldLine.length === 0 ? "none" : oldLine.map((u) => u.version).join(", "), oldLine.length === 0],
+  ["Cold era sweep under 20 min", seconds(cold.ms), cold.ms < 20 * 60_000],
+  ["Warm re-run under 10 s", seconds(warm.ms), warm.ms < 10_000],
+  [
+    "Median env build under 5 s (sdist compiles excluded)",
+    `${seconds(medianEnvMs)} (${plainBuilds.length} envs; ${envBuilds.length - plainBuilds.length} compiling an sdist left out)`,
+    medianEnvMs < 5000,
+  ],
+  ["Harness resident memory under 300 MB", `${Math.round(cold.peakRssMb)} MB`, cold.peakRssMb < 300],
+];
 const now = new Date();
 const lines = [
   "# Benchmark",
   "",
-  `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()} with ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, \`npm run bench -- --versions "${RANGE}"\`.`,
-  `Sweep: Python 3.9 · uvicorn ${RANGE} (${new Set(records.map((r) => r.packages.uvicorn)).size} releases) × preload on/off × UvicornWorker/UvicornH11Worker × import-time-loop, 8 workers, ${PROBES} probes: ${records.length} cells.`,
+  `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()} with ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, \`npm run bench -- --versions "${RANGE}"${values["keep-envs"] ? " --keep-envs" : ""}\`${values["keep-envs"] ? " (env images, locks and build-failure records were kept, not removed: the cold sweep reused whatever of them existed)" : ""}.`,
+  `Sweep: uvicorn ${RANGE} (${new Set(records.map((r) => r.packages.uvicorn)).size} releases), each on its era Python (Python ${pythonsRun.join(", ")}: pyenv builds of this machine in images of its Debian suite) × preload on/off × UvicornWorker/UvicornH11Worker × import-time-loop, 8 workers, ${PROBES} probes: ${records.length} cells (a release no cell could test on its era Python is tried on its other Pythons).`,
   "",
   "| Measure | Value |",
   "| --- | --- |",
   `| Cold sweep (no recorded results) | ${seconds(cold.ms)} · ${((records.length / cold.ms) * 60_000).toFixed(1)} cells/min · envs built ${coldRun?.imagesBuilt}, reused ${coldRun?.imagesReused} |`,
   `| Warm sweep (nothing changed) | ${seconds(warm.ms)} · ${warmRun?.cellsReused}/${warmRun?.cells} cells reused, no server started |`,
+  `| Env builds of the cold sweep (lock, files, image) | ${envBuilds.length} built · median ${seconds(medianEnvMs)} over the ${plainBuilds.length} that compiled no sdist · all: median ${seconds(median(envBuilds.map((b) => b.ms)))}, longest ${seconds(Math.max(0, ...envBuilds.map((b) => b.ms)))} |`,
   `| Cold ÷ warm | ${(cold.ms / warm.ms).toFixed(0)}× |`,
   `| Median cell that ran a server (env build excluded) | ${seconds(median(ran.map((r) => r.durationMs)))} (${ran.length} of ${records.length} cells; the rest could not be installed) |`,
   `| Median cell's phases | ${phaseNames.map((p) => `${p} ${seconds(medianCell?.phasesMs[p] ?? 0)}`).join(" · ")} |`,
@@ -317,6 +347,24 @@ const lines = [
   "| Target | Measured | Met |",
   "| --- | --- | --- |",
   ...targets.map(([what, measured, met]) => `| ${what} | ${measured} | ${met ? "yes" : "**no**"} |`),
+  "",
+  "Targets (issue #19, every release on a Python of its day):",
+  "",
+  "| Target | Measured | Met |",
+  "| --- | --- | --- |",
+  ...eraTargets.map(([what, measured, met]) => `| ${what} | ${measured} | ${met ? "yes" : "**no**"} |`),
+  "",
+  "Releases untestable on every Python they ran on (each Python's first reason):",
+  "",
+  ...(untestable.length > 0 ? untestable.map((u) => `- ${u.version}: ${u.why}`) : ["- none"]),
+  "",
+  "Env builds of the cold sweep (env, seconds, whether it compiled an sdist):",
+  "",
+  "```",
+  ...[...envBuilds]
+    .sort((a, b) => compare(envVersion(a.env), envVersion(b.env)) || a.env.localeCompare(b.env))
+    .map((b) => `${b.env} ${(b.ms / 1000).toFixed(1)}${b.compiled ? " compiled" : ""}${b.ok ? "" : " lock check failed"}`),
+  "```",
   "",
   "Bisect trail:",
   "",
@@ -339,3 +387,21 @@ const lines = [
 ];
 await writeFile("reports/bench.md", lines.join("\n"));
 process.stdout.write(`${lines.join("\n")}\n`);
+
+/** Releases none of whose cells, on any Python, could be tested; with each Python's first reason. */
+function untestableReleases(cells: CellRecord[]): { version: string; why: string }[] {
+  const notRun = new Set(["install-failed", "boot-failure", "timeout"]);
+  const out: { version: string; why: string }[] = [];
+  for (const [version, own] of Map.groupBy(cells, (c) => c.packages.uvicorn ?? "")) {
+    if (!own.every((c) => notRun.has(c.outcome))) continue;
+    const byPython = Map.groupBy(own, (c) => c.python);
+    const why = [...byPython].map(([py, cs]) => `Python ${py}: ${cs[0]?.outcome}: ${(cs[0]?.reason ?? "").slice(0, 140)}`).join("; ");
+    out.push({ version, why });
+  }
+  return out.sort((a, b) => compare(a.version, b.version));
+}
+
+/** The uvicorn version in an env key (py3.7-uvicorn[standard]0.4.3-gunicorn23.0.0). */
+function envVersion(key: string): string {
+  return /uvicorn(?:\[[^\]]*\])?([0-9][^-]*)/.exec(key)?.[1] ?? "0";
+}

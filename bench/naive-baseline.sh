@@ -2,8 +2,9 @@
 # The naive way to check a matrix, for the benchmark to compare against: one `docker run` per
 # cell on the bare base image, pip-installing the cell's packages at container start, then polling
 # with curl until the server answers and sending the same number of requests the harness does.
-# Usage: naive-baseline.sh <base-image> <apps-dir> <probes> <request-seconds> <boot-seconds> <cell-seconds> <cell>...
-#   cell = uvicorn:worker-class:preload:app:pins, pins = the cell's lock, comma-separated
+# Usage: naive-baseline.sh <apps-dir> <probes> <request-seconds> <boot-seconds> <cell-seconds> <cell>...
+#   cell = base-image|uvicorn:worker-class:preload:app:pins, base-image = the bare image of the
+#   cell's Python (each release may have its own), pins = the cell's lock, comma-separated
 #   (name==version,...): the same packages the harness's env holds, so both run the same
 #   experiment (today's latest dependencies can change what an old release does, and are fewer).
 # It has the harness's patience: each curl gives up after <request-seconds>, it waits at most
@@ -11,11 +12,13 @@
 # server stops the loop for good).
 # Prints one line per cell: "uvicorn:worker-class:preload:app <seconds> <http-200-count>".
 set -uo pipefail
-image=$1 apps=$2 probes=$3 request=$4 boot=$5 cell_seconds=$6
-shift 6
+apps=$1 probes=$2 request=$3 boot=$4 cell_seconds=$5
+shift 5
 # pip in the container must trust what the host trusts (a TLS-intercepting proxy's CA, say).
 ca="${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
-for cell in "$@"; do
+for spec in "$@"; do
+  image=${spec%%|*}
+  cell=${spec#*|}
   IFS=: read -r uvicorn worker preload app pins <<<"$cell"
   flag=""
   [ "$preload" = "true" ] && flag="--preload"

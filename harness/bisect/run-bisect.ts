@@ -13,6 +13,7 @@ import { versionsNotFor } from "../releases/python-support.js";
 import { listReleases, selectReleases } from "../releases/releases.js";
 import { resolveVersions } from "../releases/versions.js";
 import { loadApps } from "../run/fixtures.js";
+import { choosePythons } from "../run/python-plan.js";
 import { installFailedRecord, runCell } from "../run/run-cell.js";
 import { RunSession } from "../run/session.js";
 import type { RuntimeChoice } from "../runtimes/registry.js";
@@ -59,6 +60,8 @@ interface SearchSpace {
   ordered: string[];
   /** The package searched. */
   pkg: string;
+  /** Under era (each version on its own Python): the candidates that allow no Python this runtime has. */
+  noPython?: string[];
 }
 
 /** The options with the package searched decided. */
@@ -74,17 +77,24 @@ type Searched = BisectRunOptions & { package: string };
 export async function runBisect(
   o: BisectRunOptions,
 ): Promise<{ result: BisectResult<string>; records: Map<string, CellRecord>; skipped: Map<string, string> }> {
-  const space = await searchSpace(o);
+  // Under era each version's Python is chosen among the interpreters the runtime has: the space
+  // is planned once the runtime is open (a --where that pins python is a plain search on it).
+  const era = o.scenario.pythonPolicy === "era" && !/(^|[,\s])python=/.test(o.where);
+  const space = era ? undefined : await searchSpace(o);
   await using session = await RunSession.open(o);
   try {
-    return await searchWith(session, space, { ...o, package: space.pkg });
+    const planned = space ?? (await searchSpace(o, session));
+    return await searchWith(session, planned, { ...o, package: planned.pkg });
   } catch (err) {
     throw session.failure(err);
   }
 }
 
-/** The candidate versions (the scenario's, or --versions from the index) and the one cell of each that --where leaves. */
-async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
+/**
+ * The candidate versions (the scenario's, or --versions from the index) and the one cell of each
+ * that --where leaves; with an open session (era), each version's cell is on its era Python.
+ */
+async function searchSpace(o: BisectRunOptions, session?: RunSession): Promise<SearchSpace> {
   const s = o.scenario;
   if (o.package !== undefined && !(o.package in s.packages))
     throw new ConfigError(`bisect: --package ${o.package} is not a package axis of ${o.configFile}`);
@@ -104,7 +114,9 @@ async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
   const candidates = versions[pkg] ?? [];
   if (candidates.length < 2)
     throw new ConfigError(`bisect: ${pkg} has ${candidates.length} version(s) to search; give --versions a wider range`);
-  const cells = expandCells(s, versions).filter(parseOnly(o.where, Object.keys(versions)));
+  const all = expandCells(s, versions);
+  const planned = session ? (await choosePythons(s, versions, all, session, o.configFile)).passes.first() : all;
+  const cells = planned.filter(parseOnly(o.where, Object.keys(versions)));
   const byVersion = new Map<string, Cell>();
   for (const c of cells) {
     const v = versionOf(c, pkg);
@@ -118,23 +130,28 @@ async function searchSpace(o: BisectRunOptions): Promise<SearchSpace> {
     throw new ConfigError(
       `bisect: --affected ${o.affected} is not one of the ${ordered.length} ${pkg} versions searched (${ordered[0]} to ${ordered.at(-1)}); widen --versions`,
     );
-  return { byVersion, ordered, pkg };
+  // Under era, a version with no cell allows none of the Pythons there are: said, at no cost.
+  return { byVersion, ordered, pkg, ...(session ? { noPython: candidates.filter((v) => !byVersion.has(v)) } : {}) };
 }
 
 /** The search itself, on an open session: skip what Requires-Python excludes, then bisect with a cell per tested version. */
-async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpace, o: Searched) {
+async function searchWith(session: RunSession, { byVersion, ordered, noPython }: SearchSpace, o: Searched) {
   const s = o.scenario;
   const pkg = o.package;
   const { runtime, signal } = session;
   const ctx = await session.envContext();
   // Releases that cannot install on the cell's Python, by their own Requires-Python, would
-  // each cost a test to learn what the index already says.
+  // each cost a test to learn what the index already says. (Under era each has its own Python,
+  // chosen among those it allows.)
   const interp = await ctx.backend.interpreter(envOf(byVersion.get(ordered[0] as string) as Cell, s));
-  const skipped = interp.ok
-    ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal, cache: session.index })
-    : new Map<string, string>();
+  const skipped = noPython
+    ? new Map(noPython.map((v) => [v, "no Python here it allows"]))
+    : interp.ok
+      ? await versionsNotFor(pkg, ordered, interp.facts.python, sourcesOfIndex(s.index), { signal, cache: session.index })
+      : new Map<string, string>();
   const searched = ordered.filter((v) => !skipped.has(v));
-  const python = interp.ok ? interp.facts.python : "";
+  const python =
+    new Set([...byVersion.values()].map((c) => c.python)).size > 1 ? "each version's era Python" : interp.ok ? interp.facts.python : "";
   if (searched.length < 2)
     throw new ConfigError(
       `bisect: only ${searched.length} of ${ordered.length} ${pkg} versions install on Python ${python} (${skippedSummary(skipped)}); search another Python`,
@@ -142,7 +159,12 @@ async function searchWith(session: RunSession, { byVersion, ordered }: SearchSpa
   o.say(
     `bisect ${pkg} over ${searched.length} versions (${searched[0]} to ${searched.at(-1)}) on the ${runtime.name} runtime${session.note ? ` (${session.note})` : ""}`,
   );
-  if (skipped.size > 0) o.say(`not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`);
+  if (skipped.size > 0)
+    o.say(
+      noPython
+        ? `not searched, no Python here that they allow: ${skippedSummary(skipped)}`
+        : `not searched, their Requires-Python excludes Python ${python}: ${skippedSummary(skipped)}`,
+    );
   const start = o.affected === undefined ? undefined : positionOf(searched, o.affected);
   if (o.affected !== undefined && start === undefined)
     throw new ConfigError(

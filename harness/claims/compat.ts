@@ -20,9 +20,30 @@ export interface ClaimFilter {
   workerClass?: string | undefined;
 }
 
-/** The claim's cells: one record per cell (docker preferred), within its trigger. */
-export const claimCells = (r: Pick<ResultsFile, "cells" | "claim">) =>
-  primaryCells(r.cells).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
+/** The claim's cells: one record per cell (docker preferred; under era, the decisive Pythons'), within its trigger. */
+export const claimCells = (r: Pick<ResultsFile, "cells" | "claim" | "pythonPolicy">) =>
+  tableCells(r).filter((c) => matchesClaim(c, r.claim?.when ?? {}));
+
+/** The cells the tables read: one record per cell, and under `pythonPolicy: era` only the decisive Pythons' (decisiveCells). */
+export const tableCells = (r: Pick<ResultsFile, "cells" | "claim" | "pythonPolicy">) => {
+  const cells = primaryCells(r.cells);
+  return r.pythonPolicy === "era" ? decisiveCells(cells, tablePackage(r)) : cells;
+};
+
+/** What tells nothing about the signature: no env, or no server. */
+const UNTESTABLE: readonly CellRecord["outcome"][] = ["install-failed", "boot-failure"];
+
+/**
+ * Under era, a release its era Python could not test ran on further Pythons until one could: its
+ * status is that of the Pythons that tested it, not of a mixture with the ones that could not. A
+ * release untestable on every Python keeps every cell (each says why).
+ */
+export function decisiveCells(cells: CellRecord[], pkg: string): CellRecord[] {
+  const testable = new Set<string>();
+  for (const c of cells) if (!UNTESTABLE.includes(c.outcome)) testable.add(`${versionOf(c, pkg)}|${c.python}`);
+  const testedSomewhere = new Set([...testable].map((k) => k.split("|")[0]));
+  return cells.filter((c) => !testedSomewhere.has(versionOf(c, pkg)) || testable.has(`${versionOf(c, pkg)}|${c.python}`));
+}
 
 export const sortVersions = (versions: Iterable<string>) => [...new Set(versions)].sort(compare);
 

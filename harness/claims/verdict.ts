@@ -33,6 +33,11 @@ export interface ClaimVerdict {
   /** The one sentence a report opens with. */
   sentence: string;
   configs: ConfigVerdict[];
+  /**
+   * With several Pythons listed and each release's era Python known: the configurations of cells
+   * on their release's era Python (the Python its users ran), whose boundary the sentence states.
+   */
+  eraConfigs?: ConfigVerdict[];
   /** Over all trigger configurations: the newest affected version and the first without the signature after it. */
   lastAffected?: string;
   firstWithout?: string;
@@ -44,9 +49,73 @@ export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
   if (!r.claim) return undefined;
   const relevant = claimCells(r);
   const pkg = r.claim.package;
-  const label = labeller(relevant, pkg);
-  const configs = [...Map.groupBy(relevant, configKey(pkg)).values()].map((cells) => configVerdict(cells, label, pkg));
-  return { ...overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length), configs };
+  // Under era the Python follows the release: a configuration spans every release, on its Python.
+  const era = r.pythonPolicy === "era";
+  const configs = [...Map.groupBy(relevant, configKey(pkg, era)).values()].map((cells) =>
+    configVerdict(cells, labeller(relevant, pkg, era), pkg),
+  );
+  const eraConfigs = era ? [] : eraConfigsOf(r, relevant, pkg);
+  const verdict = overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length);
+  const clause = eraClause(r, relevant, eraConfigs, pkg);
+  return {
+    ...verdict,
+    sentence: clause ? `${verdict.sentence.replace(/\.$/, "")}. ${clause}` : verdict.sentence,
+    configs,
+    ...(eraConfigs.length > 0 ? { eraConfigs } : {}),
+  };
+}
+
+/** The cells on their release's era Python, as configurations, when the matrix lists several Pythons. */
+function eraConfigsOf(r: ResultsFile, relevant: CellRecord[], pkg: string): ConfigVerdict[] {
+  const era = r.eraPython ?? {};
+  if (new Set(relevant.map((c) => c.python)).size < 2) return [];
+  const onEra = relevant.filter((c) => era[versionOf(c, pkg)] === c.python);
+  return [...Map.groupBy(onEra, configKey(pkg, true)).values()].map((cells) => configVerdict(cells, labeller(onEra, pkg, true), pkg));
+}
+
+/**
+ * The boundary on each release's era Python, and whether it differs on each single Python that
+ * showed the signature: "On each release's era Python (3.7 for 0.2.0–0.11.5, …), … last appears
+ * in 0.3.32 and is absent from 0.5.2; on Python 3.9 it last appears in 0.3.32 and is absent from
+ * 0.11.3: a different boundary." Empty when there is nothing to compare.
+ */
+function eraClause(r: ResultsFile, relevant: CellRecord[], eraConfigs: ConfigVerdict[], pkg: string): string {
+  if (eraConfigs.length === 0 || !r.claim) return "";
+  const era = r.eraPython ?? {};
+  const sig = r.claim.signature ? `"${r.claim.signature}"` : "the signature";
+  const onEra = relevant.filter((c) => era[versionOf(c, pkg)] === c.python);
+  const said = (b: Boundary) =>
+    !b.lastAffected
+      ? "never appears"
+      : `last appears in ${b.lastAffected} and ${b.firstWithout ? `is absent from ${b.firstWithout}` : "no later version could be tested"}${b.untestedBetween.length > 0 ? ` (${b.untestedBetween.join(", ")} untestable between)` : ""}`;
+  const eraBoundary = boundaryOf(compatRows(onEra, {}, pkg));
+  const same = (b: Boundary) => b.lastAffected === eraBoundary.lastAffected && b.firstWithout === eraBoundary.firstWithout;
+  const pythons = [...new Set(relevant.map((c) => c.python))].sort(compare);
+  const others = pythons.flatMap((py) => {
+    const b = boundaryOf(
+      compatRows(
+        relevant.filter((c) => c.python === py),
+        {},
+        pkg,
+      ),
+    );
+    if (!b.lastAffected) return [];
+    return [`on Python ${py} it ${said(b)}: ${same(b) ? "the same boundary" : "a different boundary"}`];
+  });
+  return `On each release's era Python (${eraSpans(onEra, era, pkg)}), ${sig} ${said(eraBoundary)}${others.length > 0 ? `; ${others.join("; ")}` : ""}.`;
+}
+
+/** "3.7 for 0.2.0–0.11.5, 3.11 for 0.20.0": the era Python of each run of consecutive versions. */
+function eraSpans(cells: CellRecord[], era: Record<string, string>, pkg: string): string {
+  const versions = [...new Set(cells.map((c) => versionOf(c, pkg)))].sort(compare);
+  const spans: { python: string; from: string; to: string }[] = [];
+  for (const v of versions) {
+    const python = era[v] as string;
+    const last = spans.at(-1);
+    if (last?.python === python) last.to = v;
+    else spans.push({ python, from: v, to: v });
+  }
+  return spans.map((sp) => `${sp.python} for ${sp.from === sp.to ? sp.from : `${sp.from}–${sp.to}`}`).join(", ");
 }
 
 type Boundary = Pick<ConfigVerdict, "lastAffected" | "firstWithout" | "untestedBetween">;
@@ -109,7 +178,12 @@ function commonFingerprint(cells: CellRecord[]): string {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "unknown";
 }
 
-function overall(claim: Claim, rows: CompatRow[], configs: ConfigVerdict[], cellCount: number): Omit<ClaimVerdict, "configs"> {
+function overall(
+  claim: Claim,
+  rows: CompatRow[],
+  configs: ConfigVerdict[],
+  cellCount: number,
+): Omit<ClaimVerdict, "configs" | "eraConfigs"> {
   const X = claim.firstFixed;
   const sig = claim.signature ? `"${claim.signature}"` : "the signature";
   const quote = `the claim "${claim.text}"`;
@@ -186,20 +260,23 @@ function sharedTraits(configs: ConfigVerdict[]): string {
   );
 }
 
-/** A configuration: every axis but the claim's package, whose versions it spans. */
-const configKey = (pkg: string) => (c: CellRecord) => cellId({ ...c, packages: othersOf(c, pkg) });
+/** A configuration: every axis but the claim's package, whose versions it spans (and under era, but the Python, which follows them). */
+const configKey =
+  (pkg: string, era = false) =>
+  (c: CellRecord) =>
+    cellId({ ...c, packages: othersOf(c, pkg), python: era ? "era" : c.python });
 
 /** A cell's package axes other than `pkg`. */
 const othersOf = (c: CellRecord, pkg: string) =>
   Object.fromEntries(packageEntries(c.packages).filter(([n]) => normalizeName(n) !== normalizeName(pkg)));
 
 /**
- * Labels name what varies among the trigger's configurations: python, worker class, preload, app
+ * Labels name what varies among the trigger's configurations: python (or "era Python"), worker class, preload, app
  * always; another package, the worker count, Gunicorn arguments or environment only when it
  * varies (each package once, with this configuration's one version). Never the claim's package:
  * a configuration spans its versions.
  */
-function labeller(cells: CellRecord[], pkg: string): (c: CellRecord) => string {
+function labeller(cells: CellRecord[], pkg: string, era = false): (c: CellRecord) => string {
   const varies = (f: (c: CellRecord) => string) => new Set(cells.map(f)).size > 1;
   const others = [...new Set(cells.flatMap((c) => Object.keys(othersOf(c, pkg))))];
   const shownPackages = others.filter((n) => varies((c) => versionOf(c, n)));
@@ -208,7 +285,7 @@ function labeller(cells: CellRecord[], pkg: string): (c: CellRecord) => string {
   const showEnv = varies((c) => envText(c.envVars));
   return (c) =>
     [
-      `Python ${c.python}`,
+      era ? "era Python" : `Python ${c.python}`,
       ...shownPackages.map((n) => `${n} ${versionOf(c, n) || "(none)"}`),
       shortClass(c.workerClass),
       c.preload ? "--preload" : "no preload",

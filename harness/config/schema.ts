@@ -177,18 +177,22 @@ const HOST = "[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+)*(?:\\.[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+
 const IMAGE_REFERENCE = new RegExp(
   `^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
 );
+/** A host interpreter's prefix: an absolute path of plain characters (it goes into a Dockerfile and PATH). */
+const HOST_PREFIX = /^host:\/[\w.+@/-]*$/;
 const baseImage = z
   .string()
-  .max(255, "longer than 255 characters: debian:<suite> or an image reference such as python:3.9-slim")
-  .refine((b) => /^debian:[a-z]+$/.test(b) || IMAGE_REFERENCE.test(b), {
+  .max(255, "longer than 255 characters: debian:<suite>, pyenv, host:<prefix> or an image reference such as python:3.9-slim")
+  .refine((b) => /^debian:[a-z]+$/.test(b) || b === "pyenv" || HOST_PREFIX.test(b) || (!b.startsWith("host:") && IMAGE_REFERENCE.test(b)), {
     error: (issue) =>
-      `${JSON.stringify(issue.input)} is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim`,
+      `${JSON.stringify(issue.input)} is none of debian:<suite> (e.g. debian:bookworm, built offline), pyenv, host:<absolute prefix> (an interpreter of this machine) or an image reference such as python:3.9-slim`,
   });
 
 export const PythonSettings = z.strictObject({
   /**
    * Where the base image comes from: `debian:<suite>` builds it offline with debootstrap
-   * (no registry needed); anything else is a registry image name such as `python:3.9-slim`.
+   * (no registry needed); `pyenv` (pyenv's newest install of that version) or `host:<prefix>`
+   * copies an interpreter built on this machine into its Debian suite, and the local runtime runs
+   * that same interpreter; anything else is a registry image name such as `python:3.9-slim`.
    */
   base: baseImage,
   /** For the local runtime: the interpreter to use instead of python<version> from PATH. */
@@ -636,6 +640,15 @@ export const Scenario = z
     python: z
       .record(pythonVersion, PythonSettings)
       .refine((r) => Object.keys(r).length > 0, 'no Python version: add one such as "3.9": { base: "debian:bullseye" }'),
+    /**
+     * Which of those Pythons a release runs on. `every` (the default): each cell on every one.
+     * `era`: each release of the claim's package (else the anchor's) on the Python its users ran,
+     * the newest of them released before it that its Requires-Python allows and this machine has;
+     * a release no cell could test there is tried on the others it allows, older ones first.
+     */
+    pythonPolicy: z
+      .enum(["every", "era"], { error: "every (each cell on every listed Python) or era (each release on the Python of its day)" })
+      .default("every"),
     /**
      * Requirement constraints applied to every env's resolution (e.g. `uvloop<0.22`): the only way a
      * dependency differs from the newest one, and it is recorded in each lock.

@@ -6,6 +6,7 @@ import { RUNTIMES, type RuntimeChoice } from "../runtimes/registry.js";
 import type { DoctorResult, RuntimeAdapter } from "../runtimes/session.js";
 import { checkConfig } from "./config.js";
 import { cachePlace, checkDisk } from "./disk.js";
+import { checkInterpreters } from "./interpreters.js";
 import { checkIndex } from "./network.js";
 import { checkNode } from "./node.js";
 import { checkUvPrerequisite } from "./python.js";
@@ -57,6 +58,7 @@ export async function runChecks(o: DoctorOptions): Promise<Check[]> {
   const uvInstalled = existsSync(uvPlaces(o.cacheDir).uv);
   const places = [cachePlace(o.cacheDir), ...runtimeChecks.flatMap((r) => r.places ?? [])];
   const groups = await Promise.all([
+    guarded("host interpreters", PYTHON_MS, "check pyenv and PATH", async () => [await checkInterpreters(scenario)]),
     guarded("disk", DISK_MS, "check the filesystem", (s) => checkDisk(places, s)),
     guarded("python3 (for uv)", PYTHON_MS, "check python3 on PATH", (s) => checkUvPrerequisite(o.cacheDir, s)),
     ...indexes(o, scenario?.index, uvInstalled).map(([url, why]) =>

@@ -59,6 +59,8 @@ export interface LockOptions {
   cutoff?: { at: string; anchor: string };
   /** Packages allowed past the cut-off for this attempt, and the failure that made it necessary. */
   fallback?: { packages: string[]; because: string };
+  /** Resolutions in flight, by cache key: two askers of one lock (a warm-up and the build) share one uv run. */
+  inFlight?: Map<string, Promise<LockResult>>;
 }
 
 /**
@@ -96,6 +98,34 @@ export async function resolveLock(env: EnvSpec, facts: BaseFacts, opts: LockOpti
   const file = join(dir, `${key}.json`);
   const cached = await readJsonFile(file, LockResult);
   if (cached) return cached;
+  const running = opts.inFlight?.get(key);
+  if (running) return running;
+  const resolving = resolveWithUv(env, facts, opts, { requirements, exempt, sources, platform, resolvedOn, dir, file, key });
+  opts.inFlight?.set(key, resolving);
+  try {
+    return await resolving;
+  } finally {
+    opts.inFlight?.delete(key);
+  }
+}
+
+/** uv's resolution of the lock, written to the day's cache unless it was interrupted or failed for want of the network. */
+async function resolveWithUv(
+  env: EnvSpec,
+  facts: BaseFacts,
+  opts: LockOptions,
+  k: {
+    requirements: string[];
+    exempt: string[];
+    sources: PackageSources;
+    platform: string;
+    resolvedOn: string;
+    dir: string;
+    file: string;
+    key: string;
+  },
+): Promise<LockResult> {
+  const { requirements, exempt, sources, platform, resolvedOn, dir, file, key } = k;
 
   const args = await uvCompileArgs(env, facts.python, platform, {
     sources,

@@ -7,14 +7,17 @@ import type { IndexCache } from "../releases/index-page.js";
 import { downloadDistFile, PackageFileError, pickDistFile, sourcesOfIndex } from "../releases/pypi-files.js";
 import { listReleases, releaseOf, uploadCutoff } from "../releases/releases.js";
 import type { BaseFacts } from "./base-facts.js";
-import { type Lock, type LockOptions, resolveLock } from "./lock.js";
+import { type Lock, type LockOptions, type LockResult, resolveLock } from "./lock.js";
 
-type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean };
+/** compiled: building it compiled an sdist this run (left out of the median env build: it is the sdist's time, not the harness's). */
+type EnvReady = { ok: true; image: string; lock: Lock; freeze: string[]; facts: BaseFacts; imageBuilt: boolean; compiled?: boolean };
 type EnvFailure = { ok: false; reason: string; log: string; lock?: Lock; facts?: BaseFacts; imageBuilt: boolean };
 export type PreparedEnv = (EnvReady | EnvFailure) & { key: string };
 
 export type Interpreter = { ok: true; ref: string; facts: BaseFacts } | { ok: false; reason: string };
-export type Installed = { ok: true; location: string; built: boolean; freeze: string[] } | { ok: false; reason: string; log: string };
+export type Installed =
+  | { ok: true; location: string; built: boolean; freeze: string[]; compiled?: boolean }
+  | { ok: false; reason: string; log: string };
 
 /**
  * Where an env's packages get installed: an image (docker) or a virtualenv on the host (local).
@@ -40,6 +43,8 @@ export interface EnvContext {
   signal: AbortSignal;
   /** The run's index pages and release lists, shared by its envs. */
   index?: IndexCache;
+  /** Locks being resolved, by their cache key: a warm-up and the env's own build share one uv run. */
+  locks?: Map<string, Promise<LockResult>>;
 }
 
 /**
@@ -84,6 +89,31 @@ export async function prepareEnv(spec: EnvSpec, ctx: EnvContext): Promise<Prepar
       because: fallback ? `${fallback.because}; then ${attempt.reason}` : attempt.reason,
     };
   }
+}
+
+/**
+ * What an env's build first waits on the network for, done ahead of it: its lock (uv asks the
+ * index for every dependency's versions) and its files' downloads. A run warms the envs after the
+ * ones building, several at a time, so that image builds (CPU, two at a time) do not wait on the
+ * index. Everything it makes is cached (locks per day, files by sha256); a failure is left for
+ * the env's own build to meet and report.
+ */
+export async function warmEnv(spec: EnvSpec, ctx: EnvContext): Promise<void> {
+  const interp = await ctx.backend.interpreter(spec);
+  if (!interp.ok) return;
+  const found = spec.resolution.strategy === "as-of-release" ? await anchorCutoff(spec, ctx.signal, ctx.index) : undefined;
+  if (found && "reason" in found) return;
+  const locked = await resolveLock(spec, interp.facts, {
+    uv: ctx.uv,
+    cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
+    ...(ctx.locks ? { inFlight: ctx.locks } : {}),
+    ...(found ? { cutoff: found } : {}),
+  });
+  if (!locked.ok) return;
+  await downloadLockFiles(spec, interp.facts, locked.lock, ctx).catch((err: unknown) => {
+    if (!(err instanceof PackageFileError)) throw err;
+  });
 }
 
 /** The anchor's upload time on the index: the moment the env's dependencies are frozen at. */
@@ -132,34 +162,16 @@ async function attemptEnv(
     uv: ctx.uv,
     cacheDir: ctx.cacheDir,
     signal: ctx.signal,
+    ...(ctx.locks ? { inFlight: ctx.locks } : {}),
     ...(cutoff ? { cutoff } : {}),
     ...(fallback ? { fallback } : {}),
   });
   if (!locked.ok) return { ok: false, reason: locked.reason, log: locked.log, facts, imageBuilt: false };
   const { lock } = locked;
 
-  const target = { python: facts.python, glibc: facts.glibc, arch: facts.arch };
-  const limit = pLimit(4);
   let files: DownloadedFile[];
   try {
-    files = await Promise.all(
-      lock.packages.map((p) =>
-        limit(async () => {
-          const file = await pickDistFile(p.name, p.version, {
-            target,
-            sources: sourcesOfIndex(spec.index),
-            onlyBinary: spec.onlyBinary.includes(p.name),
-            signal: ctx.signal,
-            ...(ctx.index ? { cache: ctx.index } : {}),
-          });
-          return {
-            name: p.name,
-            path: await downloadDistFile(file, join(ctx.cacheDir, "files"), { signal: ctx.signal }),
-            sha256: file.sha256,
-          };
-        }),
-      ),
-    );
+    files = await downloadLockFiles(spec, facts, lock, ctx);
   } catch (err) {
     if (!(err instanceof PackageFileError)) throw err;
     return { ok: false, reason: err.message, log: "", lock, facts, imageBuilt: false };
@@ -178,7 +190,39 @@ async function attemptEnv(
       imageBuilt: installed.built,
     };
   }
-  return { ok: true, image: installed.location, lock, freeze: installed.freeze, facts, imageBuilt: installed.built };
+  return {
+    ok: true,
+    image: installed.location,
+    lock,
+    freeze: installed.freeze,
+    facts,
+    imageBuilt: installed.built,
+    ...(installed.compiled ? { compiled: true } : {}),
+  };
+}
+
+/** The file of each locked package for the env's Python and platform, downloaded (or found) in the files cache. */
+function downloadLockFiles(spec: EnvSpec, facts: BaseFacts, lock: Lock, ctx: EnvContext): Promise<DownloadedFile[]> {
+  const target = { python: facts.python, glibc: facts.glibc, arch: facts.arch };
+  const limit = pLimit(4);
+  return Promise.all(
+    lock.packages.map((p) =>
+      limit(async () => {
+        const file = await pickDistFile(p.name, p.version, {
+          target,
+          sources: sourcesOfIndex(spec.index),
+          onlyBinary: spec.onlyBinary.includes(p.name),
+          signal: ctx.signal,
+          ...(ctx.index ? { cache: ctx.index } : {}),
+        });
+        return {
+          name: p.name,
+          path: await downloadDistFile(file, join(ctx.cacheDir, "files"), { signal: ctx.signal }),
+          sha256: file.sha256,
+        };
+      }),
+    ),
+  );
 }
 
 /** Packages whose installed version is not the locked one: a silent swap would void the result. */

@@ -125,7 +125,7 @@ const versionOf = (tag: string, prefix: string, major: number): number | undefin
 function binaryTier(tag: WheelTag, major: number, minor: number): number | undefined {
   const cp = versionOf(tag.python, "cp", major);
   if (cp !== undefined && cp >= 0) {
-    if (cp === minor && tag.abi === `cp${major}${minor}`) return T_CP_CP;
+    if (cp === minor && tag.abi === ownAbi(major, minor)) return T_CP_CP;
     if (cp === minor && tag.abi === "abi3") return T_CP_ABI3;
     if (cp === minor && tag.abi === "none") return T_CP_NONE;
     // abi3 arrived in 3.2; pip offers cp3Y-abi3 for every Y from minor-1 down to 2.
@@ -135,6 +135,12 @@ function binaryTier(tag: WheelTag, major: number, minor: number): number | undef
   if (tag.abi !== "none") return undefined;
   return pyTier(tag.python, major, minor, T_PY_NONE_PLAT);
 }
+
+/**
+ * The interpreter's own ABI tag: until 3.8, CPython's default build (with pymalloc) carried an
+ * "m" flag, so Python 3.7's wheels are cp37-cp37m; 3.8 dropped the flag (cp38-cp38).
+ */
+const ownAbi = (major: number, minor: number) => `cp${major}${minor}${major === 3 && minor <= 7 ? "m" : ""}`;
 
 /** Tags for platform "any": only abi none (pip never offers abi3-any or cpXY-any). */
 function anyTier(tag: WheelTag, major: number, minor: number): number | undefined {
@@ -150,4 +156,16 @@ function pyTier(python: string, major: number, minor: number, top: number): numb
   if (v === minor) return top;
   if (v === -1) return top - 1;
   return top - 2 - (minor - 1 - v);
+}
+
+/**
+ * Whether some tag of the wheel is for this Python by its interpreter and ABI alone, whatever
+ * the platform: what a release's wheels say about the Pythons it was built for.
+ */
+export function wheelFitsPython(filename: string, python: string): boolean {
+  const wheel = parseWheelFilename(filename);
+  const py = parsePython(python);
+  if (!wheel || !py) return false;
+  const [major, minor] = py;
+  return wheel.tags.some((tag) => (tag.platform === "any" ? anyTier(tag, major, minor) : binaryTier(tag, major, minor)) !== undefined);
 }

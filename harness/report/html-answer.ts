@@ -1,5 +1,5 @@
 import type { CellRecord } from "../cell/record.js";
-import { type CompatRow, compatRows, sortVersions, tablePackage } from "../claims/compat.js";
+import { type CompatRow, compatRows, sortVersions, tablePackage, versionOf } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { escapeHtml } from "./html-escape.js";
@@ -14,7 +14,10 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
   const pkg = tablePackage(r);
   const rows = compatRows(cells, when, pkg);
   if (rows.length === 0) return "";
-  const pythons = sortVersions(cells.map((c) => c.python));
+  // Under era each release has its own Python: one column names it, instead of one per Python.
+  const era = r.pythonPolicy === "era";
+  const pythons = era ? [] : sortVersions(cells.map((c) => c.python));
+  const na = notApplicableOf(r, pkg);
   const perPython = new Map(
     pythons.map((py) => [
       py,
@@ -31,9 +34,20 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
     x
       ? `<td class="s-${x.status.toLowerCase().replaceAll(" ", "-")}${cls}" title="${escapeHtml(x.detail)}">${escapeHtml(x.status)}</td>`
       : "<td></td>";
-  const cellsOf = (row: CompatRow) => [...pythons.map((py) => perPython.get(py)?.get(row.version)), row];
+  // A Python the release excludes shows as such, apart from failures: it has no cell.
+  const cellsOf = (row: CompatRow) => [
+    ...pythons.map((py) => {
+      const why = na(row.version, py);
+      return perPython.get(py)?.get(row.version) ?? (why ? { status: "Not applicable", detail: why } : undefined);
+    }),
+    row,
+  ];
+  const eraPythons = (row: CompatRow) =>
+    era
+      ? `<td>${escapeHtml(sortVersions(cells.filter((c) => versionOf(c, pkg) === row.version).map((c) => c.python)).join(", "))}</td>`
+      : "";
   const tr = (row: CompatRow, attrs = "") =>
-    `<tr${attrs}><th scope="row">${escapeHtml(row.version)}</th>${cellsOf(row)
+    `<tr${attrs}><th scope="row">${escapeHtml(row.version)}</th>${eraPythons(row)}${cellsOf(row)
       .map((x, i, all) => td(x, i === all.length - 1 ? " overall" : ""))
       .join("")}</tr>`;
   const looks = rows.map((row) =>
@@ -50,7 +64,7 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
     const run = rows.slice(i + 1, j);
     if (run.length >= 2)
       body.push(
-        `<tr class="run"><th scope="row" colspan="${pythons.length + 2}"><button type="button" data-run="c${i}" aria-expanded="false">${escapeHtml(`${run[0]?.version}–${run.at(-1)?.version}`)}: ${run.length} releases, same as above</button></th></tr>`,
+        `<tr class="run"><th scope="row" colspan="${pythons.length + (era ? 3 : 2)}"><button type="button" data-run="c${i}" aria-expanded="false">${escapeHtml(`${run[0]?.version}–${run.at(-1)?.version}`)}: ${run.length} releases, same as above</button></th></tr>`,
         ...run.map((row) => tr(row, ` data-run-of="c${i}" hidden`)),
       );
     else body.push(...run.map((row) => tr(row)));
@@ -61,10 +75,10 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
     .join(", ");
   return [
     `<section id="compat"><h2>${escapeHtml(pkg)} versions</h2>`,
-    `<table class="compat"><thead><tr><th>Version</th>${pythons.map((py) => `<th>Python ${escapeHtml(py)}</th>`).join("")}<th>Overall</th></tr></thead><tbody>`,
+    `<table class="compat"><thead><tr><th>Version</th>${era ? "<th>Python (era)</th>" : ""}${pythons.map((py) => `<th>Python ${escapeHtml(py)}</th>`).join("")}<th>Overall</th></tr></thead><tbody>`,
     body.join("\n"),
     "</tbody></table>",
-    `<p class="hint">Over ${whenText ? `the cells with ${escapeHtml(whenText)}` : "all cells"}. Affected: the signature appeared in a cell. Fixed: every cell booted, every worker answered the probes, no signature. Affected differently: failures without the signature. Not testable: no cell could run. Hover a status for its cell counts.</p></section>`,
+    `<p class="hint">Over ${whenText ? `the cells with ${escapeHtml(whenText)}` : "all cells"}. Affected: the signature appeared in a cell. Fixed: every cell booted, every worker answered the probes, no signature. Affected differently: failures without the signature. Not testable: no cell could run. Not applicable: the release excludes that Python (its Requires-Python, or its wheels), so there is no cell.${era ? " Each release ran on its era Python, and on others only where no cell could be tested there; the Python that tested it decides." : ""} Hover a status for its cell counts.</p></section>`,
   ].join("\n");
 }
 
@@ -84,4 +98,15 @@ export function shortVerdict(r: ResultsFile, v: ClaimVerdict): string {
   ].filter(Boolean);
   const claimed = r.claim ? ` (claimed fixed in ${r.claim.firstFixed})` : "";
   return `${STATUS[v.status]}: ${bits.join(", ")}${claimed}.`;
+}
+
+/** Why a version of `pkg` has no cell on a Python by the releases' own metadata (its own, or another pinned package's). */
+export function notApplicableOf(r: ResultsFile, pkg: string): (version: string, python: string) => string | undefined {
+  const entries = r.notApplicable ?? [];
+  return (version, python) => {
+    const own = entries.find((e) => e.package === pkg && e.version === version && e.pythons.includes(python));
+    if (own) return own.reason;
+    const other = entries.find((e) => e.package !== pkg && e.pythons.includes(python));
+    return other ? `${other.package} ${other.version}: ${other.reason}` : undefined;
+  };
 }

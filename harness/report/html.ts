@@ -2,10 +2,9 @@ import { gzipSync } from "node:zlib";
 import { cellId, cellLabel, envText, packageEntries, shortClass, versionOf } from "../cell/cell.js";
 import { OUTCOMES } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
-import { sortVersions, tablePackage } from "../claims/compat.js";
+import { sortVersions, tableCells, tablePackage } from "../claims/compat.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
-import { primaryCells } from "../claims/runtimes.js";
 import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
 import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
@@ -79,6 +78,13 @@ function axesFor(cells: CellRecord[], pkg: string): Axis[] {
   ];
 }
 
+/**
+ * The grid's axes: every one, but under `pythonPolicy: era` not Python, which follows the release
+ * (each row names its own); as a column axis it would leave most of the grid empty.
+ */
+const axesOf = (r: Pick<ResultsFile, "pythonPolicy">, axes: Axis[]): Axis[] =>
+  r.pythonPolicy === "era" ? axes.filter((a) => a.name !== "python") : axes;
+
 interface Grid {
   /** The rows' package, and the column axes. */
   pkg: string;
@@ -88,10 +94,12 @@ interface Grid {
   /** Axes with more than one value: one header row and one filter each. */
   varying: number[];
   values: string[][];
+  /** Why a version has no cell on a Python by the releases' own metadata (column axes with Python only). */
+  notApplicable: (version: string, python: string) => string | undefined;
 }
 
-function gridOf(cells: CellRecord[], pkg: string): Grid {
-  const axes = axesFor(cells, pkg);
+function gridOf(r: ResultsFile, cells: CellRecord[], pkg: string): Grid {
+  const axes = axesOf(r, axesFor(cells, pkg));
   const values = axes.map((a) => a.sort(cells.map(a.of)));
   const rank = axes.map((_, i) => new Map(values[i]?.map((v, j) => [v, j])));
   const unique = new Map(cells.map((c) => axes.map((a) => a.of(c))).map((col) => [col.join("|"), col]));
@@ -104,7 +112,17 @@ function gridOf(cells: CellRecord[], pkg: string): Grid {
   });
   const varying = values.flatMap((vs, i) => (vs.length > 1 ? [i] : []));
   // A single column still needs a header row to name it.
-  return { pkg, axes, columns, varying: varying.length > 0 ? varying : [axes.findIndex((a) => a.name === "workerClass")], values };
+  const named = varying.length > 0 ? varying : [axes.findIndex((a) => a.name === "workerClass")];
+  return { pkg, axes, columns, varying: named, values, notApplicable: naReason(r, pkg) };
+}
+
+/** Why a version of the rows' package has no cell on a Python by the releases' own metadata, naming the release that excludes it. */
+function naReason(r: ResultsFile, pkg: string): (version: string, python: string) => string | undefined {
+  const entries = r.notApplicable ?? [];
+  return (version, python) => {
+    const e = entries.find((x) => x.pythons.includes(python) && (normalizeName(x.package) !== normalizeName(pkg) || x.version === version));
+    return e ? `${e.package} ${e.version}: ${e.reason}` : undefined;
+  };
 }
 
 /** Distinct failure fingerprints, most frequent first, keyed F1, F2, ... */
@@ -154,8 +172,14 @@ const SYMBOL: Partial<Record<CellRecord["outcome"], string>> = { reproduced: "�
 /** One heatmap row: its cells, and what a reader sees of them (outcome and key per column), to spot repeats. */
 function heatmapRow(v: string, g: Grid, byKey: Map<string, CellRecord>, keys: Keys): { tds: string; looks: string } {
   const looks: string[] = [];
+  const python = g.axes.findIndex((a) => a.name === "python");
   const tds = g.columns.map((col, i) => {
     const c = byKey.get(`${v}|${col.join("|")}`);
+    const why = !c && python >= 0 ? g.notApplicable(v, col[python] ?? "") : undefined;
+    if (why) {
+      looks.push(`n/a:${why}`);
+      return `<td data-col="${i}"><span class="cell na" title="${escapeHtml(`not applicable: ${why}`)}">n/a</span></td>`;
+    }
     if (!c) {
       looks.push("");
       return `<td data-col="${i}" class="none"></td>`;
@@ -176,21 +200,27 @@ function heatmapRow(v: string, g: Grid, byKey: Map<string, CellRecord>, keys: Ke
  */
 function heatmapBody(cells: CellRecord[], g: Grid, keys: Keys): string {
   const byKey = new Map(cells.map((c) => [`${versionOf(c, g.pkg)}|${g.axes.map((a) => a.of(c)).join("|")}`, c]));
+  // Under era the row names the Python its release ran on (the one that decided, when several did).
+  const era = !g.axes.some((a) => a.name === "python");
+  const head = (v: string) => {
+    const pythons = era ? sortVersions(cells.filter((c) => versionOf(c, g.pkg) === v).map((c) => c.python)) : [];
+    return pythons.length > 0 ? `${escapeHtml(v)} <span class="py">py${escapeHtml(pythons.join(", "))}</span>` : escapeHtml(v);
+  };
   const rows = sortVersions(cells.map((c) => versionOf(c, g.pkg))).map((v) => ({ v, ...heatmapRow(v, g, byKey, keys) }));
   const out: string[] = [];
   for (let i = 0; i < rows.length; ) {
-    const head = rows[i] as (typeof rows)[number];
-    out.push(`<tr><th scope="row">${escapeHtml(head.v)}</th>${head.tds}</tr>`);
+    const first = rows[i] as (typeof rows)[number];
+    out.push(`<tr><th scope="row">${head(first.v)}</th>${first.tds}</tr>`);
     let j = i + 1;
-    while (j < rows.length && rows[j]?.looks === head.looks) j++;
+    while (j < rows.length && rows[j]?.looks === first.looks) j++;
     const run = rows.slice(i + 1, j);
     if (run.length >= 2) {
       const span = `${run[0]?.v}–${run.at(-1)?.v}`;
       out.push(
         `<tr class="run"><th scope="row" colspan="${g.columns.length + 1}"><button type="button" data-run="${i}" aria-expanded="false">${escapeHtml(span)}: ${run.length} releases, same as above</button></th></tr>`,
-        ...run.map((r) => `<tr data-run-of="${i}" hidden><th scope="row">${escapeHtml(r.v)}</th>${r.tds}</tr>`),
+        ...run.map((r) => `<tr data-run-of="${i}" hidden><th scope="row">${head(r.v)}</th>${r.tds}</tr>`),
       );
-    } else out.push(...run.map((r) => `<tr><th scope="row">${escapeHtml(r.v)}</th>${r.tds}</tr>`));
+    } else out.push(...run.map((r) => `<tr><th scope="row">${head(r.v)}</th>${r.tds}</tr>`));
     i = j;
   }
   return out.join("\n");
@@ -200,10 +230,9 @@ function heatmap(cells: CellRecord[], g: Grid, keys: Keys): string {
   const constant = g.axes.flatMap((a, i) =>
     g.values[i]?.length === 1 && !g.varying.includes(i) && g.values[i]?.[0] ? [a.label(g.values[i][0])] : [],
   );
+  const rows = `Rows: ${escapeHtml(g.pkg)} versions${g.axes.some((a) => a.name === "python") ? "" : ", each on the Python of its day (era)"}.`;
   return [
-    constant.length > 0
-      ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. Rows: ${escapeHtml(g.pkg)} versions.</p>`
-      : `<p>Rows: ${escapeHtml(g.pkg)} versions.</p>`,
+    constant.length > 0 ? `<p>Every column: ${escapeHtml(constant.join(" · "))}. ${rows}</p>` : `<p>${rows}</p>`,
     // The table scrolls in its own box so its header can stick to the box's top (sticky is relative
     // to the nearest scrolling ancestor, and an overflow-x box is one).
     `<div class="scroll"><table id="heatmap">\n<thead>${headerRows(g, g.varying.length)}</thead>\n<tbody>${heatmapBody(cells, g, keys)}</tbody>\n</table></div>`,
@@ -223,11 +252,17 @@ function filters(g: Grid): string {
     : "";
 }
 
-function legend(cells: CellRecord[]): string {
+function legend(r: ResultsFile, cells: CellRecord[]): string {
   const outcomes = OUTCOMES.map((o) => {
     const n = cells.filter((c) => c.outcome === o).length;
     return `<li${n === 0 ? ' class="absent"' : ""}><span class="swatch o-${o}">${SYMBOL[o] ?? ""}</span>${o} (${n})</li>`;
   });
+  // Not an outcome: no cell ran, and none could (the release excludes that Python).
+  const na = r.notApplicable ?? [];
+  if (na.length > 0)
+    outcomes.push(
+      `<li><span class="swatch na">n/a</span>not applicable: the release excludes that Python (${na.length} release${na.length === 1 ? "" : "s"})</li>`,
+    );
   return `<ul class="legend">${outcomes.join("")}<li><span class="swatch local"></span>dashed: only the local runtime ran it</li></ul>`;
 }
 
@@ -269,7 +304,9 @@ function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys)
     `<section id="verdict"><p class="sentence verdict-${v.status}">${escapeHtml(shortVerdict(r, v))}</p>`,
     `<details><summary>Why: the claim, the full verdict and each configuration</summary>${claim}`,
     `<p>${escapeHtml(v.sentence)}</p>`,
-    v.configs.length > 0 ? `<ul class="configs">${v.configs.map((c) => configLine(c, keys)).join("")}</ul>` : "",
+    v.configs.length > 0
+      ? `<ul class="configs">${[...(v.eraConfigs ?? []), ...v.configs].map((c) => configLine(c, keys)).join("")}</ul>`
+      : "",
     "</details></section>",
   ].join("\n");
 }
@@ -320,8 +357,8 @@ export const renderHtml = (r: ResultsFile, judged: Judgement = judge(r)): string
 
 /** index.html in chunks, to be written without holding the whole page as one string. */
 export function* htmlChunks(r: ResultsFile, judged: Judgement = judge(r)): Generator<string> {
-  const cells = primaryCells(r.cells);
-  const g = gridOf(cells, tablePackage(r));
+  const cells = tableCells(r);
+  const g = gridOf(r, cells, tablePackage(r));
   const keys = fingerprintKeys(cells);
   yield `<!doctype html>
 <html lang="en">
@@ -342,7 +379,7 @@ ${compatTable(r, cells)}
 ${verdictSection(r, judged.verdict, keys)}
 <h2>Grid</h2>
 ${filters(g)}
-${legend(cells)}
+${legend(r, cells)}
 ${heatmap(cells, g, keys)}
 <p class="hint">Click a cell for its evidence.</p>
 ${fingerprintTable(keys)}
@@ -382,6 +419,8 @@ h1{margin:1rem 0 .25rem}h2{margin:1.5rem 0 .5rem}code,pre{font:12px/1.4 ui-monos
 .o-reproduced{background:#d73027;color:#fff}.o-clean{background:#1a9850;color:#fff}.o-other-failure{background:#fc8d59;color:#000}
 .o-boot-failure{background:#4d4d4d;color:#fff}.o-install-failed{background:#d9d9d9;color:#000}.o-timeout{background:#8073ac;color:#fff}
 .o-flaky{background:#fee08b;color:#000}
+.na{display:inline-block;line-height:1.8em;text-align:center;cursor:default;color:#777;background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e8e8e8 3px,#e8e8e8 6px)}
+#heatmap th .py{color:#777;font-size:10px}.s-not-applicable{color:#777;background:repeating-linear-gradient(45deg,#fff,#fff 3px,#eee 3px,#eee 6px)}
 #evidence{position:fixed;inset:0 0 0 auto;margin:0;width:min(46rem,94vw);height:100vh;max-height:none;border:0;border-left:1px solid #999;box-shadow:-4px 0 16px #0003;overflow:auto;padding:0 1rem 2rem}
 #evidence-close{position:sticky;top:.5rem;float:right;font-size:1.4rem;border:0;background:none;cursor:pointer}
 #evidence h2{font-size:1.05rem;margin-top:1rem;word-break:break-word}#evidence h3{font-size:.95rem;margin:1rem 0 .3rem}

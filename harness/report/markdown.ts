@@ -1,7 +1,7 @@
 import { cellLabel, envText, packageEntries, shortClass, versionOf } from "../cell/cell.js";
 import type { Outcome } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
-import { compatRows, sortVersions, tablePackage } from "../claims/compat.js";
+import { compatRows, matchesClaim, sortVersions, tableCells, tablePackage } from "../claims/compat.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
 import { staleCells } from "../claims/last-verified.js";
@@ -10,6 +10,7 @@ import type { ClaimVerdict } from "../claims/verdict.js";
 import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
+import { notApplicableOf } from "./html-answer.js";
 import { bootSeries, profiledCells, type Series } from "./html-boot-profile.js";
 import { describeMachine } from "./machine-line.js";
 
@@ -67,8 +68,10 @@ export function renderMarkdown(r: ResultsFile, judged: Judgement = judge(r)): st
   const pkg = tablePackage(r);
   return [
     ...headerSection(r, judged, cells, pkg),
-    ...compatSection(r, cells, pkg),
+    ...compatSection(r, tableCells(r), pkg),
     ...(judged.verdict ? claimSection(judged.verdict) : []),
+    ...untestableSection(r),
+    ...notApplicableSection(r),
     ...fingerprintSection(cells, pkg),
     ...gridSection(cells, pkg),
     ...bootProfileSection(cells),
@@ -109,18 +112,32 @@ function headerSection(r: ResultsFile, { verdict, verified }: Judgement, cells: 
   return parts;
 }
 
-/** Status per version of the claim's package, per Python and overall. */
+/** Status per version of the claim's package, per Python and overall (under era: on the Python that decided). */
 function compatSection(r: ResultsFile, cells: CellRecord[], pkg: string): string[] {
   const when = r.claim?.when ?? {};
   const whenText = Object.entries(when)
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
-  const rows = compatRows(cells, when, pkg);
-  const pythons = sortVersions(cells.map((c) => c.python));
   const parts: string[] = [];
   parts.push("## Version Compatibility Table", "");
+  const legend =
+    "Affected = the signature appeared in at least one cell; Fixed = every cell booted, every probe was answered by every worker and the signature never appeared; Affected differently = other failures without the signature; Not testable = no cell could run; Not applicable = the release itself excludes that Python (its Requires-Python, or wheels only for other Pythons): no cell, and no failure.";
+  const over = whenText ? `the cells with ${whenText}` : "all cells";
+  if (r.pythonPolicy === "era") {
+    parts.push(
+      `Status per ${pkg} version over ${over}, each release on its era Python (the newest Python released before it that it allows); a release no cell could test there was tried on its other Pythons, and the Python that tested it decides. ${legend}`,
+      "",
+      eraTable(r, cells, pkg),
+      "",
+    );
+    return parts;
+  }
+  const rows = compatRows(cells, when, pkg);
+  const pythons = sortVersions(cells.map((c) => c.python));
+  const era = r.eraPython ?? {};
+  const showEra = pythons.length > 1 && Object.keys(era).length > 0;
   parts.push(
-    `Status per ${pkg} version over ${whenText ? `the cells with ${whenText}` : "all cells"}, per Python and overall: Affected = the signature appeared in at least one cell; Fixed = every cell booted, every probe was answered by every worker and the signature never appeared; Affected differently = other failures without the signature; Not testable = no cell could run.`,
+    `Status per ${pkg} version over ${over}, per Python and overall${showEra ? "; Era Python is the release's own: the newest of these Pythons released before it that it allows" : ""}. ${legend}`,
     "",
   );
   const perPython = new Map(
@@ -135,14 +152,18 @@ function compatSection(r: ResultsFile, cells: CellRecord[], pkg: string): string
       ),
     ]),
   );
+  const na = notApplicableOf(r, pkg);
   parts.push(
     table(
-      ["Version", ...pythons.map((py) => `Python ${py}`), ...(pythons.length > 1 ? ["Overall"] : [])],
+      ["Version", ...(showEra ? ["Era Python"] : []), ...pythons.map((py) => `Python ${py}`), ...(pythons.length > 1 ? ["Overall"] : [])],
       rows.map((row) => [
         row.version,
+        ...(showEra ? [era[row.version] ?? ""] : []),
         ...pythons.map((py) => {
           const x = perPython.get(py)?.get(row.version);
-          return x ? `${x.status} (${x.detail})` : "";
+          if (x) return `${x.status} (${x.detail})`;
+          const why = na(row.version, py);
+          return why ? `*Not applicable* (${esc(why)})` : "";
         }),
         ...(pythons.length > 1 ? [row.status] : []),
       ]),
@@ -152,9 +173,43 @@ function compatSection(r: ResultsFile, cells: CellRecord[], pkg: string): string
   return parts;
 }
 
+/** Under era: one row per release, the Python(s) that decided its status, and those tried before that could not. */
+function eraTable(r: ResultsFile, cells: CellRecord[], pkg: string): string {
+  const when = r.claim?.when ?? {};
+  const all = primaryCells(r.cells).filter((c) => matchesClaim(c, when));
+  const rows = compatRows(cells, when, pkg);
+  return table(
+    ["Version", "Python", "Status", "Also tried"],
+    rows.map((row) => {
+      const deciding = sortVersions(cells.filter((c) => matchesClaim(c, when) && versionOf(c, pkg) === row.version).map((c) => c.python));
+      const tried = sortVersions(all.filter((c) => versionOf(c, pkg) === row.version).map((c) => c.python)).filter(
+        (py) => !deciding.includes(py) || row.status === "Not testable",
+      );
+      const before = tried
+        .filter((py) => !deciding.includes(py))
+        .map((py) => {
+          const first = all.find((c) => versionOf(c, pkg) === row.version && c.python === py);
+          return `${py}: ${first?.outcome ?? ""}`;
+        });
+      return [row.version, deciding.join(", "), `${row.status} (${row.detail})`, esc(before.join("; "))];
+    }),
+  );
+}
+
+/** Above this many versions the grid is left to index.html: a sweep's grid was a quarter of its README. */
+const GRID_MAX_VERSIONS = 40;
+
 function gridSection(cells: CellRecord[], pkg: string): string[] {
   const parts: string[] = [];
   parts.push("## Full grid", "");
+  const versions = new Set(cells.map((c) => versionOf(c, pkg))).size;
+  if (versions > GRID_MAX_VERSIONS) {
+    parts.push(
+      `${cells.length} cells over ${versions} ${pkg} versions: too many to read here. [index.html](index.html) draws them as a heatmap, with each cell's evidence and filters; junit.xml lists each cell.`,
+      "",
+    );
+    return parts;
+  }
   parts.push(
     `Legend: ${Object.entries(ICON)
       .map(([o, i]) => `${i} ${o}`)
@@ -173,37 +228,53 @@ function gridSection(cells: CellRecord[], pkg: string): string[] {
 
 /** The exact lock of each env. */
 function envSection(cells: CellRecord[]): string[] {
-  const parts: string[] = [];
-  let previous: string[] | undefined;
-  let previousRules = "";
-  parts.push("## Environments", "");
+  const byEnv = Map.groupBy(
+    sortBy(cells, (c) => c.python),
+    (c) => envLabel(c, []),
+  );
+  const firsts = [...byEnv.values()].map((own) => own[0] as CellRecord);
+  // Packages pinned the same in every env (gunicorn 23.0.0 in a uvicorn sweep) are said once, not per row.
+  const shared = packageEntries(firsts[0]?.packages ?? {}).filter(([n, v]) => firsts.every((c) => c.packages[n] === v));
+  const parts = ["## Environments", ""];
   parts.push(
-    "The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), with how it was resolved; where shorter, as its difference from the lock listed above it.",
+    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins, "− …" removed ones) where that is shorter, its cut-off in UTC (the anchor release's upload, for as-of-release) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image and whole resolution are in results.json (\`envs\`).`,
     "",
   );
-  for (const [env, envCells] of Map.groupBy(
-    sortBy(cells, (c) => c.python),
-    (c) =>
-      [
-        `Python ${c.pythonFull ?? c.python}`,
-        ...packageEntries(c.packages).map(([n, v]) => `${n} ${v}`),
-        ...(runtimeRank(c.runtime) > 0 ? [c.runtime] : []),
-      ].join(" · "),
-  )) {
-    const first = envCells[0] as CellRecord;
+  let previous: string[] | undefined;
+  let previousRules = "";
+  const rows = firsts.map((first) => {
     const pkgs = lockText(first.evidence.packages, previous);
     if (first.evidence.packages.length > 0) previous = first.evidence.packages;
     // The cut-off is each env's own; the rules after it (platform, exemptions, lifts, constraints)
-    // are mostly the same as the env above's, and said once.
-    const [when, ...rules] = resolutionBits(first);
+    // are mostly the same as the row above's.
+    const [when = "", ...rules] = resolutionBits(first);
     const sameRules = rules.length > 0 && rules.join("; ") === previousRules;
     previousRules = rules.join("; ");
-    const resolution = when ? ` — ${[when, ...(sameRules ? ["otherwise resolved as above"] : rules)].join("; ")}` : "";
-    parts.push(`- **${env}**${first.image ? ` (\`${first.image}\`)` : ""}: ${pkgs}${resolution}`);
-  }
-  parts.push("");
+    return [
+      esc(
+        envLabel(
+          first,
+          shared.map(([n]) => n),
+        ),
+      ),
+      esc(pkgs),
+      when,
+      sameRules ? "as above" : rules.join("; "),
+    ];
+  });
+  parts.push(table(["Env", "Lock", "Cut-off", "Resolution"], rows), "");
   return parts;
 }
+
+/** "py3.9.2 · uvicorn 0.2.3": an env's Python and the packages it pins (but those every env pins alike), and a runtime other than the reference. */
+const envLabel = (c: CellRecord, sharedNames: string[]) =>
+  [
+    `py${c.pythonFull ?? c.python}`,
+    ...packageEntries(c.packages)
+      .filter(([n]) => !sharedNames.includes(n))
+      .map(([n, v]) => `${n} ${v}`),
+    ...(runtimeRank(c.runtime) > 0 ? [c.runtime] : []),
+  ].join(" · ");
 
 /**
  * An env's lock, or only how it differs from the lock listed above it when that is shorter: a sweep's
@@ -218,8 +289,10 @@ function lockText(pkgs: string[], previous: string[] | undefined): string {
   const changed = pkgs.filter((p) => !before.has(p));
   const gone = previous.filter((p) => !names.has(name(p))).map(name);
   if (changed.length + gone.length >= pkgs.length / 2) return pkgs.join(", ");
-  if (changed.length + gone.length === 0) return "the lock above";
-  return `the lock above${changed.length > 0 ? ` with ${changed.join(", ")}` : ""}${gone.length > 0 ? `${changed.length > 0 ? "," : ""} without ${gone.join(", ")}` : ""}`;
+  if (changed.length + gone.length === 0) return "as above";
+  return ["above", ...(changed.length > 0 ? [`+ ${changed.join(", ")}`] : []), ...(gone.length > 0 ? [`− ${gone.join(", ")}`] : [])].join(
+    " ",
+  );
 }
 
 /** Cells run on the reference runtime and another, compared. */
@@ -253,7 +326,18 @@ function runsSection(r: ResultsFile): string[] {
   parts.push("## Runs", "");
   parts.push(
     table(
-      ["Started (UTC)", "Wall time", "Cells", "Cells reused", "Envs built", "Envs reused", "Runtime", "Filter", "Completed"],
+      [
+        "Started (UTC)",
+        "Wall time",
+        "Cells",
+        "Cells reused",
+        "Envs built",
+        "Median env build",
+        "Envs reused",
+        "Runtime",
+        "Filter",
+        "Completed",
+      ],
       r.runs
         .slice(-10)
         .map((run) => [
@@ -262,6 +346,7 @@ function runsSection(r: ResultsFile): string[] {
           String(run.cells),
           String(run.cellsReused ?? 0),
           String(run.imagesBuilt),
+          medianEnvBuild(run),
           String(run.imagesReused),
           run.runtime,
           [run.filter ? `\`${esc(run.filter)}\`` : "", run.shard ? `shard ${run.shard}` : ""].filter(Boolean).join(" "),
@@ -288,7 +373,22 @@ const gridGroup = (c: CellRecord, pkg: string) =>
     ...(c.envVars && Object.keys(c.envVars).length > 0 ? [`env \`${envText(c.envVars)}\``] : []),
   ].join(" · ");
 
-/** How a lock came to be: strategy and day, cut-off and what was exempt or lifted past it. */
+/**
+ * The median time to build an env (lock, files, image or venv) over the envs a run built without
+ * compiling an sdist (a compile is the sdist's time, not the harness's), and how many it left out.
+ */
+export function medianEnvBuild(run: ResultsFile["runs"][number]): string {
+  const builds = run.envBuilds ?? [];
+  const plain = builds
+    .filter((b) => !b.compiled)
+    .map((b) => b.ms)
+    .sort((a, b) => a - b);
+  if (plain.length === 0) return "";
+  const mid = (plain[Math.floor((plain.length - 1) / 2)] as number) / 2 + (plain[Math.ceil((plain.length - 1) / 2)] as number) / 2;
+  const compiled = builds.length - plain.length;
+  return `${(mid / 1000).toFixed(1)} s${compiled > 0 ? ` (${compiled} compiling an sdist left out)` : ""}`;
+}
+
 /** Where the cells ran: the same lock can behave differently on another kernel or engine. */
 function machineSection(cells: CellRecord[]): string[] {
   const counts = new Map<string, number>();
@@ -301,15 +401,15 @@ function machineSection(cells: CellRecord[]): string[] {
   return [...lines, ""];
 }
 
+/**
+ * How a lock came to be: first its cut-off (the anchor's release, for as-of-release) or strategy,
+ * then the rules: the day it was resolved, platform, exemptions, lifts and constraints.
+ */
 function resolutionBits(c: CellRecord): string[] {
   const res = c.evidence.resolution;
   if (!res) return [];
-  const bits = [
-    res.strategy === "as-of-release" && res.cutoff
-      ? `as of ${res.anchor}'s release (${res.cutoff.slice(0, 16).replace("T", " ")} UTC), resolved ${res.resolvedOn}`
-      : `${res.strategy} as of ${res.resolvedOn}`,
-    `for ${res.platform}`,
-  ];
+  const cutoff = res.strategy === "as-of-release" && res.cutoff;
+  const bits = [cutoff ? cutoff.slice(0, 16).replace("T", " ") : res.strategy, `resolved ${res.resolvedOn}`, `for ${res.platform}`];
   if (res.exempt?.length) bits.push(`not held to the cut-off: ${res.exempt.join(", ")}`);
   if (res.fallback)
     bits.push(`**lifted past the cut-off: ${res.fallback.packages.join(", ")}** (because ${esc(short(res.fallback.because, 160))})`);
@@ -380,7 +480,7 @@ function foldRuns(rows: { v: string; look: string; text: string[] }[], width: nu
 /** Per configuration of the trigger: where the signature stops, where cells turn clean, and what fails instead. */
 function claimSection(v: ClaimVerdict): string[] {
   const lines = ["## Claim, per configuration", ""];
-  for (const c of v.configs) {
+  for (const c of [...(v.eraConfigs ?? []), ...v.configs]) {
     const bits = [
       c.lastAffected ? `last affected ${c.lastAffected}` : "never affected",
       ...(c.firstWithout ? [`first without the signature ${c.firstWithout}`] : []),
@@ -483,4 +583,65 @@ function ratioText(ratio: number, better: string, worse: string): string {
   if (ratio >= 1.1) return `${ratio.toFixed(1)}× ${better}`;
   if (ratio <= 1 / 1.1) return `${(1 / ratio).toFixed(1)}× ${worse}`;
   return "about the same";
+}
+
+const NOT_RUN: readonly Outcome[] = ["install-failed", "boot-failure", "timeout"];
+
+/**
+ * Releases of the claim's package that no cell could test on any Python they ran on, each with
+ * why, per Python (the same reason on several Pythons said once), and the Pythons they exclude.
+ */
+function untestableSection(r: ResultsFile): string[] {
+  const pkg = tablePackage(r);
+  const cells = primaryCells(r.cells);
+  const byVersion = Map.groupBy(cells, (c) => versionOf(c, pkg));
+  const lines: string[] = [];
+  for (const version of sortVersions(byVersion.keys())) {
+    const own = byVersion.get(version) ?? [];
+    if (!own.every((c) => NOT_RUN.includes(c.outcome))) continue;
+    // The same failure on several Pythons reads the same once its Python's path is set aside.
+    const byReason = Map.groupBy(own, (c) => `${c.outcome}: ${c.reason.replace(/python3\.\d+/g, "python3.X")}`);
+    const why = [...byReason.values()].map((group) => {
+      const pythons = sortVersions(group.map((c) => c.python)).join(", ");
+      const first = group[0] as CellRecord;
+      return `on Python ${pythons}: ${first.outcome}: ${esc(short(first.reason, 200))}`;
+    });
+    const excluded = (r.notApplicable ?? []).filter((e) => (e.package === pkg && e.version === version) || e.package !== pkg);
+    const na = excluded.map((e) => `not applicable on Python ${e.pythons.join(", ")} (${e.package} ${e.version}: ${esc(e.reason)})`);
+    lines.push(`- **${version}**: ${[...why, ...na].join("; ")}`);
+  }
+  if (lines.length === 0) return [];
+  const where =
+    r.pythonPolicy === "era"
+      ? "on any Python it allows: its era Python and every other one this machine has were tried"
+      : "on any listed Python";
+  return [
+    "## Not testable anywhere",
+    "",
+    `${lines.length} release${lines.length === 1 ? "" : "s"} of ${pkg} could not be tested ${where}:`,
+    "",
+    ...lines,
+    "",
+  ];
+}
+
+/** Combinations the releases themselves exclude: no cell, no failure; one line per package, reason and Pythons. */
+function notApplicableSection(r: ResultsFile): string[] {
+  const entries = r.notApplicable ?? [];
+  if (entries.length === 0) return [];
+  const groups = Map.groupBy(entries, (e) => `${e.package}|${e.reason}|${sortVersions(e.pythons).join(", ")}`);
+  const lines = [...groups.values()].map((group) => {
+    const first = group[0] as (typeof entries)[number];
+    const versions = sortVersions(group.map((e) => e.version));
+    const which = versions.length > 3 ? `${versions.length} releases, ${versions[0]} to ${versions.at(-1)}` : versions.join(", ");
+    return `- ${first.package} ${which} on Python ${sortVersions(first.pythons).join(", ")}: ${esc(first.reason)}`;
+  });
+  return [
+    "## Not applicable",
+    "",
+    "Combinations a release's own metadata rules out (its Requires-Python, or wheels only for other Pythons and no sdist): they are not cells, so they count as no failure.",
+    "",
+    ...lines,
+    "",
+  ];
 }

@@ -1,14 +1,14 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
-import { type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
+import { type AxisVersions, type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
 import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { stableJson } from "../core/hash.js";
 import { HARNESS_VERSION } from "../core/version.js";
-import { type PreparedEnv, prepareEnv } from "../envs/prepare-env.js";
+import { type PreparedEnv, prepareEnv, warmEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
 import { onlyIds, parseOnly } from "../plan/filter.js";
 import { type Shard, shardCells } from "../plan/shard.js";
@@ -19,10 +19,18 @@ import type { RuntimeChoice } from "../runtimes/registry.js";
 import type { PlacedFile } from "../runtimes/runtime.js";
 import { type FolderLock, lockFolder } from "../store/folder-lock.js";
 import { appendRecord, clearRecords, readRecords } from "../store/jsonl.js";
-import { mergeCells, RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile, splitByMatrix } from "../store/results-file.js";
+import {
+  mergeCells,
+  RESULTS_SCHEMA_VERSION,
+  type ResultsFile,
+  type RunInfo,
+  readResultsFile,
+  splitByMatrix,
+} from "../store/results-file.js";
 import { clearRunMarker, type RunMarker, readRunMarker, writeRunMarker } from "../store/run-marker.js";
 import { cellKey } from "./cell-key.js";
 import { loadApps } from "./fixtures.js";
+import { choosePythons, eraCellOf, type PythonsOfRun } from "./python-plan.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
 import { RunSession } from "./session.js";
 import { combineTrials } from "./trials.js";
@@ -67,20 +75,17 @@ export interface RunOptions {
 
 /** The scenario's cells and this run's selection, from the index alone: no file of the report folder read yet. */
 interface Selection {
-  matrix: Cell[];
-  selected: Cell[];
+  versions: AxisVersions;
+  /** Every combination of the axes on every listed Python, before the releases ruled any out. */
+  all: Cell[];
+  /** --only's test of a cell. */
+  filter: (c: Cell) => boolean;
   reportDir: string;
 }
 
-/** The run's cells, planned before anything starts: what to run, grouped by env, and what it merges into. */
-interface RunPlan {
+/** The run's cells, planned before anything starts, and what it merges into. */
+interface RunPlan extends Selection {
   scenario: Scenario;
-  /** Every cell of the scenario: results.json keeps only these. */
-  matrix: Cell[];
-  /** This run's cells (after --only, --stale and --shard). */
-  cells: Cell[];
-  groups: { spec: EnvSpec; cells: Cell[] }[];
-  reportDir: string;
   previous: ResultsFile | undefined;
   /**
    * The earlier install-failed cells, by identity, that this run may keep as they are when their
@@ -90,9 +95,23 @@ interface RunPlan {
   apps: PlacedFile[];
 }
 
+/** The plan once the Pythons are chosen; its matrix and cells grow pass by pass (era's fallbacks). */
+interface PlannedRun extends RunPlan {
+  pythons: PythonsOfRun;
+  /** Every cell of the scenario: results.json keeps only these. */
+  matrix: Cell[];
+  /** This run's cells (after --only, --stale and --shard). */
+  cells: Cell[];
+  /** The pass about to run. */
+  pass: Cell[];
+}
+
+type EnvGroup = { spec: EnvSpec; cells: Cell[] };
+
 /** What a run counts as its cells land, for the run's entry in results.json and its summary. */
 class Tally {
   readonly records: CellRecord[] = [];
+  readonly envBuilds: NonNullable<RunInfo["envBuilds"]> = [];
   cellsReused = 0;
   imagesBuilt = 0;
   imagesReused = 0;
@@ -121,13 +140,16 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   const earlierRun = await readRunMarker(plan.reportDir);
   const resumed = await resumable(jsonl, earlierRun, Boolean(o.resume));
   await using session = await RunSession.open(o);
+  const planned = await withPythons(plan, session, o);
+  const first = shareOf(planned, planned.pass, o);
+  const note = [session.note, planned.pythons.note, resumed.note].filter(Boolean).join("\n");
   o.onEvent({
     type: "run-started",
-    total: plan.cells.length,
-    envs: plan.groups.length,
+    total: first.length,
+    envs: groupByEnv(first, plan.scenario).length,
     runId: session.runId,
     runtime: session.runtime.name,
-    ...(session.note || resumed.note ? { note: [session.note, resumed.note].filter(Boolean).join("\n") } : {}),
+    ...(note ? { note } : {}),
   });
   // A killed run's marker stays until its cells are merged (--resume): it is what finds them.
   if (!earlierRun) await writeRunMarker(plan.reportDir, { runId: session.runId, startedAt: started.toISOString(), pid: process.pid });
@@ -141,7 +163,7 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
   let outcome: { written?: ResultsFile; changes: string[] } = { changes: [] };
   try {
     // A silent engine ends the run at once: some of its calls take no signal and never settle.
-    await session.until(runGroups(plan, session, tally, earlier, o, jsonl));
+    await session.until(runPasses(planned, session, tally, earlier, o, jsonl));
     completed = true;
   } catch (err) {
     // The engine going away mid-run is the machine's state, not a bug: say so in one line.
@@ -151,54 +173,99 @@ export async function runMatrix(o: RunOptions): Promise<{ results: ResultsFile; 
     // Whatever finished is kept, even when the run was interrupted or failed.
     if (tally.records.length > 0 || completed) {
       const info = runInfo(o, session.runtime.name, started, t0, tally, completed);
-      outcome = await finishRun(o, plan, tally, info, { earlierRun, jsonl, lock });
+      outcome = await finishRun(o, planned, tally, info, { earlierRun, jsonl, lock });
     } else if (!earlierRun) await clearRunMarker(plan.reportDir);
   }
   return { results: (outcome.written ?? plan.previous) as ResultsFile, records: tally.records, changes: outcome.changes };
 }
 
-/** Versions from the index, the cells they make, and the ones this run selects (--only). */
+/** Versions from the index, the cells they make, and --only's test of them: a typo fails here, before any runtime opens. */
 async function selectCells(o: RunOptions): Promise<Selection> {
   const s = o.scenario;
   const versions = await resolveVersions(s, { ...(o.configFile ? { file: o.configFile } : {}), signal: o.signal });
   const filter = o.only ? parseOnly(o.only, Object.keys(versions)) : () => true;
-  const matrix = expandCells(s, versions);
-  const selected = matrix.filter(filter);
+  const all = expandCells(s, versions);
+  const selected = all.filter(filter);
   if (selected.length === 0) throw new ConfigError(`--only "${o.only}": matches none of the scenario's cells`);
   const missing = onlyIds(o.only ?? "").filter((id) => !selected.some((c) => cellId(c) === id));
   if (missing.length > 0)
     throw new ConfigError(`--only: no cell of ${s.scenario} has the id ${missing[0]} (a version outside the file needs --set)`);
-  return { matrix, selected, reportDir: join(o.outDir, s.scenario) };
+  return { versions, all, filter, reportDir: join(o.outDir, s.scenario) };
 }
 
-/** The earlier results, this run's share of the selection by env (--stale, --shard), and the fixture apps. */
-async function planRun(o: RunOptions, { matrix, selected, reportDir }: Selection): Promise<RunPlan> {
+/** The earlier results, the install failures this run may keep as they are, and the fixture apps. */
+async function planRun(o: RunOptions, selection: Selection): Promise<RunPlan> {
   const s = o.scenario;
   // Read once: what is stale, what may be reused, and what this run's cells merge into.
-  const previous = await readResultsFile(join(reportDir, "results.json"), {
+  const previous = await readResultsFile(join(selection.reportDir, "results.json"), {
     ...(o.repair ? { repair: true } : {}),
     onRepair: (text) => o.onEvent({ type: "note", text }),
   });
-  const due = o.staleDays === undefined ? selected : staleOnly(selected, previous, o.staleDays);
+  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
+  const recordedFailures =
+    o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(previous, maxAgeDays === undefined ? "" : daysAgo(maxAgeDays));
+  const apps = await loadApps(s);
+  return { ...selection, scenario: s, previous, recordedFailures, apps };
+}
+
+/** The plan with its Pythons chosen (the runtime is open: era's candidates are the interpreters it has) and its first pass. */
+async function withPythons(plan: RunPlan, session: RunSession, o: RunOptions): Promise<PlannedRun> {
+  const pythons = await choosePythons(plan.scenario, plan.versions, plan.all, session, o.configFile);
+  return { ...plan, pythons, matrix: [], cells: [], pass: pythons.passes.first() };
+}
+
+/** This run's share of a pass: --only, --stale, then --shard (whole envs, by the env of each release's era cell). */
+function shareOf(plan: PlannedRun, pass: Cell[], o: RunOptions): Cell[] {
+  const s = plan.scenario;
+  const selected = pass.filter(plan.filter);
   // A shard may be empty (more shards than envs), and so may a verify with nothing stale.
-  const cells = o.shard ? shardCells(due, (c) => envKey(envOf(c, s)), o.shard) : due;
-  const groups = new Map<string, { spec: EnvSpec; cells: Cell[] }>();
+  const due = o.staleDays === undefined ? selected : staleOnly(selected, plan.previous, o.staleDays);
+  return o.shard ? shardCells(due, (c) => envKey(envOf(eraCellOf(c, plan.pythons.choice), s)), o.shard) : due;
+}
+
+function groupByEnv(cells: Cell[], s: Scenario): EnvGroup[] {
+  const groups = new Map<string, EnvGroup>();
   for (const cell of cells) {
     const spec = envOf(cell, s);
     const g = groups.get(envKey(spec)) ?? { spec, cells: [] };
     g.cells.push(cell);
     groups.set(envKey(spec), g);
   }
-  const maxAgeDays = o.staleDays ?? o.maxAgeDays;
-  const recordedFailures =
-    o.force || o.rebuild ? new Map<string, CellRecord>() : installFailures(previous, maxAgeDays === undefined ? "" : daysAgo(maxAgeDays));
-  const apps = await loadApps(s);
-  return { scenario: s, matrix, cells, groups: [...groups.values()], reportDir, previous, recordedFailures, apps };
+  return [...groups.values()];
 }
 
-/** Every env of the plan, two building at a time, and each env's cells as soon as it is ready. */
+/**
+ * The run pass by pass: every cell of the first, then (era) the cells of each release that no
+ * cell could test on its Python, on its next one, as long as there are any.
+ */
+async function runPasses(
+  plan: PlannedRun,
+  session: RunSession,
+  tally: Tally,
+  earlier: (key: string) => CellRecord | undefined,
+  o: RunOptions,
+  jsonl: string,
+): Promise<void> {
+  for (let pass = plan.pass; pass.length > 0; pass = plan.pythons.passes.next(knownOutcome(plan, tally, session.runtime.name))) {
+    plan.matrix.push(...pass);
+    const cells = shareOf(plan, pass, o);
+    plan.cells.push(...cells);
+    await runGroups(plan, groupByEnv(cells, plan.scenario), session, tally, earlier, o, jsonl);
+  }
+}
+
+/** A cell's outcome as the run knows it: this run's, else the recorded one (this runtime's first). */
+function knownOutcome(plan: PlannedRun, tally: Tally, runtime: string): (c: Cell) => CellRecord["outcome"] | undefined {
+  const known = new Map<string, CellRecord>();
+  const recorded = [...(plan.previous?.cells ?? [])].sort((a, b) => Number(a.runtime === runtime) - Number(b.runtime === runtime));
+  for (const r of [...recorded, ...tally.records]) known.set(cellAxesKey(r), r);
+  return (c) => known.get(cellAxesKey(c))?.outcome;
+}
+
+/** Every env of a pass, two building at a time, and each env's cells as soon as it is ready. */
 async function runGroups(
-  plan: RunPlan,
+  plan: PlannedRun,
+  groups: EnvGroup[],
   session: RunSession,
   tally: Tally,
   earlier: (key: string) => CellRecord | undefined,
@@ -218,7 +285,7 @@ async function runGroups(
     else await appendRecord(jsonl, r);
     o.onEvent({ type: "cell-finished", record: r, done, total: plan.cells.length, ...(reused ? { reused } : {}) });
   };
-  const runEnv = async (g: RunPlan["groups"][number], env: PreparedEnv) => {
+  const runEnv = async (g: EnvGroup, env: PreparedEnv) => {
     if (env.imageBuilt) tally.imagesBuilt++;
     else if (env.ok) tally.imagesReused++;
     o.onEvent({ type: "env-ready", key: env.key, ok: env.ok, imageBuilt: env.imageBuilt, ...(env.ok ? {} : { reason: env.reason }) });
@@ -244,11 +311,32 @@ async function runGroups(
     await settleAll(g.cells.map((cell) => cellLimit(() => oneCell(cell))));
     if (env.ok) await runtime.retire?.(env.image);
   };
-  const prepare = (spec: EnvSpec) => {
+  // Envs are warmed ahead of their builds, a few at a time: their locks and downloads wait on the
+  // index, not the CPU, and would otherwise hold up one of the two builds each time.
+  const warmLimit = pLimit(4);
+  let built = false;
+  const warming = groups.map((g) => warmLimit(async () => (built ? undefined : warmEnv(g.spec, ctx))).catch(() => undefined));
+  const prepare = async (spec: EnvSpec) => {
     o.onEvent({ type: "env-started", key: envKey(spec), spec });
-    return prepareEnv(spec, ctx);
+    const t0 = performance.now();
+    const env = await prepareEnv(spec, ctx);
+    // Built now, not reused: what building an env costs on this machine.
+    if (env.imageBuilt)
+      tally.envBuilds.push({
+        env: env.key,
+        ms: Math.round(performance.now() - t0),
+        ok: env.ok,
+        ...(env.ok && env.compiled ? { compiled: true } : {}),
+      });
+    return env;
   };
-  await settleAll(plan.groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+  try {
+    await settleAll(groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+  } finally {
+    // Warm-ups still queued have nothing left to warm; those running end with the run's signal.
+    built = true;
+    await Promise.all(warming);
+  }
 }
 
 /** The install-failed cells of the earlier results verified since `notBefore`, by identity. */
@@ -276,19 +364,20 @@ function runInfo(o: RunOptions, runtime: string, started: Date, t0: number, tall
     ...(o.configFile ? { config: o.configFile } : {}),
     ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
     completed,
+    ...(tally.envBuilds.length > 0 ? { envBuilds: tally.envBuilds } : {}),
   };
 }
 
 /** Merge the run's cells into results.json, render the reports, and end the run's marker and append log. */
 async function finishRun(
   o: RunOptions,
-  plan: RunPlan,
+  plan: PlannedRun,
   tally: Tally,
   info: ResultsFile["runs"][number],
   log: { earlierRun: RunMarker | undefined; jsonl: string; lock: FolderLock },
 ): Promise<{ written: ResultsFile; changes: string[] }> {
   log.lock.assertHeld();
-  const { written, changes, dropped } = await writeResults(o, plan.reportDir, plan.previous, tally.records, info, plan.matrix);
+  const { written, changes, dropped } = await writeResults(o, plan, tally.records, info);
   // results.json now holds every finished cell: the run is no longer in progress, and the
   // append log can start over (unless it holds a killed run's cells that nobody resumed: then
   // the killed run's marker stays too, so that a later --resume still finds them).
@@ -379,18 +468,19 @@ export async function rerenderReport(
  */
 async function writeResults(
   o: RunOptions,
-  reportDir: string,
-  previous: ResultsFile | undefined,
+  plan: PlannedRun,
   records: CellRecord[],
   run: ResultsFile["runs"][number],
-  matrix: Cell[],
 ): Promise<{ written: ResultsFile; changes: string[]; dropped: CellRecord[] }> {
   const s = o.scenario;
+  const { reportDir, previous, matrix, pythons } = plan;
   // Cells verified anew: not already in the results as they are (reused ones are, to the byte).
   const known = new Set((previous?.cells ?? []).map((c) => `${cellIdentity(c)}|${c.startedAt}`));
   const verified = records.filter((r) => !known.has(`${cellIdentity(r)}|${r.startedAt}`)).length;
   const merged = mergeCells(previous?.cells ?? [], records);
-  const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, matrix);
+  // Cells on a listed Python this machine lacks are out of its reach, not out of the scenario: kept.
+  const reach = [...matrix, ...merged.filter((c) => pythons.unavailable.includes(c.python))];
+  const { kept, outside } = o.keepCellsOutsideMatrix ? { kept: merged, outside: [] } : splitByMatrix(merged, reach);
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     scenario: s.scenario,
@@ -398,6 +488,9 @@ async function writeResults(
     ...(s.claim ? { claim: { ...s.claim, signature: s.claim.signature ?? (s.signatures[0] as string) } } : {}),
     harnessVersion: HARNESS_VERSION,
     lastVerified: verified > 0 || !previous ? run.startedAt.slice(0, 10) : previous.lastVerified,
+    ...(s.pythonPolicy === "era" ? { pythonPolicy: "era" as const } : {}),
+    ...(Object.keys(pythons.era).length > 0 ? { eraPython: pythons.era } : {}),
+    ...(pythons.notApplicable.length > 0 ? { notApplicable: pythons.notApplicable } : {}),
     cells: kept,
     // `runs` lists the runs that verified cells: one that only reused recorded results (a nightly
     // run with nothing new) adds no entry, so results.json stays byte for byte as it was.

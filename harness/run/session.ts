@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
+import type { LockResult } from "../envs/lock.js";
 import type { EnvContext } from "../envs/prepare-env.js";
 import { ensureUv } from "../envs/uv.js";
 import { IndexCache } from "../releases/index-page.js";
@@ -31,6 +32,8 @@ export class RunSession implements AsyncDisposable {
   /** Absolute once, here: local servers run in their own working folder, where a relative venv path would point nowhere. */
   readonly cacheDir: string;
   readonly index = new IndexCache();
+  /** Locks being resolved: an env warmed ahead and its own build share one resolution. */
+  private readonly locks = new Map<string, Promise<LockResult>>();
   private uv: Promise<string> | undefined;
   private code: string | undefined;
   private closed: Promise<void> | undefined;
@@ -85,7 +88,14 @@ export class RunSession implements AsyncDisposable {
   /** What preparing an env needs; uv is installed once, on first use. */
   async envContext(): Promise<EnvContext> {
     this.uv ??= ensureUv(this.cacheDir, this.signal);
-    return { backend: this.opened.backend, cacheDir: this.cacheDir, uv: await this.uv, signal: this.signal, index: this.index };
+    return {
+      backend: this.opened.backend,
+      cacheDir: this.cacheDir,
+      uv: await this.uv,
+      signal: this.signal,
+      index: this.index,
+      locks: this.locks,
+    };
   }
 
   /** The hash of the code that turns this runtime's server into an outcome, read once per session. */

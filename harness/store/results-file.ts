@@ -6,11 +6,19 @@ import { plainMessage } from "../config/issue-message.js";
 import { ConfigError } from "../core/errors.js";
 import { writeAtomic } from "../core/json-file.js";
 import { canonical } from "./canonical.js";
-import { Claim, RunInfo } from "./run-info.js";
+import { Claim, NotApplicable, PythonsOfResults, RunInfo } from "./run-info.js";
 import { salvage } from "./salvage.js";
-import { FIRST_STORED_VERSION, packCell, STORED_SCHEMA_VERSION, type StoredEnv, StoredResults, unpackCell } from "./stored-results.js";
+import {
+  FIRST_STORED_VERSION,
+  PACKAGES_MAP_VERSION,
+  packCell,
+  STORED_SCHEMA_VERSION,
+  type StoredEnv,
+  StoredResults,
+  unpackCell,
+} from "./stored-results.js";
 
-export { Claim, RunInfo };
+export { Claim, NotApplicable, RunInfo };
 
 /**
  * results.json's format version. 1: no version field; 2: adds the claim's package and signature and
@@ -20,8 +28,10 @@ export { Claim, RunInfo };
  * line's phase may name a step (a reader of version 4 would reject both); 6: envs and machines
  * stored once and referenced by cells, log lines as runs (stored-results.ts); 7: a cell's package
  * axes are one map, `packages` (uvicorn and gunicorn were fields and other packages `extras`), and
- * it may have `gunicornArgs` and `envVars`. Versions 1 to 5 (every cell whole) and 6 are read, their
- * cells' packages into the map, and written back as 7. A file from a newer harness is refused
+ * it may have `gunicornArgs` and `envVars`; 8: the Python policy, each release's era Python, the
+ * combinations that are not applicable, and each run's env build times (all optional; a reader of
+ * version 7 would reject them). Versions 1 to 7 are read, cells before 7 have their packages moved
+ * into the map, and all are written back as 8. A file from a newer harness is refused
  * (ConfigError) rather than silently replaced.
  */
 export const RESULTS_SCHEMA_VERSION = STORED_SCHEMA_VERSION;
@@ -35,6 +45,7 @@ export const ResultsFile = z.strictObject({
   harnessVersion: z.string(),
   /** UTC date of the newest run that verified cells. */
   lastVerified: z.string(),
+  ...PythonsOfResults,
   cells: z.array(CellRecord),
   /** The runs that verified cells, newest last. */
   runs: z.array(RunInfo),
@@ -111,7 +122,7 @@ export function parseResults(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
   // Before 7, cells named uvicorn and gunicorn as fields: the cell model reads them into packages.
-  const migrated = version < STORED_SCHEMA_VERSION ? withMigratedCells(value) : value;
+  const migrated = version < PACKAGES_MAP_VERSION ? withMigratedCells(value) : value;
   if (version < FIRST_STORED_VERSION) {
     const legacy = ResultsFile.safeParse(migrated, { error: plainMessage });
     return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };

@@ -17,6 +17,11 @@ export const RunInfo = z.strictObject({
   shard: z.string().optional(),
   /** false when the run was interrupted: its cells are kept, the rest are from earlier runs. */
   completed: z.boolean(),
+  /**
+   * Each env the run built (not reused): its key, the time from its lock to a usable image or venv
+   * (the lock, the files, the build), whether it passed the lock check, and whether it compiled an sdist.
+   */
+  envBuilds: z.array(z.strictObject({ env: z.string(), ms: z.number(), ok: z.boolean(), compiled: z.boolean().optional() })).optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 
@@ -42,3 +47,24 @@ export const Claim = z.strictObject({
   verified: z.strictObject({ oldest: z.string(), newest: z.string(), cells: z.number(), harnessVersions: z.array(z.string()) }).optional(),
 });
 export type Claim = z.infer<typeof Claim>;
+
+/**
+ * A combination a release's own metadata excludes (its Requires-Python, or wheels for other
+ * Pythons and no sdist): not a cell and not a failure. Listed once per release and reason.
+ */
+export const NotApplicable = z.strictObject({
+  package: z.string(),
+  version: z.string(),
+  pythons: z.array(z.string()),
+  reason: z.string(),
+});
+export type NotApplicable = z.infer<typeof NotApplicable>;
+
+/** How the releases got their Pythons: in the results as the harness works with them and as stored. */
+export const PythonsOfResults = {
+  /** `era`: each release ran on the Python of its day (and others only where it could not be tested there). */
+  pythonPolicy: z.enum(["every", "era"]).optional(),
+  /** Each release of the claim's package → its era Python among the matrix's: the newest released before it. */
+  eraPython: z.record(z.string(), z.string()).optional(),
+  notApplicable: z.array(NotApplicable).optional(),
+};

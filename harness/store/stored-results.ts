@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CellRecord, Evidence, MachineFacts } from "../cell/record.js";
 import { contentHash } from "../core/hash.js";
-import { Claim, RunInfo } from "./run-info.js";
+import { Claim, PythonsOfResults, RunInfo } from "./run-info.js";
 
 /**
  * results.json as it is stored since schema version 6. In memory a cell carries everything
@@ -10,9 +10,11 @@ import { Claim, RunInfo } from "./run-info.js";
  * and the machine. Log lines are stored as runs of consecutive lines of one stream and phase, so
  * a line costs its text and not four keys.
  */
-export const STORED_SCHEMA_VERSION = 7;
+export const STORED_SCHEMA_VERSION = 8;
 /** The first stored layout: version 6, whose cells name uvicorn and gunicorn as fields (read through the cell model's migration). */
 export const FIRST_STORED_VERSION = 6;
+/** Version 7 made a cell's package axes one map; 8 added optional fields (the Pythons of the releases). */
+export const PACKAGES_MAP_VERSION = 7;
 
 const LogLine = Evidence.shape.logTail.element;
 type LogLine = z.infer<typeof LogLine>;
@@ -53,13 +55,14 @@ export const StoredCell = z.strictObject({
 export type StoredCell = z.infer<typeof StoredCell>;
 
 export const StoredResults = z.strictObject({
-  schemaVersion: z.number().int().min(STORED_SCHEMA_VERSION).max(STORED_SCHEMA_VERSION),
+  schemaVersion: z.number().int().min(FIRST_STORED_VERSION).max(STORED_SCHEMA_VERSION),
   scenario: z.string(),
   description: z.string().optional(),
   claim: Claim.optional(),
   harnessVersion: z.string(),
   /** UTC date of the newest run that verified cells. */
   lastVerified: z.string(),
+  ...PythonsOfResults,
   /** The runs that verified cells, newest last. */
   runs: z.array(RunInfo),
   /** The machines cells ran on, by a hash of their facts. */

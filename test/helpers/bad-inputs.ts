@@ -324,10 +324,16 @@ export const BAD_INPUTS: BadInput[] = [
       ':6: python.3.1: Python 3.1 predates async/await and every uvicorn; if you wrote 3.10 unquoted, YAML read it as 3.1: quote it ("3.10")',
   },
   {
-    name: "base that is neither debian:<suite> nor an image",
+    name: "base that is neither debian:<suite>, a host interpreter nor an image",
     content: replace("debian:bullseye", "not an image!"),
     expected:
-      ':6: python.3.9.base: "not an image!" is neither debian:<suite> (e.g. debian:bookworm, built offline) nor an image reference such as python:3.9-slim',
+      ':6: python.3.9.base: "not an image!" is none of debian:<suite> (e.g. debian:bookworm, built offline), pyenv, host:<absolute prefix> (an interpreter of this machine) or an image reference such as python:3.9-slim',
+  },
+  {
+    name: "host interpreter base with a relative prefix",
+    content: replace("debian:bullseye", "host:pyenv/versions/3.9.18"),
+    expected:
+      ':6: python.3.9.base: "host:pyenv/versions/3.9.18" is none of debian:<suite> (e.g. debian:bookworm, built offline), pyenv, host:<absolute prefix> (an interpreter of this machine) or an image reference such as python:3.9-slim',
   },
   // Sizes
   {

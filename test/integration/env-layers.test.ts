@@ -51,5 +51,16 @@ describe("env images in layers, on the real engine", () => {
     };
     expect(await run(["/opt/venv/bin/gunicorn", "--version"])).toMatchObject({ StatusCode: 0, output: expect.stringContaining("23.0.0") });
     expect((await run(["/opt/venv/bin/python", "-c", "import uvicorn"])).output).toContain("No module named 'uvicorn'");
+
+    // Each release's layer is installed by the harness's uv (the shared layer holds it), bytecode
+    // compiled as pip would; pip's own freeze of it equals the lock (else the cell would be install-failed).
+    expect(await run(["/opt/repro-matrix/uv", "--version"])).toMatchObject({ StatusCode: 0, output: expect.stringContaining("uv 0.13.9") });
+    for (const image of images) {
+      const steps = (await docker?.getImage(image).history()) as { CreatedBy: string }[];
+      expect(
+        steps.some((st) => st.CreatedBy.includes("/opt/repro-matrix/uv pip install") && st.CreatedBy.includes("--compile-bytecode")),
+      ).toBe(true);
+    }
+    for (const c of cells) expect(c.evidence.packages).toContain(`uvicorn==${c.packages.uvicorn}`);
   }, 300_000);
 });

@@ -9,12 +9,13 @@ import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 import { readResults } from "../helpers/results.js";
 
 // Real engine, real PyPI packages, real HTTP. The fixtures decide the outcome, not uvicorn's
-// history: a fixture that prints the signature, a plain app, a release that cannot install on
-// this Python (uvicorn 0.54.0 needs Python >= 3.10), an app that cannot be imported.
+// history: a fixture that prints the signature, a plain app, a release that cannot be installed
+// (uvicorn 0.2.0's sdist reads a README.md it does not ship), an app that cannot be imported. A
+// release that excludes this Python (uvicorn 0.54.0 needs Python >= 3.10) is no cell at all.
 const SCENARIO = itScenario(
   "it-outcomes",
   `packages:
-  uvicorn: [0.39.0, 0.54.0]
+  uvicorn: [0.2.0, 0.39.0, 0.54.0]
   gunicorn: 23.0.0
 workerClasses: [uvicorn.workers.UvicornWorker]
 preload: [false]
@@ -62,11 +63,18 @@ describe("a real run of four kinds of cell", () => {
     expect(r.evidence.exit?.exitCode).not.toBe(0);
   });
 
-  it("a release that cannot install on the Python → install-failed for every app, with the resolver's reason", () => {
-    const failed = run.records.filter((r) => r.packages.uvicorn === "0.54.0");
+  it("a release that cannot be installed → install-failed for every app, with the resolver's reason", () => {
+    const failed = run.records.filter((r) => r.packages.uvicorn === "0.2.0");
     expect(failed.map((r) => r.outcome)).toEqual(["install-failed", "install-failed", "install-failed"]);
-    expect(failed[0]?.reason).toMatch(/uvicorn==0\.54\.0/);
-    expect(failed[0]?.reason).toMatch(/Python/);
+    expect(failed[0]?.reason).toMatch(/uvicorn==0\.2\.0/);
+    expect(failed[0]?.reason).toMatch(/README\.md/);
+  });
+
+  it("a release that excludes the Python is no cell and no failure: it is listed as not applicable", () => {
+    expect(run.records.filter((r) => r.packages.uvicorn === "0.54.0")).toEqual([]);
+    expect(run.results.notApplicable).toEqual([
+      { package: "uvicorn", version: "0.54.0", pythons: ["3.9"], reason: "Requires-Python >=3.10" },
+    ]);
   });
 
   it("numbers the finished cells 1 to 6 for the progress lines, each once (the three install failures land together)", () => {
@@ -107,7 +115,8 @@ describe("a real run of four kinds of cell", () => {
       }
     }
     const md = await readFile(join(dir, "README.md"), "utf8");
-    expect(md).toContain("| 0.54.0 | Not testable (3/3 cells install-failed) |");
+    expect(md).toContain("| 0.2.0 | Not testable (3/3 cells install-failed) |");
+    expect(md).toContain("- uvicorn 0.54.0 on Python 3.9: Requires-Python >=3.10");
     // 0.39.0's row counts its three cells: one reproduced (the fixture that prints the signature).
     expect(md).toMatch(/\| 0\.39\.0 \| Affected \(1\/3 cells reproduced[^|]*\|/);
   });
@@ -127,7 +136,7 @@ describe("a real run of four kinds of cell", () => {
     const finished = again.events.find((e) => e.type === "run-finished");
     const info = finished?.type === "run-finished" ? finished.info : undefined;
     expect(info?.imagesBuilt).toBe(0);
-    expect(info?.imagesReused).toBe(1); // 0.54.0 has no image to reuse
+    expect(info?.imagesReused).toBe(1); // 0.2.0 has no image to reuse
     // Same image, command, fixture, probes and harness: the recorded result stands; so does the
     // recorded install failure, the same as before.
     expect(info?.cellsReused).toBe(2);

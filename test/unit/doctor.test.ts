@@ -2,10 +2,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseScenario } from "../../harness/config/load.js";
 import { type Check, fail, ok, warn, withDeadline } from "../../harness/core/check.js";
 import { runChecks } from "../../harness/doctor/checks.js";
 import { checkConfig } from "../../harness/doctor/config.js";
 import { cachePlace, checkDisk, diskCheck, GiB } from "../../harness/doctor/disk.js";
+import { checkInterpreters } from "../../harness/doctor/interpreters.js";
 import { checkIndex } from "../../harness/doctor/network.js";
 import { checkNode } from "../../harness/doctor/node.js";
 import { doctorExitCode, formatChecks } from "../../harness/doctor/report.js";
@@ -265,6 +267,7 @@ describe("runChecks", () => {
       ["local runtime", "ok"],
       ["docker engine", "ok"],
       ["harness containers", "ok"],
+      ["host interpreters", expect.any(String)],
       ["disk", expect.any(String)],
       ["python3 (for uv)", expect.any(String)],
       ["index https://pypi.org/simple", "ok"],
@@ -310,5 +313,29 @@ describe("runChecks", () => {
     });
     expect(checks.find((c) => c.name === "docker runtime")).toMatchObject({ status: "ok", detail: "not used (--runtime local)" });
     expect(checks.some((c) => c.name === "docker engine")).toBe(false);
+  });
+});
+
+describe("host interpreters", () => {
+  const era = (pythons: string[]) =>
+    parseScenario(
+      `${MINIMAL.replace('"3.9": { base: "debian:bullseye" }', pythons.map((p) => `"${p}": { base: pyenv }`).join("\n  "))}pythonPolicy: era\n`,
+    );
+
+  it("lists pyenv's builds and the python3.X commands on PATH", async () => {
+    const check = await checkInterpreters();
+    expect(check.status).toBe("ok");
+    // This machine kind has pyenv's CPython 3.6 to 3.13.
+    expect(check.detail).toMatch(/^pyenv .*3\.7\.\d+.*3\.13\.\d+ \(.*versions\)/);
+  });
+
+  it("says which Pythons an era scenario can pick from, and warns of one this machine lacks", async () => {
+    expect((await checkInterpreters(era(["3.7", "3.13"]))).detail).toMatch(
+      /pythonPolicy: era picks each release's Python among 3\.7, 3\.13$/,
+    );
+    const missing = await checkInterpreters(era(["3.5", "3.7"]));
+    expect(missing.status).toBe("warn");
+    expect(missing.detail).toMatch(/among 3\.7; no interpreter for 3\.5, so no release runs on it$/);
+    expect(missing.fix).toBe("pyenv install 3.5, or drop them from python:");
   });
 });

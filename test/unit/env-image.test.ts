@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../harness/envs/lock.js";
+import { installByUvElsePip } from "../../harness/runtimes/docker/docker-env-backend.js";
 import { failedInRunStep, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
 
 const lock = (over: Partial<Lock>): Lock => ({
@@ -58,5 +59,64 @@ describe("failedInRunStep (a recipe's failure, to record, or the builder's, to r
   it("does not take the builder's own failures for the recipe's", () => {
     expect(failedInRunStep('unable to find image "sha256:2a9df257880b"')).toBe(false);
     expect(failedInRunStep("failed to copy files: no space left on device")).toBe(false);
+  });
+});
+
+describe("installByUvElsePip (the release layer by uv, by pip when uv cannot give the lock)", () => {
+  const locked = lock({});
+  const freeze = locked.packages.map((p) => `${p.name}==${p.version}`);
+  const built = (tag: string) => ({ ok: true as const, tag, id: tag, built: true });
+
+  it("keeps uv's image when pip's freeze of it equals the lock, and builds no other", async () => {
+    const tried: string[] = [];
+    const env = await installByUvElsePip(
+      ["uv", "pip"],
+      async (i) => {
+        tried.push(i);
+        return built(`env:${i}`);
+      },
+      async () => freeze,
+      locked,
+    );
+    expect(tried).toEqual(["uv"]);
+    expect(env).toEqual({ ok: true, location: "env:uv", built: true, freeze });
+  });
+
+  it("builds by pip when uv's build fails", async () => {
+    const env = await installByUvElsePip(
+      ["uv", "pip"],
+      async (i) => (i === "uv" ? { ok: false, tag: "env:uv", reason: "uv could not build uvicorn", log: "" } : built("env:pip")),
+      async () => freeze,
+      locked,
+    );
+    expect(env).toMatchObject({ ok: true, location: "env:pip" });
+  });
+
+  it("builds by pip when what uv installed is not the lock, and reports the drift when pip's is not either", async () => {
+    const drifted = freeze.map((l) => (l.startsWith("h11==") ? "h11==0.8.1" : l));
+    const env = await installByUvElsePip(
+      ["uv", "pip"],
+      async (i) => built(`env:${i}`),
+      async (tag) => (tag === "env:uv" ? drifted : freeze),
+      locked,
+    );
+    expect(env).toMatchObject({ ok: true, location: "env:pip", freeze });
+    const both = await installByUvElsePip(
+      ["uv", "pip"],
+      async (i) => built(`env:${i}`),
+      async () => drifted,
+      locked,
+    );
+    expect(both).toMatchObject({ ok: true, location: "env:pip", freeze: drifted });
+  });
+
+  it("gives pip's own failure when neither can build", async () => {
+    const env = await installByUvElsePip(
+      ["uv", "pip"],
+      async (i) => ({ ok: false, tag: `env:${i}`, reason: `${i} failed`, log: i }),
+      async () => freeze,
+      locked,
+    );
+    expect(env).toEqual({ ok: false, reason: "pip failed", log: "pip" });
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BaseFacts } from "../../harness/envs/base-facts.js";
 import type { Lock } from "../../harness/envs/lock.js";
 import type { DownloadedFile } from "../../harness/envs/prepare-env.js";
+import { ensureUv } from "../../harness/envs/uv.js";
 import { findHostPython, readHostFacts } from "../../harness/runtimes/local/host-python.js";
 import { LocalRuntime } from "../../harness/runtimes/local/local-runtime.js";
 import { ensureLocalVenv } from "../../harness/runtimes/local/local-venv.js";
@@ -44,6 +45,16 @@ sdist = {
 }
 with tarfile.open(os.path.join(out, "broken-0.1.tar.gz"), "w:gz") as t:
     for name, data in sdist.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+good = {
+    "tinysdist-0.1/PKG-INFO": b"Metadata-Version: 2.1\\nName: tinysdist\\nVersion: 0.1\\n",
+    "tinysdist-0.1/setup.py": b"from setuptools import setup\\nsetup(name='tinysdist', version='0.1', py_modules=['tinysdist'])\\n",
+    "tinysdist-0.1/tinysdist.py": b"VALUE = 7\\n",
+}
+with tarfile.open(os.path.join(out, "tinysdist-0.1.tar.gz"), "w:gz") as t:
+    for name, data in good.items():
         info = tarfile.TarInfo(name)
         info.size = len(data)
         t.addfile(info, io.BytesIO(data))
@@ -138,6 +149,47 @@ describe("ensureLocalVenv", () => {
     const again = await ensureLocalVenv(o);
     expect(again).toEqual({ ...first, built: false });
   }, 90_000);
+
+  it("compiles an sdist once into the wheelhouse for every venv of its Python, and installs by uv", async () => {
+    const cacheDir = join(work, "cache-wheelhouse");
+    const sdist = await fileOf(join(dists, "tinysdist-0.1.tar.gz"));
+    const venv = async (extra: { name: string; version: string }[], files: DownloadedFile[]) =>
+      ensureLocalVenv({
+        python,
+        facts,
+        lock: lockOf(extra),
+        files: [...tools, ...files],
+        cacheDir,
+        signal: AbortSignal.timeout(60_000),
+        uv: await ensureUv(CACHE_DIR),
+      });
+    const first = await venv([{ name: "tinysdist", version: "0.1" }], [sdist]);
+    const second = await venv(
+      [
+        { name: "tinypkg", version: "0.1" },
+        { name: "tinysdist", version: "0.1" },
+      ],
+      [await fileOf(join(dists, "tinypkg-0.1-py3-none-any.whl")), sdist],
+    );
+    if (!first.ok || !second.ok) throw new Error(JSON.stringify([first, second]).slice(0, 2000));
+    // The first venv compiled it; the second took the wheel: one wheel in the wheelhouse.
+    expect([first.compiled, second.compiled]).toEqual([true, undefined]);
+    expect(await readdir(join(cacheDir, "wheelhouse"))).toHaveLength(1);
+    for (const v of [first, second]) expect(v.freeze).toContain("tinysdist==0.1");
+    // Installed by uv, which keeps its own INSTALLER record; compiled to bytecode as pip would.
+    const installer = await readFile(
+      join(
+        second.venv,
+        "lib",
+        `python${facts.python.split(".").slice(0, 2).join(".")}`,
+        "site-packages",
+        "tinysdist-0.1.dist-info",
+        "INSTALLER",
+      ),
+      "utf8",
+    );
+    expect(installer.trim()).toBe("uv");
+  }, 120_000);
 
   it("returns a failed build as data and leaves no half-built venv", async () => {
     const cacheDir = join(work, "cache-broken");

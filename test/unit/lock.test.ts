@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { envOf } from "../../harness/cell/cell.js";
@@ -56,5 +56,30 @@ describe("uv's target platform", () => {
     setTimeout(() => abort.abort(new Error("interrupted")), 5);
     await expect(pending).rejects.toThrow("interrupted");
     expect((await readdir(join(cacheDir, "locks"))).filter((f) => f.endsWith(".json"))).toEqual([]);
+  }, 60_000);
+});
+
+describe("locks resolved once per run", () => {
+  it("shares one uv run between two askers of the same lock (an env warmed ahead and its build)", async () => {
+    const s = parseScenario(MINIMAL);
+    const [cell] = expandCells(s, { uvicorn: ["0.39.0"], gunicorn: ["23.0.0"] });
+    const dir = await tempDir("lock-shared");
+    // A uv that counts its runs, then hands over to the real one.
+    const real = await ensureUv(CACHE_DIR, new AbortController().signal);
+    const counting = join(dir, "uv");
+    await writeFile(counting, `#!/bin/sh\necho run >> ${join(dir, "runs")}\nexec ${real} "$@"\n`);
+    await chmod(counting, 0o755);
+    const inFlight = new Map();
+    const ask = () =>
+      resolveLock(
+        envOf(cell as NonNullable<typeof cell>, s),
+        { python: "3.9.2", glibc: "2.31", arch: "x86_64" },
+        { uv: counting, cacheDir: join(dir, "cache"), signal: new AbortController().signal, inFlight },
+      );
+    const [a, b] = await Promise.all([ask(), ask()]);
+    expect(b).toEqual(a);
+    expect(a.ok).toBe(true);
+    expect((await readFile(join(dir, "runs"), "utf8")).trim().split("\n")).toHaveLength(1);
+    expect(inFlight.size).toBe(0);
   }, 60_000);
 });

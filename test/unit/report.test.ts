@@ -55,6 +55,22 @@ describe("markdown", () => {
     ]);
   });
 
+  it("leaves the grid of more than 40 versions to index.html, and draws one of 40", () => {
+    const results = (n: number) => ({
+      schemaVersion: 2,
+      scenario: "demo",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: Array.from({ length: n }, (_, i) => record({ uvicorn: `0.${i}.0` })),
+      runs: [],
+    });
+    const grid = (md: string) => md.slice(md.indexOf("## Full grid"), md.indexOf("## Environments"));
+    expect(grid(renderMarkdown(results(41)))).toContain("41 cells over 41 uvicorn versions: too many to read here. [index.html](index.html)");
+    expect(grid(renderMarkdown(results(41)))).not.toContain("| 0.0.0 |");
+    expect(grid(renderMarkdown(results(40)))).toContain("| 0.0.0 |");
+    expect(grid(renderMarkdown(results(40)))).not.toContain("too many to read here");
+  });
+
   it("lists each env's lock as its difference from the lock above, when that is shorter", () => {
     const pkgs = (uvicorn: string, h11: string) => ["click==7.0", "gunicorn==23.0.0", `h11==${h11}`, "six==1.0", `uvicorn==${uvicorn}`];
     const env = (uvicorn: string, h11: string) => record({ uvicorn, evidence: { ...record().evidence, packages: pkgs(uvicorn, h11) } });
@@ -66,9 +82,11 @@ describe("markdown", () => {
       cells: [env("0.1.0", "0.8.0"), env("0.2.0", "0.8.0"), env("0.3.0", "0.9.0")],
       runs: [],
     });
-    expect(md).toContain(`: ${pkgs("0.1.0", "0.8.0").join(", ")}`);
-    expect(md).toContain("uvicorn 0.2.0 · gunicorn 23.0.0** (`repro-matrix-env:abc`): the lock above with uvicorn==0.2.0\n");
-    expect(md).toContain("uvicorn 0.3.0 · gunicorn 23.0.0** (`repro-matrix-env:abc`): the lock above with h11==0.9.0, uvicorn==0.3.0\n");
+    expect(md).toContain(`| py3.9.2 · uvicorn 0.1.0 | ${pkgs("0.1.0", "0.8.0").join(", ")} |`);
+    expect(md).toContain("| py3.9.2 · uvicorn 0.2.0 | above + uvicorn==0.2.0 |");
+    expect(md).toContain("| py3.9.2 · uvicorn 0.3.0 | above + h11==0.9.0, uvicorn==0.3.0 |");
+    // gunicorn, pinned alike in every env, is said once above the table.
+    expect(md).toContain("Every env pins gunicorn 23.0.0.");
   });
 
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
@@ -123,7 +141,7 @@ describe("markdown", () => {
       ].join("\n"),
     );
     expect(md).toContain('**Verdict: confirmed.** The claim "first fixed release: 0.11.4" is confirmed');
-    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 | 0 | docker |  | yes |");
+    expect(md).toContain("| 2026-11-25 10:00:00 | 2 min 5 s | 2 | 0 | 2 |  | 0 | docker |  | yes |");
   });
 
   it("tabulates the boot profile: seconds until all workers were up, then served, and memory per worker, by worker count", () => {

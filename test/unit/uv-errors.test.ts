@@ -64,4 +64,23 @@ describe("image build failures", () => {
       "Failed building wheel for httptools (httptools/parser/parser.c:1234:5: error: too few arguments to function '_PyUnicode_Ready')",
     );
   });
+
+  it("names a fatal error (a missing header), not pip's own error lines, as the compiler's first error", async () => {
+    const { buildFailureCause } = await import("../../harness/envs/build-failure-cause.js");
+    // From the install log of httptools 0.0.13 on Python 3.11 (#85 matrix, uvicorn 0.5.2).
+    const lines = [
+      "  Building wheel for httptools (setup.py): finished with status 'error'",
+      "  error: subprocess-exited-with-error",
+      "      x86_64-linux-gnu-gcc -Wsign-compare -DNDEBUG -g -fwrapv -O2 -Wall -fPIC -I/opt/venv/include -I/usr/include/python3.11 -c httptools/parser/parser.c -o build/temp.linux-x86_64-cpython-311/httptools/parser/parser.o -O2",
+      "      httptools/parser/parser.c:196:12: fatal error: longintrepr.h: No such file or directory",
+      '        196 |   #include "longintrepr.h"',
+      "      compilation terminated.",
+      "      error: Command '['x86_64-linux-gnu-gcc', '-c', 'httptools/parser/parser.c']' returned non-zero exit status 1.",
+      "  ERROR: Failed building wheel for httptools",
+      "Failed to build httptools",
+    ];
+    expect(buildFailureCause(lines)).toBe(
+      "Failed building wheel for httptools (httptools/parser/parser.c:196:12: fatal error: longintrepr.h: No such file or directory)",
+    );
+  });
 });

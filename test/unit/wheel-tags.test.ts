@@ -63,6 +63,15 @@ describe("wheelScore", () => {
     expect(wheelScore("x-1.0-cp39-cp39-manylinux_2_31_x86_64.whl", CP39)).toBeTypeOf("number");
   });
 
+  it("takes Python 3.7's own wheels, whose ABI tag carries pymalloc's m, and 3.8's, which does not", () => {
+    const cp37 = { ...CP39, python: "3.7.16" };
+    // uvloop 0.12.2's wheel for Python 3.7: without it the sdist is compiled, and fails.
+    expect(wheelScore("uvloop-0.12.2-cp37-cp37m-manylinux1_x86_64.whl", cp37)).toBeTypeOf("number");
+    expect(wheelScore("uvloop-0.12.2-cp37-cp37-manylinux1_x86_64.whl", cp37)).toBeUndefined();
+    expect(wheelScore("uvloop-0.14.0-cp38-cp38-manylinux2010_x86_64.whl", { ...CP39, python: "3.8.18" })).toBeTypeOf("number");
+    expect(wheelScore("uvloop-0.14.0-cp38-cp38m-manylinux2010_x86_64.whl", { ...CP39, python: "3.8.18" })).toBeUndefined();
+  });
+
   it("accepts an older interpreter's abi3 wheel, but not a newer one's", () => {
     expect(wheelScore("x-1.0-cp37-abi3-manylinux2014_x86_64.whl", CP39)).toBeTypeOf("number");
     expect(wheelScore("x-1.0-cp310-abi3-manylinux2014_x86_64.whl", CP39)).toBeUndefined();

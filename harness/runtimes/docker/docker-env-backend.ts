@@ -3,13 +3,17 @@ import { join } from "node:path";
 import type Docker from "dockerode";
 import type { EnvSpec } from "../../cell/cell.js";
 import { writeAtomic } from "../../core/json-file.js";
-import { readBaseFacts } from "../../envs/base-facts.js";
+import { type BaseCheck, checkBase } from "../../envs/base-facts.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
+import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
-import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { type DownloadedFile, type EnvBackend, type Installed, type Interpreter, lockDrift } from "../../envs/prepare-env.js";
+import { ensureUv } from "../../envs/uv.js";
+import { sha256OfFile } from "../../releases/index-page.js";
+import { BaseUnavailable, imageId, recalledBaseCheck, rememberBaseCheck } from "./base-image.js";
 import { baseImageProvider } from "./base-image-provider.js";
 import type { DockerRuntime } from "./docker-runtime.js";
-import { type EnvImageResult, ensureEnvImage, VENV } from "./env-image.js";
+import { type EnvImageResult, ensureEnvImage, type Installer, VENV } from "./env-image.js";
 
 /** Envs as images: a base image per Python (built once per run), an env image per lock. */
 export class DockerEnvBackend implements EnvBackend {
@@ -17,6 +21,7 @@ export class DockerEnvBackend implements EnvBackend {
   private readonly bases = new Map<string, Promise<Interpreter>>();
   /** Env image layers being built, shared by envs that need the same one. */
   private readonly builds = new Map<string, Promise<EnvImageResult>>();
+  private uv: Promise<DownloadedFile | undefined> | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -27,27 +32,66 @@ export class DockerEnvBackend implements EnvBackend {
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
-    let p = this.bases.get(spec.base);
+    // A host base (pyenv) stands for a different interpreter per Python version.
+    const key = isHostBase(spec.base) ? `${spec.base}|${spec.python}` : spec.base;
+    let p = this.bases.get(key);
     if (!p) {
-      p = (async () => {
-        await mkdir(this.cacheDir, { recursive: true });
-        const { ref } = await baseImageProvider(spec.base, this.cacheDir).ensure(this.docker, this.signal);
-        return { ok: true as const, ref, facts: await readBaseFacts((i, c, sig) => this.runtime.exec(i, c, sig), ref, this.signal) };
-      })();
-      this.bases.set(spec.base, p);
+      p = this.openBase(spec);
+      this.bases.set(key, p);
     }
     return p;
   }
 
+  private async openBase(spec: EnvSpec): Promise<Interpreter> {
+    await mkdir(this.cacheDir, { recursive: true });
+    let ref: string;
+    try {
+      ({ ref } = await baseImageProvider(spec.base, this.cacheDir, spec.python).ensure(this.docker, this.signal));
+    } catch (err) {
+      if (!(err instanceof BaseUnavailable)) throw err;
+      return { ok: false, reason: `no Python ${spec.python} base (${spec.base}): ${err.message}` };
+    }
+    const checked = await this.checkedBase(ref);
+    if (!checked.ok) return { ok: false, reason: `base ${spec.base} for Python ${spec.python}: ${checked.reason}` };
+    return { ok: true, ref, facts: checked.facts };
+  }
+
+  /**
+   * The base check (facts, ssl, sqlite3, ctypes, venv with pip), run once per image: an image id
+   * never changes what it holds, so a warm run reads the verdict instead of starting a container.
+   */
+  private async checkedBase(ref: string): Promise<BaseCheck> {
+    const id = (await imageId(this.docker, ref)) ?? ref;
+    const known = await recalledBaseCheck(this.cacheDir, id);
+    if (known) return { ok: true, facts: known };
+    const checked = await checkBase((i, c, sig) => this.runtime.exec(i, c, sig), ref, "python3", this.signal);
+    if (checked.ok) await rememberBaseCheck(this.cacheDir, id, checked.facts);
+    return checked;
+  }
+
+  /**
+   * The env image, its release layer installed by uv; by pip, as users of the release did, when uv
+   * cannot give exactly the lock (it fails, or pip's freeze differs from the lock). The image is
+   * what the lock check then holds to the lock, whichever installed it.
+   */
   async install(interp: Extract<Interpreter, { ok: true }>, lock: Lock, files: DownloadedFile[]): Promise<Installed> {
-    const image = await ensureEnvImage(
-      { docker: this.docker, signal: this.signal, builds: this.builds, ...(this.failures ? { failures: this.failures } : {}) },
-      interp.ref,
+    const uv = await this.uvFile();
+    const ctx = { docker: this.docker, signal: this.signal, builds: this.builds, ...(this.failures ? { failures: this.failures } : {}) };
+    return installByUvElsePip(
+      uv ? ["uv", "pip"] : ["pip"],
+      (installer) => ensureEnvImage({ ...ctx, ...(uv ? { uv } : {}) }, interp.ref, lock, files, installer),
+      (tag) => this.freezeOf(tag),
       lock,
-      files,
     );
-    if (!image.ok) return { ok: false, reason: image.reason, log: image.log };
-    return { ok: true, location: image.tag, built: image.built, freeze: await this.freezeOf(image.tag) };
+  }
+
+  /** The harness's pinned uv, as a file the shared layer copies in; hashed once per run. */
+  private uvFile(): Promise<DownloadedFile | undefined> {
+    this.uv ??= ensureUv(this.cacheDir, this.signal).then(async (path) => {
+      const sha256 = await sha256OfFile(path);
+      return sha256 ? { name: "uv", path, sha256 } : undefined;
+    });
+    return this.uv;
   }
 
   /**
@@ -65,4 +109,29 @@ export class DockerEnvBackend implements EnvBackend {
     await writeAtomic(file, `${lines.join("\n")}\n`);
     return lines;
   }
+}
+
+/**
+ * The env by the first installer that gives exactly the lock: uv when it builds and pip's freeze
+ * equals the lock, else pip. When none does, the last one's failure (or its drifted env, which the
+ * lock check then reports) is the env's.
+ */
+export async function installByUvElsePip(
+  installers: Installer[],
+  build: (installer: Installer) => Promise<EnvImageResult>,
+  freezeOf: (tag: string) => Promise<string[]>,
+  lock: Lock,
+): Promise<Installed> {
+  let last: Installed = { ok: false, reason: "no installer", log: "" };
+  for (const installer of installers) {
+    const image = await build(installer);
+    if (!image.ok) {
+      last = { ok: false, reason: image.reason, log: image.log };
+      continue;
+    }
+    const freeze = await freezeOf(image.tag);
+    last = { ok: true, location: image.tag, built: image.built, freeze, ...(image.compiled ? { compiled: true } : {}) };
+    if (lockDrift(lock, freeze).length === 0) return last;
+  }
+  return last;
 }

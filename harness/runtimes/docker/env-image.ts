@@ -11,6 +11,7 @@ import type { BuildFailures } from "../../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../../envs/lock.js";
 import type { DownloadedFile } from "../../envs/prepare-env.js";
 import { imageExists, imageId } from "./base-image.js";
+import { IMAGE_LABEL } from "./labels.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
 export const VENV = "/opt/venv";
@@ -37,17 +38,23 @@ export function sharedPackages(lock: Lock): { tools: Lock["packages"]; pinned: L
 /**
  * The shared layer: a virtualenv with the build tools, so sdists build offline with a known
  * toolchain, and the shared pins, all without their dependencies: those are held to the version's
- * cut-off (wheel's packaging, gunicorn's) and come with it in the layer above.
+ * cut-off (wheel's packaging, gunicorn's) and come with it in the layer above. It also holds the
+ * harness's uv (when given), which installs each release's layer in a fraction of pip's time.
  */
 const sharedRecipe =
-  (shared: ReturnType<typeof sharedPackages>) =>
+  (shared: ReturnType<typeof sharedPackages>, withUv: boolean) =>
   (from: string): string => {
     // The tools first, in a step of their own: a pinned sdist then builds as a wheel, with the
     // wheel package already there, not through setup.py install.
     const steps = [`python3 -m venv ${VENV}`, `${pipInstall} --no-deps --no-build-isolation ${pins(shared.tools)}`];
     if (shared.pinned.length > 0) steps.push(`${pipInstall} --no-deps --no-build-isolation ${pins(shared.pinned)}`);
-    return [`FROM ${from}`, "COPY wheels /wheels", `RUN ${steps.join(" \\\n && ")}`, ""].join("\n");
+    return [`FROM ${from}`, "COPY wheels /wheels", ...(withUv ? [`COPY tools/uv ${UV}`] : []), `RUN ${steps.join(" \\\n && ")}`, ""].join(
+      "\n",
+    );
   };
+
+/** Where the shared layer keeps uv. */
+const UV = "/opt/repro-matrix/uv";
 
 /**
  * One sdist compiled into a wheel on the shared layer, the toolchain the version layer would have
@@ -68,25 +75,32 @@ const pipWheel = `${VENV}/bin/pip wheel --no-index --find-links /wheels --disabl
 /**
  * The version's own layer: offline install of the whole lock from the files the host downloaded
  * and the wheels its sdists compiled into (what the shared layer holds is already satisfied), so
- * what is installed is exactly the lock.
+ * what is installed is exactly the lock. By uv when the shared layer has it (bytecode compiled as
+ * pip does, so servers boot the same), else by pip; either way pip's own freeze is what the lock
+ * is checked against.
  */
-const versionRecipe = (from: string, wheelImages: string[]): string =>
-  [
-    `FROM ${from}`,
-    "COPY wheels /wheels",
-    ...wheelImages.map((image) => `COPY --from=${image} ${BUILT}/ /wheels/`),
-    "COPY lock.txt /lock.txt",
-    `RUN ${pipInstall} --no-build-isolation -r /lock.txt \\`,
-    ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
-    "",
-  ].join("\n");
+const versionRecipe =
+  (installer: Installer) =>
+  (from: string, wheelImages: string[]): string =>
+    [
+      `FROM ${from}`,
+      "COPY wheels /wheels",
+      ...wheelImages.map((image) => `COPY --from=${image} ${BUILT}/ /wheels/`),
+      "COPY lock.txt /lock.txt",
+      `RUN ${installer === "uv" ? uvInstall : pipInstall} --no-build-isolation -r /lock.txt \\`,
+      ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
+      "",
+    ].join("\n");
+
+export type Installer = "uv" | "pip";
+const uvInstall = `UV_NO_CACHE=1 ${UV} pip install --python ${VENV}/bin/python --no-index --find-links /wheels --compile-bytecode --quiet`;
 
 /** A file pip must build before it can install it (an sdist: .tar.gz, .zip, …), not a wheel. */
 export const isSdist = (f: DownloadedFile) => !basename(f.path).endsWith(".whl");
 
 export type EnvImageResult =
-  | { ok: true; tag: string; id: string; built: boolean }
-  | { ok: false; tag: string; reason: string; log: string };
+  /** compiled: this call built a wheel layer, i.e. compiled an sdist (a C extension's, minutes at worst). */
+  { ok: true; tag: string; id: string; built: boolean; compiled?: boolean } | { ok: false; tag: string; reason: string; log: string };
 
 /**
  * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
@@ -94,7 +108,13 @@ export type EnvImageResult =
  * sdists were compiled into on the shared layer. Each tag is a hash of what the image is made of,
  * so a sweep builds the shared layer once, each sdist once, and each release only its packages.
  */
-export async function ensureEnvImage(ctx: BuildContext, baseRef: string, lock: Lock, files: DownloadedFile[]): Promise<EnvImageResult> {
+export async function ensureEnvImage(
+  ctx: BuildContext,
+  baseRef: string,
+  lock: Lock,
+  files: DownloadedFile[],
+  installer: Installer = ctx.uv ? "uv" : "pip",
+): Promise<EnvImageResult> {
   const { docker } = ctx;
   const baseId = (await docker.getImage(baseRef).inspect()).Id;
   const shared = sharedPackages(lock);
@@ -102,9 +122,10 @@ export async function ensureEnvImage(ctx: BuildContext, baseRef: string, lock: L
   const isShared = (f: DownloadedFile) => sharedNames.has(normalizeName(f.name));
   const sharedLayer = await ensureLayer(ctx, {
     repo: SHARED_REPO,
-    recipe: sharedRecipe(shared),
+    recipe: sharedRecipe(shared, Boolean(ctx.uv)),
     parent: { tag: baseId, id: baseId },
     files: files.filter(isShared),
+    ...(ctx.uv ? { tools: [ctx.uv] } : {}),
   });
   if (!sharedLayer.ok) return sharedLayer;
   const parent = { tag: sharedLayer.tag, id: sharedLayer.id };
@@ -115,20 +136,21 @@ export async function ensureEnvImage(ctx: BuildContext, baseRef: string, lock: L
   const compiledApart = (f: DownloadedFile) => isSdist(f) && normalizeName(f.name) !== anchor;
   // One at a time: the first sdist that does not compile already decides the env, and the
   // allowNewer fallback lifts one package per failure anyway.
-  const wheelImages: { tag: string; id: string }[] = [];
+  const wheelImages: { tag: string; id: string; built: boolean }[] = [];
   for (const sdist of own.filter(compiledApart)) {
     const built = await ensureLayer(ctx, { repo: WHEEL_REPO, recipe: wheelRecipe(basename(sdist.path)), parent, files: [sdist] });
     if (!built.ok) return built;
     wheelImages.push(built);
   }
-  return ensureLayer(ctx, {
+  const release = await ensureLayer(ctx, {
     repo: ENV_REPO,
-    recipe: versionRecipe,
+    recipe: versionRecipe(installer),
     parent,
     copyFrom: wheelImages,
     files: own.filter((f) => !compiledApart(f)),
     lockText: lockText(lock),
   });
+  return release.ok && wheelImages.some((w) => w.built) ? { ...release, compiled: true } : release;
 }
 
 /** Image repositories of the layers (the reaper's `clean --images` removes them all). */
@@ -148,6 +170,8 @@ interface LayerSpec {
   /** Images it copies built files from; named like the parent, by tag in the hash, by id in the build. */
   copyFrom?: { tag: string; id: string }[];
   files: DownloadedFile[];
+  /** Programs the layer copies in (uv), under tools/ by name. */
+  tools?: DownloadedFile[];
   lockText?: string;
 }
 
@@ -161,6 +185,8 @@ const dockerfile = (layer: LayerSpec, by: "tag" | "id") =>
 export interface BuildContext {
   docker: Docker;
   signal: AbortSignal;
+  /** The harness's uv binary (name "uv"): with it, release layers install by uv. */
+  uv?: DownloadedFile;
   failures?: BuildFailures;
   /** Builds of one tag in flight: envs that share a layer wait for one build of it, not race it. */
   builds: Map<string, Promise<EnvImageResult>>;
@@ -171,6 +197,7 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
   const tag = `${layer.repo}:${contentHash({
     recipe: dockerfile(layer, "tag"),
     files: layer.files.map((f) => [basename(f.path), f.sha256]),
+    ...(layer.tools ? { tools: layer.tools.map((t) => [t.name, t.sha256]) } : {}),
     lock: layer.lockText ?? null,
   })}`;
   const running = inFlight.get(tag);
@@ -187,8 +214,9 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
     signal.throwIfAborted();
     let failure = await buildLayer(docker, tag, layer, signal);
     // Failing outside the RUN step says nothing about the recipe: e.g. a cached step image that a
-    // concurrent failed build removed as its leftover. Once more; a second time is the harness's.
-    if (failure && !failure.inRunStep && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
+    // concurrent failed build removed as its leftover; nor does a RUN step killed (137: the
+    // kernel's OOM killer, or a container removed under it). Once more; a second time is the harness's.
+    if (failure && (!failure.inRunStep || failure.killed) && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
     if (!failure) return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true };
     // An image it builds on gone mid-build (`clean --images`, a prune) says nothing about this recipe.
     for (const used of [layer.parent, ...(layer.copyFrom ?? [])]) {
@@ -198,8 +226,9 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
     }
     signal.throwIfAborted();
     if (!failure.inRunStep) throw new Error(`${tag}: docker build failed twice outside its RUN step: ${failure.reason}`);
-    // Only a real failure is remembered (an interrupted build has thrown above).
-    await failures?.remember(tag, { reason: failure.reason, log: failure.log });
+    // Only a real failure is remembered (an interrupted build has thrown above); a killed one is
+    // reported but built again next time, as the recipe may well work.
+    if (!failure.killed) await failures?.remember(tag, { reason: failure.reason, log: failure.log });
     return { ok: false, tag, reason: failure.reason, log: failure.log };
   })();
   inFlight.set(tag, build);
@@ -210,11 +239,11 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
   }
 }
 
-/** How every layer is built: intermediate containers removed even on failure, and labelled for `clean --images`. */
+/** How every layer is built: intermediate containers removed even on failure, and the image labelled as the harness's (not as a container). */
 export const BUILD_OPTIONS = {
   rm: true,
   forcerm: true,
-  labels: { "repro-matrix.managed": "true" },
+  labels: { [IMAGE_LABEL]: "true" },
   // Builds overlap with cells. At an eighth of the engine's default CPU weight (1024, which
   // every cell's container has) they take what cells leave idle, so a cell's boot and probe
   // times are its own, not those of the build next door.
@@ -227,7 +256,7 @@ async function buildLayer(
   tag: string,
   layer: LayerSpec,
   signal: AbortSignal,
-): Promise<{ reason: string; log: string; inRunStep: boolean } | undefined> {
+): Promise<{ reason: string; log: string; inRunStep: boolean; killed: boolean } | undefined> {
   const tar = pack();
   // The context is fed as the engine reads it, file by file: packed up front, a layer's wheels
   // (tens of MB with uvloop's) sat in the harness's memory, twice over with two builds at once.
@@ -263,6 +292,7 @@ async function buildLayer(
     reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
     inRunStep: failedInRunStep(error),
+    killed: /non-zero code: 137|exit code: 137/.test(error),
   };
 }
 
@@ -271,11 +301,15 @@ async function feedContext(tar: Pack, layer: LayerSpec): Promise<void> {
   tar.entry({ name: "Dockerfile" }, dockerfile(layer, "id"));
   if (layer.lockText !== undefined) tar.entry({ name: "lock.txt" }, layer.lockText);
   tar.entry({ name: "wheels/", type: "directory" });
-  for (const f of layer.files) {
-    const { size } = await stat(f.path);
+  const entries = [
+    ...layer.files.map((f) => ({ name: `wheels/${basename(f.path)}`, path: f.path, mode: 0o644 })),
+    ...(layer.tools ?? []).map((t) => ({ name: `tools/${t.name}`, path: t.path, mode: 0o755 })),
+  ];
+  for (const e of entries) {
+    const { size } = await stat(e.path);
     await new Promise<void>((resolve, reject) => {
-      const entry = tar.entry({ name: `wheels/${basename(f.path)}`, size }, (err) => (err ? reject(err) : resolve()));
-      createReadStream(f.path)
+      const entry = tar.entry({ name: e.name, size, mode: e.mode }, (err) => (err ? reject(err) : resolve()));
+      createReadStream(e.path)
         .on("error", reject)
         .pipe(entry as unknown as NodeJS.WritableStream);
     });

@@ -18,7 +18,7 @@ export const localRuntime: RuntimeAdapter = {
   open: openLocal,
   doctor: async (ctx, signal) => ({
     checks: await Promise.all(
-      ctx.pythons.map(([version, settings]) => checkHostPython(version, settings.hostPython, ctx.only ? "fail" : "warn", signal)),
+      ctx.pythons.map(([version, settings]) => checkHostPython(version, settings, ctx.only ? "fail" : "warn", signal)),
     ),
     available: true,
   }),

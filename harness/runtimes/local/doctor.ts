@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { type Check, fail, ok, warn } from "../../core/check.js";
+import { isHostBase } from "../../envs/host-interpreters.js";
 import { lastLine } from "../../envs/uv.js";
 import { findHostPython } from "./host-python.js";
 
@@ -20,13 +21,14 @@ const run = (file: string, args: string[], signal: AbortSignal) =>
  */
 export async function checkHostPython(
   version: string,
-  hostPython: string | undefined,
+  settings: { base: string; hostPython?: string },
   missing: "fail" | "warn",
   signal: AbortSignal,
 ): Promise<Check> {
   const name = `python ${version} (local runtime)`;
   const verdict = missing === "fail" ? fail : warn;
-  const python = await findHostPython(version, hostPython);
+  const { hostPython, base } = settings;
+  const python = await findHostPython(version, hostPython, base);
   signal.throwIfAborted();
   if (!python) {
     if (hostPython)
@@ -35,6 +37,7 @@ export async function checkHostPython(
         `hostPython ${hostPython} is not a Python ${version}`,
         `set python."${version}".hostPython to a Python ${version}`,
       );
+    if (isHostBase(base)) return verdict(name, `base ${base} names no runnable Python ${version} on this machine`, installFix(version));
     return verdict(name, `no Python ${version} on PATH (python${version}) or in pyenv`, installFix(version));
   }
   const [probe, pip] = await Promise.all([run(python, ["-c", VERSION_AND_VENV], signal), run(python, ["-m", "pip", "--version"], signal)]);

@@ -1,43 +1,39 @@
-import { readdir, realpath } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { compare, valid } from "@renovatebot/pep440";
+import { realpath } from "node:fs/promises";
 import { execa } from "execa";
 import { PrerequisiteError } from "../../core/errors.js";
 import { BaseFacts } from "../../envs/base-facts.js";
+import { hostInterpreterFor, isHostBase, pyenvInstalls } from "../../envs/host-interpreters.js";
 import { lastLine } from "../../envs/uv.js";
 
 /** Asking an interpreter two questions takes well under a second; a wrapper that hangs is not one to use. */
 const PROBE_TIMEOUT_MS = 10_000;
 
 const WHERE = "import sys, platform; print(sys.executable); print(platform.python_version())";
-const FACTS = "import platform; print(platform.python_version()); print(platform.libc_ver()[1]); print(platform.machine())";
+/** glibc as the running system has it (confstr), not the newest symbol the binary links (platform.libc_ver on 3.7). */
+const FACTS =
+  "import os, platform; print(platform.python_version()); print(os.confstr('CS_GNU_LIBC_VERSION').split()[-1]); print(platform.machine())";
 
 /**
  * The host interpreter for a Python version ("3.9"): the matrix's explicit `hostPython` if
- * given, else `python3.9` on PATH, else the newest 3.9.x that pyenv has installed (pyenv's
- * shims answer only for the versions made global, so an installed 3.9 is often off PATH).
- * A shim for a version that is not active exits non-zero, which counts as not found. Returns
- * the real interpreter behind any shim or symlink, so the venvs made from it keep working
- * whatever happens to pyenv's shims.
+ * given; for a `pyenv` or `host:<prefix>` base, the interpreter the docker runtime would copy
+ * into its image (so both runtimes run the same build); else `python3.9` on PATH, else the
+ * newest 3.9.x that pyenv has installed (pyenv's shims answer only for the versions made global,
+ * so an installed 3.9 is often off PATH). A shim for a version that is not active exits
+ * non-zero, which counts as not found. Returns the real interpreter behind any shim or symlink,
+ * so the venvs made from it keep working whatever happens to pyenv's shims.
  */
-export async function findHostPython(version: string, hostPython?: string): Promise<string | undefined> {
+export async function findHostPython(version: string, hostPython?: string, base?: string): Promise<string | undefined> {
   if (hostPython) return probe(hostPython, version);
-  for (const command of [`python${version}`, ...(await pyenvInterpreters(version))]) {
+  if (base && isHostBase(base)) {
+    const found = await hostInterpreterFor(base, version);
+    return found.ok ? probe(found.interpreter.executable, version) : undefined;
+  }
+  const pyenv = (await pyenvInstalls()).filter((i) => i.version?.startsWith(`${version}.`)).map((i) => i.executable);
+  for (const command of [`python${version}`, ...pyenv]) {
     const found = await probe(command, version);
     if (found) return found;
   }
   return undefined;
-}
-
-/** pyenv's installs of a minor version, newest patch first: <root>/versions/3.9.18/bin/python3.9. */
-async function pyenvInterpreters(version: string): Promise<string[]> {
-  const root = process.env.PYENV_ROOT ?? join(homedir(), ".pyenv");
-  const names = await readdir(join(root, "versions")).catch(() => [] as string[]);
-  return names
-    .filter((n) => n.startsWith(`${version}.`) && valid(n) !== null)
-    .sort((a, b) => compare(b, a))
-    .map((n) => join(root, "versions", n, "bin", `python${version}`));
 }
 
 async function probe(command: string, version: string): Promise<string | undefined> {

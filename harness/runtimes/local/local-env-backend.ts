@@ -1,7 +1,9 @@
 import type { EnvSpec } from "../../cell/cell.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
+import { isHostBase } from "../../envs/host-interpreters.js";
 import type { Lock } from "../../envs/lock.js";
 import type { DownloadedFile, EnvBackend, Installed, Interpreter } from "../../envs/prepare-env.js";
+import { ensureUv } from "../../envs/uv.js";
 import { findHostPython, readHostFacts } from "./host-python.js";
 import { ensureLocalVenv, type LocalVenv } from "./local-venv.js";
 
@@ -18,13 +20,17 @@ export class LocalEnvBackend implements EnvBackend {
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
-    const key = `${spec.python}|${spec.hostPython ?? ""}`;
+    const key = `${spec.python}|${spec.hostPython ?? ""}|${spec.base}`;
     let p = this.pythons.get(key);
     if (!p) {
       p = (async (): Promise<Interpreter> => {
-        const python = await findHostPython(spec.python, spec.hostPython);
+        const python = await findHostPython(spec.python, spec.hostPython, spec.base);
         if (!python) {
-          const asked = spec.hostPython ? `${spec.hostPython} (python.${spec.python}.hostPython)` : `python${spec.python}`;
+          const asked = spec.hostPython
+            ? `${spec.hostPython} (python.${spec.python}.hostPython)`
+            : isHostBase(spec.base)
+              ? `the interpreter of base ${spec.base}`
+              : `python${spec.python}`;
           // Data, not a crash: the cells of this Python become install-failed with this reason.
           return { ok: false, reason: `no host Python ${spec.python} for the local runtime: ${asked} not found or not runnable` };
         }
@@ -44,9 +50,10 @@ export class LocalEnvBackend implements EnvBackend {
       cacheDir: this.cacheDir,
       signal: this.signal,
       builds: this.builds,
+      uv: await ensureUv(this.cacheDir, this.signal),
       ...(this.failures ? { failures: this.failures } : {}),
     });
     if (!venv.ok) return venv;
-    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze };
+    return { ok: true, location: venv.venv, built: venv.built, freeze: venv.freeze, ...(venv.compiled ? { compiled: true } : {}) };
   }
 }
