@@ -10,6 +10,7 @@ import { Claim, NotApplicable, PythonsOfResults, RunInfo } from "./run-info.js";
 import { salvage } from "./salvage.js";
 import {
   FIRST_STORED_VERSION,
+  lineShapes,
   PACKAGES_MAP_VERSION,
   packCell,
   STORED_SCHEMA_VERSION,
@@ -30,8 +31,9 @@ export { Claim, NotApplicable, RunInfo };
  * axes are one map, `packages` (uvicorn and gunicorn were fields and other packages `extras`), and
  * it may have `gunicornArgs` and `envVars`; 8: the Python policy, each release's era Python, the
  * combinations that are not applicable, and each run's env build times (all optional; a reader of
- * version 7 would reject them). Versions 1 to 7 are read, cells before 7 have their packages moved
- * into the map, and all are written back as 8. A file from a newer harness is refused
+ * version 7 would reject them); 9: log lines stored by shape (`lineShapes`) and command lines
+ * once (`commands`), a reader of 8 would reject both. Versions 1 to 8 are read, cells before 7 have their packages moved into the map,
+ * and all are written back as 9. A file from a newer harness is refused
  * (ConfigError) rather than silently replaced.
  */
 export const RESULTS_SCHEMA_VERSION = STORED_SCHEMA_VERSION;
@@ -143,17 +145,29 @@ function firstIssue(error: z.ZodError): string {
 export function packResults(r: ResultsFile): StoredResults {
   const envs: Record<string, StoredEnv> = {};
   const machines: Record<string, MachineFacts> = {};
-  const cells = r.cells.map((c) => packCell(c, envs, machines));
+  const shapes = lineShapes(r.cells);
+  const tables = { envs, machines, commands: [] as string[][], shapes: new Map(shapes.map((shape, i) => [shape, i])) };
+  const cells = r.cells.map((c) => packCell(c, tables));
   const { cells: _c, schemaVersion: _v, runs, ...head } = r;
-  return canonical(StoredResults, { ...head, schemaVersion: STORED_SCHEMA_VERSION, runs, machines, envs, cells });
+  return canonical(StoredResults, {
+    ...head,
+    schemaVersion: STORED_SCHEMA_VERSION,
+    runs,
+    machines,
+    envs,
+    ...(tables.commands.length > 0 ? { commands: tables.commands } : {}),
+    ...(shapes.length > 0 ? { lineShapes: shapes } : {}),
+    cells,
+  });
 }
 
 function unpackResults(s: StoredResults): { results: ResultsFile } | { problem: string } {
-  const { envs, machines, cells: stored, ...head } = s;
+  const { envs, machines, lineShapes: shapes = [], commands = [], cells: stored, ...head } = s;
   const cells: CellRecord[] = [];
   for (const [i, c] of stored.entries()) {
-    const cell = unpackCell(c, envs, machines);
-    if (!cell) return { problem: `cells[${i}]: its env "${c.env}" or machine "${c.machine}" is not in the file` };
+    const cell = unpackCell(c, envs, machines, { shapes, commands });
+    if (!cell)
+      return { problem: `cells[${i}]: its env "${c.env}", machine "${c.machine}", command or a log line's shape is not in the file` };
     cells.push(cell);
   }
   return { results: { ...head, cells } };
@@ -177,7 +191,7 @@ export function canonicalResults(r: ResultsFile): ResultsFile {
 }
 
 // Top-level entries written one per line: a cell that changes is one changed line in a diff.
-const ONE_PER_LINE = new Set(["runs", "machines", "envs", "cells"]);
+const ONE_PER_LINE = new Set(["runs", "machines", "envs", "commands", "lineShapes", "cells"]);
 
 /**
  * results.json's text in the canonical layout: top-level fields one per line, then each run,

@@ -2,7 +2,7 @@ import { jsonrepair } from "jsonrepair";
 import type { z } from "zod";
 import { CellRecord, MachineFacts, migrateLegacyAxes } from "../cell/record.js";
 import { Claim, RunInfo } from "./run-info.js";
-import { FIRST_STORED_VERSION, STORED_SCHEMA_VERSION, StoredCell, StoredEnv, unpackCell } from "./stored-results.js";
+import { FIRST_STORED_VERSION, PACKAGES_MAP_VERSION, StoredCell, StoredEnv, unpackCell } from "./stored-results.js";
 
 export interface Salvaged {
   /** The file's own scenario, description, claim, harness version and date, where they are valid. */
@@ -41,14 +41,16 @@ export function salvage(text: string): Salvaged {
   const file = asObject(value);
   const version = typeof file.schemaVersion === "number" ? file.schemaVersion : 1;
   // Before 7, cells named uvicorn and gunicorn as fields: each is read into packages first.
-  const rawCells = asArray(file.cells).map((c) => (version < STORED_SCHEMA_VERSION ? migrateLegacyAxes(c) : c));
+  const rawCells = asArray(file.cells).map((c) => (version < PACKAGES_MAP_VERSION ? migrateLegacyAxes(c) : c));
   const envs = Object.fromEntries(Object.entries(asObject(file.envs)).flatMap(([k, v]) => valid(StoredEnv, v).map((e) => [k, e])));
   const machines = Object.fromEntries(
     Object.entries(asObject(file.machines)).flatMap(([k, v]) => valid(MachineFacts, v).map((m) => [k, m])),
   );
+  const shapes = asArray(file.lineShapes).map((v) => (typeof v === "string" ? v : ""));
+  const commands = asArray(file.commands).map((v) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? v : []));
   const cells =
     version >= FIRST_STORED_VERSION
-      ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines) ?? []))
+      ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines, { shapes, commands }) ?? []))
       : rawCells.flatMap((c) => valid(CellRecord, c));
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const head: Salvaged["head"] = {};

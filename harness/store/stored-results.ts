@@ -10,14 +10,26 @@ import { Claim, PythonsOfResults, RunInfo } from "./run-info.js";
  * and the machine. Log lines are stored as runs of consecutive lines of one stream and phase, so
  * a line costs its text and not four keys.
  */
-export const STORED_SCHEMA_VERSION = 8;
+export const STORED_SCHEMA_VERSION = 9;
 /** The first stored layout: version 6, whose cells name uvicorn and gunicorn as fields (read through the cell model's migration). */
 export const FIRST_STORED_VERSION = 6;
-/** Version 7 made a cell's package axes one map; 8 added optional fields (the Pythons of the releases). */
+/** Version 7 made a cell's package axes one map; 8 added optional fields (the Pythons of the releases); 9 log lines by shape. */
 export const PACKAGES_MAP_VERSION = 7;
 
 const LogLine = Evidence.shape.logTail.element;
 type LogLine = z.infer<typeof LogLine>;
+
+/**
+ * A stored line: its text, or (since 9) [shape, numbers]: the index of its shape in `lineShapes`
+ * (the text with each run of digits as SLOT) and those runs of digits, comma-separated. Gunicorn's
+ * and uvicorn's lines differ from cell to cell mostly in their timestamps and pids: 20,664 lines of
+ * the full sweep had 158 shapes, and the log tails were half of its results.json.
+ */
+const StoredLine = z.union([z.string(), z.tuple([z.number().int().min(0), z.string().regex(/^\d+(,\d+)*$/)])]);
+type StoredLine = z.infer<typeof StoredLine>;
+
+/** Stands for a run of digits in a shape; a line that contains it is stored as its text. */
+const SLOT = "\u00a4";
 
 /** Consecutive log lines of one stream and phase: line numbers n, n+1, … */
 const LogRun = z.strictObject({
@@ -25,7 +37,7 @@ const LogRun = z.strictObject({
   n: z.number(),
   stream: LogLine.shape.stream,
   phase: LogLine.shape.phase,
-  lines: z.array(z.string()),
+  lines: z.array(StoredLine),
 });
 
 /** What every cell of one env shares: the lock (or the lock that failed), how it was resolved, why it failed to install. */
@@ -43,9 +55,14 @@ const StoredEvidence = z.strictObject({
   logTail: z.array(LogRun),
 });
 
-const { evidence: _e, machine: _m, ...cellFields } = CellRecord.shape;
+const { evidence: _e, machine: _m, command: _c, ...cellFields } = CellRecord.shape;
 export const StoredCell = z.strictObject({
   ...cellFields,
+  /**
+   * The server's command line, or (since 9) its index in `commands`: it names no version, so a
+   * sweep's hundreds of cells share a few command lines.
+   */
+  command: z.union([CellRecord.shape.command, z.number().int().min(0)]),
   /** Key of its machine in `machines`. */
   machine: z.string().optional(),
   /** Key of its env in `envs`. */
@@ -69,6 +86,10 @@ export const StoredResults = z.strictObject({
   machines: z.record(z.string(), MachineFacts),
   /** The envs' locks and install logs, by a hash of their content. */
   envs: z.record(z.string(), StoredEnv),
+  /** The cells' command lines, by index. */
+  commands: z.array(CellRecord.shape.command).optional(),
+  /** The shapes of log lines that several lines share (see StoredLine), by index. */
+  lineShapes: z.array(z.string()).optional(),
   cells: z.array(StoredCell),
 });
 export type StoredResults = z.infer<typeof StoredResults>;
@@ -83,48 +104,108 @@ export function envEntry(e: Evidence): { key: string; env: StoredEnv } {
   return { key: contentHash(env, 12), env };
 }
 
-export function packLines(lines: LogLine[]): z.infer<typeof LogRun>[] {
+/** A line's shape (its runs of digits as SLOT), or undefined when it has no digits or holds SLOT itself. */
+const shapeOf = (text: string): string | undefined => (/\d/.test(text) && !text.includes(SLOT) ? text.replace(/\d+/g, SLOT) : undefined);
+
+/**
+ * The shapes that more than one line of these cells has, in the order they first appear: a shape
+ * of one line would cost more than the line. The same cells give the same table, byte for byte.
+ */
+export function lineShapes(cells: CellRecord[]): string[] {
+  const counts = new Map<string, number>();
+  for (const c of cells)
+    for (const l of [...c.evidence.signatureMatches, ...c.evidence.logTail]) {
+      const shape = shapeOf(l.text);
+      if (shape !== undefined) counts.set(shape, (counts.get(shape) ?? 0) + 1);
+    }
+  return [...counts].filter(([, n]) => n > 1).map(([shape]) => shape);
+}
+
+function packLine(text: string, shapes: Map<string, number>): StoredLine {
+  const shape = shapeOf(text);
+  const index = shape === undefined ? undefined : shapes.get(shape);
+  return index === undefined ? text : [index, (text.match(/\d+/g) ?? []).join(",")];
+}
+
+function unpackLine(line: StoredLine, shapes: string[]): string | undefined {
+  if (typeof line === "string") return line;
+  const [index, numbers] = line;
+  const shape = shapes[index];
+  const parts = numbers.split(",");
+  if (shape === undefined || shape.split(SLOT).length !== parts.length + 1) return undefined;
+  let i = 0;
+  return shape.replaceAll(SLOT, () => parts[i++] as string);
+}
+
+export function packLines(lines: LogLine[], shapes = new Map<string, number>()): z.infer<typeof LogRun>[] {
   const runs: z.infer<typeof LogRun>[] = [];
   for (const l of lines) {
     const last = runs.at(-1);
-    if (last && last.stream === l.stream && last.phase === l.phase && last.n + last.lines.length === l.n) last.lines.push(l.text);
-    else runs.push({ n: l.n, stream: l.stream, phase: l.phase, lines: [l.text] });
+    const line = packLine(l.text, shapes);
+    if (last && last.stream === l.stream && last.phase === l.phase && last.n + last.lines.length === l.n) last.lines.push(line);
+    else runs.push({ n: l.n, stream: l.stream, phase: l.phase, lines: [line] });
   }
   return runs;
 }
 
-const unpackLines = (runs: z.infer<typeof LogRun>[]): LogLine[] =>
-  runs.flatMap((r) => r.lines.map((text, i) => ({ n: r.n + i, stream: r.stream, phase: r.phase, text })));
+/** The lines back, or undefined when one names a shape the file does not have (or with other digits). */
+function unpackLines(runs: z.infer<typeof LogRun>[], shapes: string[]): LogLine[] | undefined {
+  const out: LogLine[] = [];
+  for (const r of runs)
+    for (const [i, line] of r.lines.entries()) {
+      const text = unpackLine(line, shapes);
+      if (text === undefined) return undefined;
+      out.push({ n: r.n + i, stream: r.stream, phase: r.phase, text });
+    }
+  return out;
+}
 
-export function packCell(c: CellRecord, envs: Record<string, StoredEnv>, machines: Record<string, MachineFacts>): StoredCell {
-  const { evidence, machine, ...rest } = c;
+/** What cells share, filled as they are packed: envs and machines by key, command lines by index. */
+export interface PackTables {
+  envs: Record<string, StoredEnv>;
+  machines: Record<string, MachineFacts>;
+  commands: string[][];
+  /** Line shapes (lineShapes) and their indexes. */
+  shapes: Map<string, number>;
+}
+
+export function packCell(c: CellRecord, t: PackTables): StoredCell {
+  const { envs, machines, shapes } = t;
+  const { evidence, machine, command, ...rest } = c;
   const { packages: _pk, resolution: _rs, installLog: _il, signatureMatches, logTail, ...kept } = evidence;
   const { key, env } = envEntry(evidence);
   envs[key] = env;
   const machineKey = machine ? contentHash(machine, 12) : undefined;
   if (machine && machineKey) machines[machineKey] = machine;
+  let commandIndex = t.commands.findIndex((known) => known.length === command.length && known.every((a, i) => a === command[i]));
+  if (commandIndex < 0) commandIndex = t.commands.push(command) - 1;
   return {
     ...rest,
+    command: commandIndex,
     ...(machineKey ? { machine: machineKey } : {}),
     env: key,
-    evidence: { ...kept, signatureMatches: packLines(signatureMatches), logTail: packLines(logTail) },
+    evidence: { ...kept, signatureMatches: packLines(signatureMatches, shapes), logTail: packLines(logTail, shapes) },
   };
 }
 
-/** A stored cell as the harness works with it; undefined when its env or machine is not in the file. */
-export function unpackCell(c: StoredCell, envs: Record<string, StoredEnv>, machines: Record<string, MachineFacts>): CellRecord | undefined {
-  const { env: key, machine: machineKey, evidence, ...rest } = c;
+/** A stored cell as the harness works with it; undefined when its env, machine, command or a line's shape is not in the file. */
+export function unpackCell(
+  c: StoredCell,
+  envs: Record<string, StoredEnv>,
+  machines: Record<string, MachineFacts>,
+  { shapes = [], commands = [] }: { shapes?: string[]; commands?: string[][] } = {},
+): CellRecord | undefined {
+  const { env: key, machine: machineKey, evidence, command: stored, ...rest } = c;
+  const command = typeof stored === "number" ? commands[stored] : stored;
   const env = envs[key];
   const machine = machineKey === undefined ? undefined : machines[machineKey];
-  if (!env || (machineKey !== undefined && !machine)) return undefined;
+  const signatureMatches = unpackLines(evidence.signatureMatches, shapes);
+  const logTail = unpackLines(evidence.logTail, shapes);
+  if (!env || !command || (machineKey !== undefined && !machine) || !signatureMatches || !logTail) return undefined;
   return {
     ...rest,
+    command,
     ...(machine ? { machine } : {}),
-    evidence: {
-      ...evidence,
-      signatureMatches: unpackLines(evidence.signatureMatches),
-      logTail: unpackLines(evidence.logTail),
-      ...env,
-    },
+    evidence: { ...evidence, signatureMatches, logTail, ...env },
   };
 }

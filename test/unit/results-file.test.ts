@@ -90,6 +90,51 @@ describe("results.json as stored (schema 6)", () => {
     ]);
   });
 
+  it("stores a line shape several lines share once, and each such line as its shape and digits; the rest as text", () => {
+    const booting = (pid: number, n: number) => ({
+      n,
+      stream: "stderr" as const,
+      phase: "boot" as const,
+      text: `[2026-12-03 22:10:0${n} +0000] [${pid}] [INFO] Booting worker with pid: ${pid}`,
+    });
+    const odd = [
+      { n: 3, stream: "stderr" as const, phase: "boot" as const, text: "holds the slot ¤ 12 and ¤ 13" },
+      { n: 4, stream: "stderr" as const, phase: "boot" as const, text: "holds the slot ¤ 14 and ¤ 15" },
+      { n: 5, stream: "stderr" as const, phase: "boot" as const, text: "no digits" },
+      { n: 6, stream: "stderr" as const, phase: "boot" as const, text: "one of its shape: 007" },
+    ];
+    const a = record({ evidence: { ...record().evidence, logTail: [booting(12, 1), booting(13, 2), ...odd] } });
+    const b = record({ uvicorn: "0.12.0", evidence: { ...record().evidence, logTail: [booting(7, 1)] } });
+    const written = text(results([a, b]));
+    const stored = JSON.parse(written);
+    expect(stored.lineShapes).toEqual(["[¤-¤-¤ ¤:¤:¤ +¤] [¤] [INFO] Booting worker with pid: ¤"]);
+    expect(stored.cells[0].evidence.logTail[0].lines).toEqual([
+      [0, "2026,12,03,22,10,01,0000,12,12"],
+      [0, "2026,12,03,22,10,02,0000,13,13"],
+      "holds the slot ¤ 12 and ¤ 13",
+      "holds the slot ¤ 14 and ¤ 15",
+      "no digits",
+      "one of its shape: 007",
+    ]);
+    expect(parseResults("results.json", written).results?.cells).toEqual([a, b]);
+    // A line naming a shape the file lacks, or with digits its shape has no slots for, is a damaged file.
+    const damaged = (f: (s: typeof stored) => void) => {
+      const copy = JSON.parse(written);
+      f(copy);
+      return parseResults("results.json", JSON.stringify(copy)).problem;
+    };
+    expect(damaged((s) => (s.lineShapes = []))).toMatch(/cells\[0\].*shape is not in the file/);
+    expect(damaged((s) => (s.cells[0].evidence.logTail[0].lines[0] = [0, "1,2"]))).toMatch(/cells\[0\]/);
+  });
+
+  it("stores each distinct command line once, referenced by the cells", () => {
+    const cells = [record(), record({ uvicorn: "0.12.0" }), record({ preload: true, command: ["gunicorn", "--preload"] })];
+    const stored = JSON.parse(text(results(cells)));
+    expect(stored.commands).toEqual([record().command, ["gunicorn", "--preload"]]);
+    expect(stored.cells.map((c: { command: number }) => c.command)).toEqual([0, 0, 1]);
+    expect(parseResults("results.json", text(results(cells))).results?.cells).toEqual(cells);
+  });
+
   it("puts each cell, env, machine and run on a line of its own", () => {
     const cells = [record(), failed("0.2.0"), failed("0.2.1")];
     const lines = text(results(cells)).split("\n");
