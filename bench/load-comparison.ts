@@ -11,7 +11,7 @@
  *
  * Heavy: the #85 matrix is 432 Docker cells; run it when the machine is otherwise quiet.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -65,7 +65,9 @@ async function runMatrix(matrix: string, label: string): Promise<RunFigures> {
   const { load, wallSeconds } = await sampled(() =>
     execa("node", ["bin/repro-matrix.js", "run", "--config", matrix, "--force", "--out", out, "--quiet"], { stdio: "inherit" }),
   );
-  return { label, wallSeconds, load, records: await recordsOf(join(out, "results.json")) };
+  // The run writes into <out>/<scenario>/: the one folder there.
+  const [scenario] = await readdir(out);
+  return { label, wallSeconds, load, records: await recordsOf(join(out, scenario ?? "", "results.json")) };
 }
 
 /** The matrix again with `hogs` CPU-bound stress-ng workers running for its whole length. */
