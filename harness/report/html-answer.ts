@@ -1,6 +1,7 @@
 import type { CellRecord } from "../cell/record.js";
 import { type CompatRow, compatRows, sortVersions, tablePackage, versionOf } from "../claims/compat.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
+import { normalizeName } from "../core/package-name.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { escapeHtml } from "./html-escape.js";
 
@@ -100,13 +101,16 @@ export function shortVerdict(r: ResultsFile, v: ClaimVerdict): string {
   return `${STATUS[v.status]}: ${bits.join(", ")}${claimed}.`;
 }
 
+/** Names equal under PEP 503 (uvicorn_worker is uvicorn-worker). */
+const samePackage = (a: string, b: string) => normalizeName(a) === normalizeName(b);
+
 /** Why a version of `pkg` has no cell on a Python by the releases' own metadata (its own, or another pinned package's). */
 export function notApplicableOf(r: ResultsFile, pkg: string): (version: string, python: string) => string | undefined {
   const entries = r.notApplicable ?? [];
   return (version, python) => {
-    const own = entries.find((e) => e.package === pkg && e.version === version && e.pythons.includes(python));
+    const own = entries.find((e) => samePackage(e.package, pkg) && e.version === version && e.pythons.includes(python));
     if (own) return own.reason;
-    const other = entries.find((e) => e.package !== pkg && e.pythons.includes(python));
+    const other = entries.find((e) => !samePackage(e.package, pkg) && e.pythons.includes(python));
     return other ? `${other.package} ${other.version}: ${other.reason}` : undefined;
   };
 }

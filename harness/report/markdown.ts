@@ -237,7 +237,7 @@ function envSection(cells: CellRecord[]): string[] {
   const shared = packageEntries(firsts[0]?.packages ?? {}).filter(([n, v]) => firsts.every((c) => c.packages[n] === v));
   const parts = ["## Environments", ""];
   parts.push(
-    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins, "− …" removed ones) where that is shorter, its cut-off in UTC (the anchor release's upload, for as-of-release) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image and whole resolution are in results.json (\`envs\`).`,
+    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins, "− …" removed ones) where that is shorter, its cut-off in UTC (the anchor release's upload, for as-of-release) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image is in results.json on its cells (\`image\`), and its whole resolution under \`envs\`.`,
     "",
   );
   let previous: string[] | undefined;
@@ -606,7 +606,8 @@ function untestableSection(r: ResultsFile): string[] {
       const first = group[0] as CellRecord;
       return `on Python ${pythons}: ${first.outcome}: ${esc(short(first.reason, 200))}`;
     });
-    const excluded = (r.notApplicable ?? []).filter((e) => (e.package === pkg && e.version === version) || e.package !== pkg);
+    const ofPkg = (e: { package: string }) => normalizeName(e.package) === normalizeName(pkg);
+    const excluded = (r.notApplicable ?? []).filter((e) => (ofPkg(e) && e.version === version) || !ofPkg(e));
     const na = excluded.map((e) => `not applicable on Python ${e.pythons.join(", ")} (${e.package} ${e.version}: ${esc(e.reason)})`);
     lines.push(`- **${version}**: ${[...why, ...na].join("; ")}`);
   }

@@ -124,7 +124,7 @@ export function parseResults(
       `${file}: results schema version ${version} is newer than this repro-matrix reads (${RESULTS_SCHEMA_VERSION}); upgrade repro-matrix`,
     );
   // Before 7, cells named uvicorn and gunicorn as fields: the cell model reads them into packages.
-  const migrated = version < PACKAGES_MAP_VERSION ? withMigratedCells(value) : value;
+  const migrated = version <= PACKAGES_MAP_VERSION ? withMigratedCells(value) : value;
   if (version < FIRST_STORED_VERSION) {
     const legacy = ResultsFile.safeParse(migrated, { error: plainMessage });
     return legacy.success ? { results: legacy.data } : { problem: firstIssue(legacy.error) };

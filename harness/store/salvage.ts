@@ -1,12 +1,14 @@
 import { jsonrepair } from "jsonrepair";
 import type { z } from "zod";
 import { CellRecord, MachineFacts, migrateLegacyAxes } from "../cell/record.js";
-import { Claim, RunInfo } from "./run-info.js";
+import { Claim, PythonsOfResults, RunInfo } from "./run-info.js";
 import { FIRST_STORED_VERSION, PACKAGES_MAP_VERSION, StoredCell, StoredEnv, unpackCell } from "./stored-results.js";
 
 export interface Salvaged {
   /** The file's own scenario, description, claim, harness version and date, where they are valid. */
-  head: { scenario?: string; description?: string; claim?: Claim; harnessVersion?: string; lastVerified?: string };
+  head: { scenario?: string; description?: string; claim?: Claim; harnessVersion?: string; lastVerified?: string } & {
+    [K in keyof typeof PythonsOfResults]?: z.output<(typeof PythonsOfResults)[K]>;
+  };
   cells: CellRecord[];
   runs: RunInfo[];
   /** How many cells the file held (what a count of its cell entries finds). */
@@ -40,14 +42,16 @@ export function salvage(text: string): Salvaged {
   }
   const file = asObject(value);
   const version = typeof file.schemaVersion === "number" ? file.schemaVersion : 1;
-  // Before 7, cells named uvicorn and gunicorn as fields: each is read into packages first.
-  const rawCells = asArray(file.cells).map((c) => (version < PACKAGES_MAP_VERSION ? migrateLegacyAxes(c) : c));
+  // Before 7, cells named uvicorn and gunicorn as fields: each is read into packages first (a cell
+  // that has packages is left as it is, so an unreleased 7 that still had the fields reads too).
+  const rawCells = asArray(file.cells).map((c) => (version <= PACKAGES_MAP_VERSION ? migrateLegacyAxes(c) : c));
   const envs = Object.fromEntries(Object.entries(asObject(file.envs)).flatMap(([k, v]) => valid(StoredEnv, v).map((e) => [k, e])));
   const machines = Object.fromEntries(
     Object.entries(asObject(file.machines)).flatMap(([k, v]) => valid(MachineFacts, v).map((m) => [k, m])),
   );
   const shapes = asArray(file.lineShapes).map((v) => (typeof v === "string" ? v : ""));
-  const commands = asArray(file.commands).map((v) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? v : []));
+  // A damaged command line is no command: its cells are dropped, not given an empty one.
+  const commands = asArray(file.commands).map((v) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? v : undefined));
   const cells =
     version >= FIRST_STORED_VERSION
       ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines, { shapes, commands }) ?? []))
@@ -60,5 +64,10 @@ export function salvage(text: string): Salvaged {
   }
   const claim = valid(Claim, file.claim)[0];
   if (claim) head.claim = claim;
+  // The Pythons of the releases decide how the tables read (era or not): kept where valid.
+  for (const key of ["pythonPolicy", "eraPython", "notApplicable"] as const) {
+    const v = valid(PythonsOfResults[key], file[key])[0];
+    if (v !== undefined) Object.assign(head, { [key]: v });
+  }
   return { head, cells, runs: asArray(file.runs).flatMap((r) => valid(RunInfo, r)), of: rawCells.length };
 }

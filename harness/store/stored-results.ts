@@ -25,7 +25,7 @@ type LogLine = z.infer<typeof LogLine>;
  * and uvicorn's lines differ from cell to cell mostly in their timestamps and pids: 20,664 lines of
  * the full sweep had 158 shapes, and the log tails were half of its results.json.
  */
-const StoredLine = z.union([z.string(), z.tuple([z.number().int().min(0), z.string().regex(/^\d+(,\d+)*$/)])]);
+const StoredLine = z.union([z.string(), z.tuple([z.number().int().min(0), z.string().regex(/^[0-9]+(,[0-9]+)*$/)])]);
 type StoredLine = z.infer<typeof StoredLine>;
 
 /** Stands for a run of digits in a shape; a line that contains it is stored as its text. */
@@ -193,7 +193,7 @@ export function unpackCell(
   c: StoredCell,
   envs: Record<string, StoredEnv>,
   machines: Record<string, MachineFacts>,
-  { shapes = [], commands = [] }: { shapes?: string[]; commands?: string[][] } = {},
+  { shapes = [], commands = [] }: { shapes?: string[]; commands?: (string[] | undefined)[] } = {},
 ): CellRecord | undefined {
   const { env: key, machine: machineKey, evidence, command: stored, ...rest } = c;
   const command = typeof stored === "number" ? commands[stored] : stored;

@@ -54,7 +54,7 @@ const reversed = <T>(v: T): T =>
       ? (v.map(reversed) as T)
       : v;
 
-describe("results.json as stored (schema 6)", () => {
+describe("results.json as stored (schema 6 on: shared envs and machines; 9: line shapes and commands)", () => {
   const tricky = record({
     reason: 'quotes " and \\ backslashes, a tab\t, an emoji 🙂 and \u2028',
     evidence: {
@@ -219,6 +219,27 @@ describe("a damaged results.json", () => {
     expect(await readFile(join(dir, aside[0] as string), "utf8")).toBe(damaged);
     expect(notes).toEqual([expect.stringMatching(/kept 2 of 3 cells; the damaged file is .*results\.json\.bad-/)]);
     expect((await readResultsFile(file))?.cells).toEqual(r?.cells);
+  });
+
+  it("with --repair keeps the era fields, and cells whose log lines are stored by shape; a damaged command drops its cells", async () => {
+    const line = (n: number) => ({ n, stream: "stderr" as const, phase: "boot" as const, text: `[${n}] Booting worker with pid: ${n}` });
+    const withLog = (uvicorn: string, command = record().command) =>
+      record({ uvicorn, command, evidence: { ...record().evidence, logTail: [line(1), line(2)] } });
+    const era = {
+      ...results([withLog("0.1.0"), withLog("0.2.0"), withLog("0.3.0", ["other", "command"])]),
+      pythonPolicy: "era" as const,
+      eraPython: { "0.1.0": "3.7" },
+      notApplicable: [{ package: "uvicorn", version: "0.54.0", pythons: ["3.7"], reason: "Requires-Python >=3.10" }],
+    };
+    const stored = JSON.parse(text(era));
+    expect(stored.lineShapes).toHaveLength(1);
+    stored.commands[1] = "not a command";
+    stored.cells[0].outcome = "CLEAN";
+    const { file } = await write(JSON.stringify(stored));
+    const r = await readResultsFile(file, { repair: true });
+    expect(r?.cells.map((c) => c.packages.uvicorn)).toEqual(["0.2.0"]);
+    expect(r?.cells[0]?.evidence.logTail.map((l) => l.text)).toEqual(["[1] Booting worker with pid: 1", "[2] Booting worker with pid: 2"]);
+    expect(r).toMatchObject({ pythonPolicy: "era", eraPython: era.eraPython, notApplicable: era.notApplicable });
   });
 
   it("with --repair keeps the whole cells of a file cut short, old layout or new", async () => {
