@@ -65,7 +65,9 @@ describe("markdown", () => {
       runs: [],
     });
     const grid = (md: string) => md.slice(md.indexOf("## Full grid"), md.indexOf("## Environments"));
-    expect(grid(renderMarkdown(results(41)))).toContain("41 cells over 41 uvicorn versions: too many to read here. [index.html](index.html)");
+    expect(grid(renderMarkdown(results(41)))).toContain(
+      "41 cells over 41 uvicorn versions: too many to read here. [index.html](index.html)",
+    );
     expect(grid(renderMarkdown(results(41)))).not.toContain("| 0.0.0 |");
     expect(grid(renderMarkdown(results(40)))).toContain("| 0.0.0 |");
     expect(grid(renderMarkdown(results(40)))).not.toContain("too many to read here");
