@@ -237,13 +237,13 @@ function envSection(cells: CellRecord[]): string[] {
   const shared = packageEntries(firsts[0]?.packages ?? {}).filter(([n, v]) => firsts.every((c) => c.packages[n] === v));
   const parts = ["## Environments", ""];
   parts.push(
-    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins, "− …" removed ones) where that is shorter, its cut-off in UTC (the anchor release's upload, for as-of-release) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image is in results.json on its cells (\`image\`), and its whole resolution under \`envs\`.`,
+    `The exact lock of each env (name==version of every installed package, from pip freeze; or the lock that failed to install), written as its change from the row above ("above + …" changed or added pins besides the row's own package versions, "− …" removed ones) where that is shorter, its cut-off (the day of the anchor release's upload, for as-of-release; the hour is in results.json) and how it was resolved (the rules said again only where they change).${shared.length > 0 ? ` Every env pins ${shared.map(([n, v]) => `${n} ${v}`).join(", ")}.` : ""} Each env's image is in results.json on its cells (\`image\`), and its whole resolution under \`envs\`.`,
     "",
   );
   let previous: string[] | undefined;
   let previousRules = "";
   const rows = firsts.map((first) => {
-    const pkgs = lockText(first.evidence.packages, previous);
+    const pkgs = lockText(first.evidence.packages, previous, first.packages);
     if (first.evidence.packages.length > 0) previous = first.evidence.packages;
     // The cut-off is each env's own; the rules after it (platform, exemptions, lifts, constraints)
     // are mostly the same as the row above's.
@@ -280,13 +280,15 @@ const envLabel = (c: CellRecord, sharedNames: string[]) =>
  * An env's lock, or only how it differs from the lock listed above it when that is shorter: a sweep's
  * consecutive releases share most pins, and 184 full locks were half of a 218 KB report.
  */
-function lockText(pkgs: string[], previous: string[] | undefined): string {
+function lockText(pkgs: string[], previous: string[] | undefined, axes: Record<string, string> = {}): string {
   if (pkgs.length === 0) return "(none resolved)";
   if (!previous) return pkgs.join(", ");
   const name = (p: string) => p.split(/[=<>!~ ]/)[0] ?? p;
   const before = new Set(previous);
   const names = new Set(pkgs.map(name));
-  const changed = pkgs.filter((p) => !before.has(p));
+  // The env's own axis pins (uvicorn==0.2.3 in the row of uvicorn 0.2.3) are in its label already.
+  const own = new Set(Object.entries(axes).map(([n, v]) => `${normalizeName(n)}==${v}`));
+  const changed = pkgs.filter((p) => !before.has(p) && !own.has(`${normalizeName(name(p))}==${p.slice(name(p).length + 2)}`));
   const gone = previous.filter((p) => !names.has(name(p))).map(name);
   if (changed.length + gone.length >= pkgs.length / 2) return pkgs.join(", ");
   if (changed.length + gone.length === 0) return "as above";
@@ -409,7 +411,7 @@ function resolutionBits(c: CellRecord): string[] {
   const res = c.evidence.resolution;
   if (!res) return [];
   const cutoff = res.strategy === "as-of-release" && res.cutoff;
-  const bits = [cutoff ? cutoff.slice(0, 16).replace("T", " ") : res.strategy, `resolved ${res.resolvedOn}`, `for ${res.platform}`];
+  const bits = [cutoff ? cutoff.slice(0, 10) : res.strategy, `resolved ${res.resolvedOn}`, `for ${res.platform}`];
   if (res.exempt?.length) bits.push(`not held to the cut-off: ${res.exempt.join(", ")}`);
   if (res.fallback)
     bits.push(`**lifted past the cut-off: ${res.fallback.packages.join(", ")}** (because ${esc(short(res.fallback.because, 160))})`);
@@ -604,7 +606,7 @@ function untestableSection(r: ResultsFile): string[] {
     const why = [...byReason.values()].map((group) => {
       const pythons = sortVersions(group.map((c) => c.python)).join(", ");
       const first = group[0] as CellRecord;
-      return `on Python ${pythons}: ${first.outcome}: ${esc(short(first.reason, 200))}`;
+      return `on Python ${pythons}: ${first.outcome}: ${esc(short(first.reason, 120))}`;
     });
     const ofPkg = (e: { package: string }) => normalizeName(e.package) === normalizeName(pkg);
     const excluded = (r.notApplicable ?? []).filter((e) => (ofPkg(e) && e.version === version) || !ofPkg(e));

@@ -31,8 +31,8 @@ export { Claim, NotApplicable, RunInfo };
  * axes are one map, `packages` (uvicorn and gunicorn were fields and other packages `extras`), and
  * it may have `gunicornArgs` and `envVars`; 8: the Python policy, each release's era Python, the
  * combinations that are not applicable, and each run's env build times (all optional; a reader of
- * version 7 would reject them); 9: log lines stored by shape (`lineShapes`) and command lines
- * once (`commands`), a reader of 8 would reject both. Versions 1 to 8 are read, cells before 7 have their packages moved into the map,
+ * version 7 would reject them); 9: log lines stored by shape (`lineShapes`), command lines and
+ * first tracebacks once (`commands`, `tracebacks`); a reader of 8 would reject them. Versions 1 to 8 are read, cells before 7 have their packages moved into the map,
  * and all are written back as 9. A file from a newer harness is refused
  * (ConfigError) rather than silently replaced.
  */
@@ -146,7 +146,13 @@ export function packResults(r: ResultsFile): StoredResults {
   const envs: Record<string, StoredEnv> = {};
   const machines: Record<string, MachineFacts> = {};
   const shapes = lineShapes(r.cells);
-  const tables = { envs, machines, commands: [] as string[][], shapes: new Map(shapes.map((shape, i) => [shape, i])) };
+  const tables = {
+    envs,
+    machines,
+    commands: [] as string[][],
+    tracebacks: [] as string[][],
+    shapes: new Map(shapes.map((shape, i) => [shape, i])),
+  };
   const cells = r.cells.map((c) => packCell(c, tables));
   const { cells: _c, schemaVersion: _v, runs, ...head } = r;
   return canonical(StoredResults, {
@@ -156,18 +162,21 @@ export function packResults(r: ResultsFile): StoredResults {
     machines,
     envs,
     ...(tables.commands.length > 0 ? { commands: tables.commands } : {}),
+    ...(tables.tracebacks.length > 0 ? { tracebacks: tables.tracebacks } : {}),
     ...(shapes.length > 0 ? { lineShapes: shapes } : {}),
     cells,
   });
 }
 
 function unpackResults(s: StoredResults): { results: ResultsFile } | { problem: string } {
-  const { envs, machines, lineShapes: shapes = [], commands = [], cells: stored, ...head } = s;
+  const { envs, machines, lineShapes: shapes = [], commands = [], tracebacks = [], cells: stored, ...head } = s;
   const cells: CellRecord[] = [];
   for (const [i, c] of stored.entries()) {
-    const cell = unpackCell(c, envs, machines, { shapes, commands });
+    const cell = unpackCell(c, envs, machines, { shapes, commands, tracebacks });
     if (!cell)
-      return { problem: `cells[${i}]: its env "${c.env}", machine "${c.machine}", command or a log line's shape is not in the file` };
+      return {
+        problem: `cells[${i}]: its env "${c.env}", machine "${c.machine}", command, traceback or a log line's shape is not in the file`,
+      };
     cells.push(cell);
   }
   return { results: { ...head, cells } };
@@ -191,7 +200,7 @@ export function canonicalResults(r: ResultsFile): ResultsFile {
 }
 
 // Top-level entries written one per line: a cell that changes is one changed line in a diff.
-const ONE_PER_LINE = new Set(["runs", "machines", "envs", "commands", "lineShapes", "cells"]);
+const ONE_PER_LINE = new Set(["runs", "machines", "envs", "commands", "tracebacks", "lineShapes", "cells"]);
 
 /**
  * results.json's text in the canonical layout: top-level fields one per line, then each run,

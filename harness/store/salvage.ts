@@ -51,10 +51,12 @@ export function salvage(text: string): Salvaged {
   );
   const shapes = asArray(file.lineShapes).map((v) => (typeof v === "string" ? v : ""));
   // A damaged command line is no command: its cells are dropped, not given an empty one.
-  const commands = asArray(file.commands).map((v) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? v : undefined));
+  const lists = (v: unknown) => asArray(v).map((x) => (Array.isArray(x) && x.every((a) => typeof a === "string") ? x : undefined));
+  const commands = lists(file.commands);
+  const tracebacks = lists(file.tracebacks);
   const cells =
     version >= FIRST_STORED_VERSION
-      ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines, { shapes, commands }) ?? []))
+      ? rawCells.flatMap((c) => valid(StoredCell, c).flatMap((s) => unpackCell(s, envs, machines, { shapes, commands, tracebacks }) ?? []))
       : rawCells.flatMap((c) => valid(CellRecord, c));
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const head: Salvaged["head"] = {};

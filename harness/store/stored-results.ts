@@ -48,10 +48,20 @@ export const StoredEnv = z.strictObject({
 });
 export type StoredEnv = z.infer<typeof StoredEnv>;
 
-const { packages: _p, resolution: _r, installLog: _i, signatureMatches: _s, logTail: _l, ...evidenceFields } = Evidence.shape;
+const {
+  packages: _p,
+  resolution: _r,
+  installLog: _i,
+  signatureMatches: _s,
+  logTail: _l,
+  firstOtherTraceback: _t,
+  ...evidenceFields
+} = Evidence.shape;
 const StoredEvidence = z.strictObject({
   signatureMatches: z.array(LogRun),
   ...evidenceFields,
+  /** The first traceback that is not the signature, or (since 9) its index in `tracebacks`: the same one recurs in hundreds of cells. */
+  firstOtherTraceback: z.union([z.array(z.string()), z.number().int().min(0)]).optional(),
   logTail: z.array(LogRun),
 });
 
@@ -88,6 +98,8 @@ export const StoredResults = z.strictObject({
   envs: z.record(z.string(), StoredEnv),
   /** The cells' command lines, by index. */
   commands: z.array(CellRecord.shape.command).optional(),
+  /** The cells' first tracebacks that are not the signature, by index. */
+  tracebacks: z.array(z.array(z.string())).optional(),
   /** The shapes of log lines that several lines share (see StoredLine), by index. */
   lineShapes: z.array(z.string()).optional(),
   cells: z.array(StoredCell),
@@ -160,13 +172,20 @@ function unpackLines(runs: z.infer<typeof LogRun>[], shapes: string[]): LogLine[
   return out;
 }
 
-/** What cells share, filled as they are packed: envs and machines by key, command lines by index. */
+/** What cells share, filled as they are packed: envs and machines by key, command lines and tracebacks by index. */
 export interface PackTables {
   envs: Record<string, StoredEnv>;
   machines: Record<string, MachineFacts>;
   commands: string[][];
+  tracebacks: string[][];
   /** Line shapes (lineShapes) and their indexes. */
   shapes: Map<string, number>;
+}
+
+/** The index of `lines` in `table`, added at its end if it is not there. */
+function indexIn(table: string[][], lines: string[]): number {
+  const at = table.findIndex((known) => known.length === lines.length && known.every((a, i) => a === lines[i]));
+  return at >= 0 ? at : table.push(lines) - 1;
 }
 
 export function packCell(c: CellRecord, t: PackTables): StoredCell {
@@ -177,23 +196,31 @@ export function packCell(c: CellRecord, t: PackTables): StoredCell {
   envs[key] = env;
   const machineKey = machine ? contentHash(machine, 12) : undefined;
   if (machine && machineKey) machines[machineKey] = machine;
-  let commandIndex = t.commands.findIndex((known) => known.length === command.length && known.every((a, i) => a === command[i]));
-  if (commandIndex < 0) commandIndex = t.commands.push(command) - 1;
+  const { firstOtherTraceback: traceback, ...others } = kept;
   return {
     ...rest,
-    command: commandIndex,
+    command: indexIn(t.commands, command),
     ...(machineKey ? { machine: machineKey } : {}),
     env: key,
-    evidence: { ...kept, signatureMatches: packLines(signatureMatches, shapes), logTail: packLines(logTail, shapes) },
+    evidence: {
+      signatureMatches: packLines(signatureMatches, shapes),
+      ...others,
+      ...(traceback ? { firstOtherTraceback: indexIn(t.tracebacks, traceback) } : {}),
+      logTail: packLines(logTail, shapes),
+    },
   };
 }
 
-/** A stored cell as the harness works with it; undefined when its env, machine, command or a line's shape is not in the file. */
+/** A stored cell as the harness works with it; undefined when its env, machine, command, traceback or a line's shape is not in the file. */
 export function unpackCell(
   c: StoredCell,
   envs: Record<string, StoredEnv>,
   machines: Record<string, MachineFacts>,
-  { shapes = [], commands = [] }: { shapes?: string[]; commands?: (string[] | undefined)[] } = {},
+  {
+    shapes = [],
+    commands = [],
+    tracebacks = [],
+  }: { shapes?: string[]; commands?: (string[] | undefined)[]; tracebacks?: (string[] | undefined)[] } = {},
 ): CellRecord | undefined {
   const { env: key, machine: machineKey, evidence, command: stored, ...rest } = c;
   const command = typeof stored === "number" ? commands[stored] : stored;
@@ -201,11 +228,15 @@ export function unpackCell(
   const machine = machineKey === undefined ? undefined : machines[machineKey];
   const signatureMatches = unpackLines(evidence.signatureMatches, shapes);
   const logTail = unpackLines(evidence.logTail, shapes);
+  const stack = evidence.firstOtherTraceback;
+  const firstOtherTraceback = typeof stack === "number" ? tracebacks[stack] : stack;
   if (!env || !command || (machineKey !== undefined && !machine) || !signatureMatches || !logTail) return undefined;
+  if (stack !== undefined && !firstOtherTraceback) return undefined;
+  const { firstOtherTraceback: _f, ...others } = evidence;
   return {
     ...rest,
     command,
     ...(machine ? { machine } : {}),
-    evidence: { ...evidence, signatureMatches, logTail, ...env },
+    evidence: { ...others, ...(firstOtherTraceback ? { firstOtherTraceback } : {}), signatureMatches, logTail, ...env },
   };
 }

@@ -127,11 +127,19 @@ describe("results.json as stored (schema 6 on: shared envs and machines; 9: line
     expect(damaged((s) => (s.cells[0].evidence.logTail[0].lines[0] = [0, "1,2"]))).toMatch(/cells\[0\]/);
   });
 
-  it("stores each distinct command line once, referenced by the cells", () => {
-    const cells = [record(), record({ uvicorn: "0.12.0" }), record({ preload: true, command: ["gunicorn", "--preload"] })];
+  it("stores each distinct command line and first traceback once, referenced by the cells", () => {
+    const stack = ["Traceback (most recent call last):", "KeyError: '8 is not registered'"];
+    const withStack = (uvicorn: string) => record({ uvicorn, evidence: { ...record().evidence, firstOtherTraceback: stack } });
+    const cells = [withStack("0.11.0"), withStack("0.12.0"), record({ preload: true, command: ["gunicorn", "--preload"] })];
     const stored = JSON.parse(text(results(cells)));
     expect(stored.commands).toEqual([record().command, ["gunicorn", "--preload"]]);
     expect(stored.cells.map((c: { command: number }) => c.command)).toEqual([0, 0, 1]);
+    expect(stored.tracebacks).toEqual([stack]);
+    expect(stored.cells.map((c: { evidence: { firstOtherTraceback?: number } }) => c.evidence.firstOtherTraceback)).toEqual([
+      0,
+      0,
+      undefined,
+    ]);
     expect(parseResults("results.json", text(results(cells))).results?.cells).toEqual(cells);
   });
 
