@@ -247,7 +247,8 @@ function differentlyClause(configs: ConfigVerdict[], from: string | undefined): 
 /** What a set of configurations have in common, e.g. "import-time-loop" or "Python 3.9 · UvicornH11Worker". */
 function sharedTraits(configs: ConfigVerdict[]): string {
   const traits: ((c: ConfigVerdict) => string)[] = [
-    (c) => `Python ${c.python}`,
+    // Under era a configuration spans the releases' Pythons: its label says so, its first cell's Python would not.
+    (c) => (c.label.startsWith("era Python") ? "era Python" : `Python ${c.python}`),
     (c) => shortClass(c.workerClass),
     (c) => (c.preload ? "--preload" : "no preload"),
     (c) => c.app,

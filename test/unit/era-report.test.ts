@@ -59,6 +59,17 @@ describe("under pythonPolicy: era", () => {
     expect(v?.status).toBe("refuted");
   });
 
+  it("names the configurations that fail differently by their era Python, not their first cell's", () => {
+    const both = ["uvicorn.workers.UvicornWorker", "uvicorn.workers.UvicornH11Worker"].flatMap((workerClass) => [
+      record({ uvicorn: "0.4.3", python: "3.7", workerClass, outcome: "reproduced", reason: "signature" }),
+      record({ uvicorn: "0.4.4", python: "3.7", workerClass, outcome: "other-failure", reason: "different loop" }),
+      record({ uvicorn: "0.11.4", python: "3.8", workerClass, outcome: "other-failure", reason: "different loop" }),
+    ]);
+    const sentence = claimVerdict(results(both, { pythonPolicy: "era", eraPython: era.eraPython }))?.sentence;
+    expect(sentence).toContain("2 configurations (era Python · --preload · plain) fail differently");
+    expect(sentence).not.toContain("Python 3.7");
+  });
+
   it("tables each release with the Python that decided it and what was tried before", () => {
     const md = renderMarkdown(era);
     expect(md).toContain("| Version | Python | Status | Also tried |");
