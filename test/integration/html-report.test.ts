@@ -12,6 +12,8 @@ import { tempDir } from "../helpers/harness.js";
 import { readResults } from "../helpers/results.js";
 
 const RESULTS = join(process.cwd(), "reports", "uvicorn-85-preload", "results.json");
+/** The full sweep: 185 releases, mostly runs of identical rows, which the heatmap and the table fold. */
+const SWEEP = join(process.cwd(), "reports", "full-sweep", "results.json");
 const SCREENSHOT = join(process.cwd(), ".cache", "screenshots", "html-report.png");
 
 /** Debian's chromium, not a Playwright download: CI installs it with apt, so a missing one is a failure, not a skip. */
@@ -116,26 +118,38 @@ describe("HTML report in a real browser", () => {
         el.scrollTop = 0;
       });
 
+      await tab.selectOption("#filter-python", "3.11");
+      const visible = await tab.locator("[data-cell-id]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell-id")));
+      expect(visible).toHaveLength(cells.filter((c) => c.python === "3.11").length);
+      expect(visible.every((v) => v?.startsWith("py3.11~"))).toBe(true);
+
+      // The full sweep's page, for the folds: the #85 matrix's 12 releases on 4 Pythons have no two identical rows.
+      const sweepPage = join(dir, "sweep.html");
+      await writeFile(sweepPage, renderHtml(await readResults(SWEEP)));
+      const sweepTab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await sweepTab.route("**", (route) => {
+        const url = route.request().url();
+        if (url.startsWith("file:")) return route.continue();
+        network.push(url);
+        return route.abort();
+      });
+      sweepTab.on("pageerror", (err) => errors.push(err.message));
+      await sweepTab.goto(pathToFileURL(sweepPage).href);
       // Runs of identical versions are folded behind one line that opens them.
-      const run = tab.locator("#heatmap button[data-run]").first();
+      const run = sweepTab.locator("#heatmap button[data-run]").first();
       expect(await run.textContent()).toMatch(/^\S+–\S+: \d+ releases, same as above$/);
-      const folded = tab.locator(`tr[data-run-of="${await run.getAttribute("data-run")}"]`);
+      const folded = sweepTab.locator(`tr[data-run-of="${await run.getAttribute("data-run")}"]`);
       const n = await folded.count();
       expect(n).toBeGreaterThanOrEqual(2);
       expect(await folded.first().isVisible()).toBe(false);
       await run.click();
       for (const row of await folded.all()) expect(await row.isVisible()).toBe(true);
-      for (const b of await tab.locator('#heatmap button[data-run][aria-expanded="false"]').all()) await b.click();
       // The compatibility table's folds open the same way.
-      const compatRun = tab.locator("#compat button[data-run]").first();
-      const compatFolded = tab.locator(`#compat tr[data-run-of="${await compatRun.getAttribute("data-run")}"]`);
+      const compatRun = sweepTab.locator("#compat button[data-run]").first();
+      const compatFolded = sweepTab.locator(`#compat tr[data-run-of="${await compatRun.getAttribute("data-run")}"]`);
       expect(await compatFolded.first().isVisible()).toBe(false);
       await compatRun.click();
       for (const row of await compatFolded.all()) expect(await row.isVisible()).toBe(true);
-      await tab.selectOption("#filter-python", "3.11");
-      const visible = await tab.locator("[data-cell-id]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell-id")));
-      expect(visible).toHaveLength(cells.filter((c) => c.python === "3.11").length);
-      expect(visible.every((v) => v?.startsWith("py3.11~"))).toBe(true);
 
       expect(network).toEqual([]);
       expect(errors).toEqual([]);

@@ -51,7 +51,9 @@ describe("fingerprints: one cause, one key", () => {
     const prints = new Set(cells.map((c) => failureFingerprint(c)).filter((f) => f !== undefined));
     expect([...prints].filter((p) => /Did you mean|Failed building wheel/.test(p))).toEqual([]);
     expect([...prints].filter((p) => p.startsWith("cannot build httptools"))).toEqual(["cannot build httptools"]);
-    expect(prints.size).toBe(8);
-    expect([...prints].filter((p) => p.includes("requires Python"))).toEqual(["uvicorn[standard] requires Python>=3.10"]);
+    expect(prints.size).toBe(7);
+    // 0.54.0 excludes Python 3.7 and 3.9 by its Requires-Python: those combinations are not
+    // applicable (no cells, results.json's notApplicable), so no install failure says so any more.
+    expect([...prints].filter((p) => p.includes("requires Python"))).toEqual([]);
   });
 });
