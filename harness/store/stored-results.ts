@@ -21,11 +21,22 @@ type LogLine = z.infer<typeof LogLine>;
 
 /**
  * A stored line: its text, or (since 9) [shape, numbers]: the index of its shape in `lineShapes`
- * (the text with each run of digits as SLOT) and those runs of digits, comma-separated. Gunicorn's
+ * (the text with each run of digits as SLOT) and those runs of digits, comma-separated; "k:…"
+ * when its first k runs are those of the line above it in the same run of lines (a timestamp's
+ * date and hour, mostly), which are then not repeated. Gunicorn's
  * and uvicorn's lines differ from cell to cell mostly in their timestamps and pids: 20,664 lines of
  * the full sweep had 158 shapes, and the log tails were half of its results.json.
  */
-const StoredLine = z.union([z.string(), z.tuple([z.number().int().min(0), z.string().regex(/^[0-9]+(,[0-9]+)*$/)])]);
+const StoredLine = z.union([
+  z.string(),
+  z.tuple([
+    z.number().int().min(0),
+    z
+      .string()
+      .regex(/^(?:[1-9][0-9]*:)?(?:[0-9]+(?:,[0-9]+)*)?$/)
+      .min(1),
+  ]),
+]);
 type StoredLine = z.infer<typeof StoredLine>;
 
 /** Stands for a run of digits in a shape; a line that contains it is stored as its text. */
@@ -133,28 +144,43 @@ export function lineShapes(cells: CellRecord[]): string[] {
   return [...counts].filter(([, n]) => n > 1).map(([shape]) => shape);
 }
 
-function packLine(text: string, shapes: Map<string, number>): StoredLine {
+/** A line as stored, given the digit runs of the shaped line above it in its run of lines (none: undefined). */
+function packLine(text: string, shapes: Map<string, number>, above: string[] | undefined): { line: StoredLine; groups?: string[] } {
   const shape = shapeOf(text);
   const index = shape === undefined ? undefined : shapes.get(shape);
-  return index === undefined ? text : [index, (text.match(/\d+/g) ?? []).join(",")];
+  if (index === undefined) return { line: text };
+  const groups = text.match(/\d+/g) ?? [];
+  let same = 0;
+  while (above && same < groups.length && same < above.length && groups[same] === above[same]) same++;
+  const rest = groups.slice(same).join(",");
+  return { line: [index, same > 0 ? `${same}:${rest}` : rest], groups };
 }
 
-function unpackLine(line: StoredLine, shapes: string[]): string | undefined {
-  if (typeof line === "string") return line;
+/** A stored line's text and digit runs, or undefined when its shape is missing or its digits do not fit it. */
+function unpackLine(line: StoredLine, shapes: string[], above: string[] | undefined): { text: string; groups?: string[] } | undefined {
+  if (typeof line === "string") return { text: line };
   const [index, numbers] = line;
   const shape = shapes[index];
-  const parts = numbers.split(",");
-  if (shape === undefined || shape.split(SLOT).length !== parts.length + 1) return undefined;
+  const elided = /^(\d+):(.*)$/.exec(numbers);
+  const same = elided ? Number(elided[1]) : 0;
+  const rest = elided ? (elided[2] as string) : numbers;
+  if (same > (above?.length ?? 0)) return undefined;
+  const groups = [...(above ?? []).slice(0, same), ...(rest ? rest.split(",") : [])];
+  if (shape === undefined || shape.split(SLOT).length !== groups.length + 1) return undefined;
   let i = 0;
-  return shape.replaceAll(SLOT, () => parts[i++] as string);
+  return { text: shape.replaceAll(SLOT, () => groups[i++] as string), groups };
 }
 
 export function packLines(lines: LogLine[], shapes = new Map<string, number>()): z.infer<typeof LogRun>[] {
   const runs: z.infer<typeof LogRun>[] = [];
+  let above: string[] | undefined;
   for (const l of lines) {
     const last = runs.at(-1);
-    const line = packLine(l.text, shapes);
-    if (last && last.stream === l.stream && last.phase === l.phase && last.n + last.lines.length === l.n) last.lines.push(line);
+    const joins = last && last.stream === l.stream && last.phase === l.phase && last.n + last.lines.length === l.n;
+    // Digits are elided only against the line above in the same run: a run reads on its own.
+    const { line, groups } = packLine(l.text, shapes, joins ? above : undefined);
+    above = groups;
+    if (joins) last.lines.push(line);
     else runs.push({ n: l.n, stream: l.stream, phase: l.phase, lines: [line] });
   }
   return runs;
@@ -163,12 +189,15 @@ export function packLines(lines: LogLine[], shapes = new Map<string, number>()):
 /** The lines back, or undefined when one names a shape the file does not have (or with other digits). */
 function unpackLines(runs: z.infer<typeof LogRun>[], shapes: string[]): LogLine[] | undefined {
   const out: LogLine[] = [];
-  for (const r of runs)
+  for (const r of runs) {
+    let above: string[] | undefined;
     for (const [i, line] of r.lines.entries()) {
-      const text = unpackLine(line, shapes);
-      if (text === undefined) return undefined;
-      out.push({ n: r.n + i, stream: r.stream, phase: r.phase, text });
+      const back = unpackLine(line, shapes, above);
+      if (back === undefined) return undefined;
+      above = back.groups;
+      out.push({ n: r.n + i, stream: r.stream, phase: r.phase, text: back.text });
     }
+  }
   return out;
 }
 

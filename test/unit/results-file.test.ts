@@ -90,7 +90,7 @@ describe("results.json as stored (schema 6 on: shared envs and machines; 9: line
     ]);
   });
 
-  it("stores a line shape several lines share once, and each such line as its shape and digits; the rest as text", () => {
+  it("stores a line shape several lines share once, and each such line as its shape and digits (those of the line above left out); the rest as text", () => {
     const booting = (pid: number, n: number) => ({
       n,
       stream: "stderr" as const,
@@ -110,7 +110,8 @@ describe("results.json as stored (schema 6 on: shared envs and machines; 9: line
     expect(stored.lineShapes).toEqual(["[¤-¤-¤ ¤:¤:¤ +¤] [¤] [INFO] Booting worker with pid: ¤"]);
     expect(stored.cells[0].evidence.logTail[0].lines).toEqual([
       [0, "2026,12,03,22,10,01,0000,12,12"],
-      [0, "2026,12,03,22,10,02,0000,13,13"],
+      // The first five runs of digits are the line above's: "5:" stands for them.
+      [0, "5:02,0000,13,13"],
       "holds the slot ¤ 12 and ¤ 13",
       "holds the slot ¤ 14 and ¤ 15",
       "no digits",
@@ -125,6 +126,8 @@ describe("results.json as stored (schema 6 on: shared envs and machines; 9: line
     };
     expect(damaged((s) => (s.lineShapes = []))).toMatch(/cells\[0\].*shape is not in the file/);
     expect(damaged((s) => (s.cells[0].evidence.logTail[0].lines[0] = [0, "1,2"]))).toMatch(/cells\[0\]/);
+    // A first line cannot take its digits from a line above it.
+    expect(damaged((s) => (s.cells[0].evidence.logTail[0].lines[0] = [0, "5:02,0000,13,13"]))).toMatch(/cells\[0\]/);
   });
 
   it("stores each distinct command line and first traceback once, referenced by the cells", () => {
