@@ -104,13 +104,19 @@ export function shortVerdict(r: ResultsFile, v: ClaimVerdict): string {
 /** Names equal under PEP 503 (uvicorn_worker is uvicorn-worker). */
 const samePackage = (a: string, b: string) => normalizeName(a) === normalizeName(b);
 
+type NotApplicable = NonNullable<ResultsFile["notApplicable"]>[number];
+
+/** Whether entry `e` rules out `version` of `pkg` on `python`: the release itself, or another package every cell pins. */
+export const rulesOut = (e: NotApplicable, pkg: string, version: string, python: string) =>
+  e.pythons.includes(python) && (!samePackage(e.package, pkg) || e.version === version);
+
 /** Why a version of `pkg` has no cell on a Python by the releases' own metadata (its own, or another pinned package's). */
 export function notApplicableOf(r: ResultsFile, pkg: string): (version: string, python: string) => string | undefined {
   const entries = r.notApplicable ?? [];
   return (version, python) => {
-    const own = entries.find((e) => samePackage(e.package, pkg) && e.version === version && e.pythons.includes(python));
+    const own = entries.find((e) => samePackage(e.package, pkg) && rulesOut(e, pkg, version, python));
     if (own) return own.reason;
-    const other = entries.find((e) => !samePackage(e.package, pkg) && e.pythons.includes(python));
+    const other = entries.find((e) => rulesOut(e, pkg, version, python));
     return other ? `${other.package} ${other.version}: ${other.reason}` : undefined;
   };
 }

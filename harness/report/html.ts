@@ -10,7 +10,7 @@ import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { envEntry, type StoredEnv } from "../store/stored-results.js";
-import { compatTable, shortVerdict } from "./html-answer.js";
+import { compatTable, rulesOut, shortVerdict } from "./html-answer.js";
 import { bootProfileSection } from "./html-boot-profile.js";
 import { CLIENT_SCRIPT, type ClientCell, type ClientData } from "./html-client.js";
 import { escapeHtml } from "./html-escape.js";
@@ -120,7 +120,7 @@ function gridOf(r: ResultsFile, cells: CellRecord[], pkg: string): Grid {
 function naReason(r: ResultsFile, pkg: string): (version: string, python: string) => string | undefined {
   const entries = r.notApplicable ?? [];
   return (version, python) => {
-    const e = entries.find((x) => x.pythons.includes(python) && (normalizeName(x.package) !== normalizeName(pkg) || x.version === version));
+    const e = entries.find((x) => rulesOut(x, pkg, version, python));
     return e ? `${e.package} ${e.version}: ${e.reason}` : undefined;
   };
 }

@@ -40,20 +40,24 @@ describe("HTML report in a real browser", () => {
 
     const browser = await chromium.launch({ executablePath: await findChromium(), args: ["--no-sandbox"] });
     try {
-      const tab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       const network: string[] = [];
       const errors: string[] = [];
-      // The report must work from a file with no network: record and refuse anything that is not the file itself.
-      await tab.route("**", (route) => {
-        const url = route.request().url();
-        if (url.startsWith("file:")) return route.continue();
-        network.push(url);
-        return route.abort();
-      });
+      /** A tab on which the report must work from a file with no network: anything that is not the file itself is recorded and refused. */
+      const offlineTab = async () => {
+        const t = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+        await t.route("**", (route) => {
+          const url = route.request().url();
+          if (url.startsWith("file:")) return route.continue();
+          network.push(url);
+          return route.abort();
+        });
+        t.on("pageerror", (err) => errors.push(err.message));
+        return t;
+      };
+      const tab = await offlineTab();
       tab.on("request", (req) => {
         if (!req.url().startsWith("file:") && !network.includes(req.url())) network.push(req.url());
       });
-      tab.on("pageerror", (err) => errors.push(err.message));
       tab.on("console", (msg) => {
         if (msg.type() === "error") errors.push(msg.text());
       });
@@ -126,14 +130,7 @@ describe("HTML report in a real browser", () => {
       // The full sweep's page, for the folds: the #85 matrix's 12 releases on 4 Pythons have no two identical rows.
       const sweepPage = join(dir, "sweep.html");
       await writeFile(sweepPage, renderHtml(await readResults(SWEEP)));
-      const sweepTab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      await sweepTab.route("**", (route) => {
-        const url = route.request().url();
-        if (url.startsWith("file:")) return route.continue();
-        network.push(url);
-        return route.abort();
-      });
-      sweepTab.on("pageerror", (err) => errors.push(err.message));
+      const sweepTab = await offlineTab();
       await sweepTab.goto(pathToFileURL(sweepPage).href);
       // Runs of identical versions are folded behind one line that opens them.
       const run = sweepTab.locator("#heatmap button[data-run]").first();
