@@ -2,7 +2,8 @@
 // the stages below it in the data flow. Folder order, lowest first:
 //   core → config → cell → plan → releases → envs → runtimes → probe → evidence → classify
 //   → store → claims → report → pages → run → bisect → nightly → doctor → cli
-// A runtime adapter (runtimes/<name>/) imports no other adapter; only the registry lists them.
+// A runtime adapter (runtimes/<name>/) imports no other adapter, and nothing outside runtimes/
+// imports an adapter's files: only the registry lists them.
 const LAYERS = [
   "core", "config", "cell", "plan", "releases", "envs", "runtimes", "probe", "evidence", "classify",
   "store", "claims", "report", "pages", "run", "bisect", "nightly", "doctor", "cli",
@@ -33,6 +34,13 @@ module.exports = {
       comment: "a runtime adapter does not import another adapter",
       from: { path: "^harness/runtimes/([^/]+)/" },
       to: { path: "^harness/runtimes/([^/]+)/", pathNot: "^harness/runtimes/$1/" },
+    },
+    {
+      name: "adapters-behind-the-registry",
+      severity: "error",
+      comment: "outside runtimes/, an adapter is reached through the registry and runtime.ts/session.ts only",
+      from: { path: "^harness/", pathNot: "^harness/runtimes/" },
+      to: { path: "^harness/runtimes/[^/]+/" },
     },
     {
       name: "engine-client-in-docker-adapter",

@@ -2,19 +2,13 @@ import { InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "../core/errors.js";
 import { defaultCacheDir, defaultConcurrency } from "../core/settings.js";
 import { parseShard } from "../plan/shard.js";
+import { RUNTIME_CHOICES, RUNTIME_NAMES } from "../runtimes/registry.js";
 
 /**
  * The options several commands share, each defined once: a command adds the ones it uses, so a
  * flag it would ignore is refused as unknown. Values are checked as they are parsed (a bad one
  * is a usage error, exit 2); paths are checked by paths.ts before anything is read or written.
  */
-
-/**
- * `--runtime`'s choices, written out so `--help` need not load the runtime adapters (dockerode
- * alone takes 0.3 s); a unit test holds them equal to the registry's RUNTIME_CHOICES.
- */
-export const RUNTIME_OPTION_CHOICES = ["auto", "docker", "local"] as const;
-export type RuntimeOptionChoice = (typeof RUNTIME_OPTION_CHOICES)[number];
 
 /** More cells at once than this only queues them behind the engine, and a typo (1e6) must not start a million. */
 export const MAX_CONCURRENCY = 64;
@@ -61,7 +55,9 @@ export const outOption = () => new Option("--out <dir>", "reports go to <dir>/<s
 export const cacheDirOption = () =>
   new Option("--cache-dir <dir>", "the cache").default(defaultCacheDir(), "$REPRO_MATRIX_CACHE or .cache");
 export const runtimeOption = () =>
-  new Option("--runtime <name>", "docker, local, or auto: docker if up").choices(RUNTIME_OPTION_CHOICES).default("auto");
+  new Option("--runtime <name>", `${RUNTIME_NAMES.join(", ")}, or auto: the first of them that opens`)
+    .choices(RUNTIME_CHOICES)
+    .default("auto");
 export const concurrencyOption = () =>
   new Option("--concurrency <n>", `cells at once, 1 to ${MAX_CONCURRENCY}`)
     .default(defaultConcurrency())

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { Index, type Scenario } from "../config/schema.js";
 import { type Check, fail, guarded, ok, withDeadline } from "../core/check.js";
 import { UV_VERSION, uvPlaces } from "../envs/uv.js";
-import { RUNTIMES, type RuntimeChoice } from "../runtimes/registry.js";
+import { loadRuntimes, type RuntimeChoice } from "../runtimes/registry.js";
 import type { DoctorResult, RuntimeAdapter } from "../runtimes/session.js";
 import { checkConfig } from "./config.js";
 import { cachePlace, checkDisk } from "./disk.js";
@@ -34,7 +34,7 @@ export interface DoctorOptions {
 export async function runChecks(o: DoctorOptions): Promise<Check[]> {
   const config = await checkConfig(o.configFile);
   const scenario = config.scenario;
-  const all = o.runtimes ?? RUNTIMES;
+  const all = o.runtimes ?? (await loadRuntimes());
   const chosen = o.runtime === "auto" ? all : all.filter((r) => r.name === o.runtime);
   const pythons = Object.entries(scenario?.python ?? {});
   // Each chosen runtime checks what it needs. Under auto a runtime's missing prerequisite fails

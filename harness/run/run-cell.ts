@@ -12,8 +12,15 @@ import { type LineWatch, LogCollector } from "../evidence/log-collector.js";
 import { mergeSummaries } from "../probe/merge.js";
 import { type ProbeSummary, probeServer } from "../probe/probe.js";
 import { type BootGaveUp, type Readiness, waitForReady } from "../probe/readiness.js";
-import { CONTAINER_PLACE } from "../runtimes/docker/container-place.js";
-import type { PlacedFile, Runtime, ServerExit, ServerPlace, ServerProcess, StartedServer } from "../runtimes/runtime.js";
+import {
+  NOMINAL_PLACE,
+  type PlacedFile,
+  type Runtime,
+  type ServerExit,
+  type ServerPlace,
+  type ServerProcess,
+  type StartedServer,
+} from "../runtimes/runtime.js";
 import { appLayout, appOf } from "./fixtures.js";
 import { runSteps, type StepRun, stepPhase } from "./steps.js";
 
@@ -54,7 +61,7 @@ function serverArgs(args: readonly string[], place: ServerPlace): string[] {
  * app runs in its own folder. The scenario's arguments come after the harness's defaults, so
  * that they may change them (--graceful-timeout, --timeout), but never the options it owns.
  */
-export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = CONTAINER_PLACE): string[] {
+export function gunicornCommand(cell: Cell, s: Scenario, place: ServerPlace = NOMINAL_PLACE): string[] {
   const app = appLayout(appOf(s, cell.app));
   return [
     `${place.venv}/bin/gunicorn`,

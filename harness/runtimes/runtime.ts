@@ -26,6 +26,13 @@ export interface ServerPlace {
   bind: string;
 }
 
+/**
+ * The place a recorded command (and a cell key) is written against when the runtime has none of
+ * its own: a runtime that picks a place per server (local: a free port, a venv folder) records
+ * this nominal one, so a cell's key does not change with the port it happened to get.
+ */
+export const NOMINAL_PLACE: ServerPlace = { venv: "/opt/venv", appDir: "/app", bind: "unix:/run/repro-matrix/gunicorn.sock" };
+
 export interface ServerSpec {
   /** Image (or, for the local runtime, the virtualenv folder) that holds Python and the locked packages. */
   image: string;

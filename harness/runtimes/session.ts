@@ -71,4 +71,10 @@ export interface RuntimeAdapter {
   open(o: SessionOptions): Promise<RuntimeSession>;
   /** doctor's checks of what this runtime needs; `places` are folders whose free space matters to it. */
   doctor(o: DoctorContext, signal: AbortSignal): Promise<DoctorResult>;
+  /**
+   * `repro-matrix clean`: remove whatever of the harness's this runtime keeps outside the cache
+   * folder (docker: every harness container, and with `images` its images), saying what went.
+   * Absent: it keeps nothing there.
+   */
+  clean?(o: { images: boolean }): Promise<string>;
 }

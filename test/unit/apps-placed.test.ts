@@ -8,6 +8,9 @@ import { expandCells } from "../../harness/plan/expand.js";
 import { cellKey } from "../../harness/run/cell-key.js";
 import { filesOfCell, loadApps } from "../../harness/run/fixtures.js";
 import { gunicornCommand } from "../../harness/run/run-cell.js";
+import { CONTAINER_PLACE, SOCKET_DIR } from "../../harness/runtimes/docker/container-place.js";
+import { VENV } from "../../harness/runtimes/docker/env-image.js";
+import { NOMINAL_PLACE } from "../../harness/runtimes/runtime.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 /** A scenario file in a fresh folder with its own files; returns the scenario as loaded from there. */
@@ -24,6 +27,14 @@ const VERSIONS = { uvicorn: ["0.11.4"], gunicorn: ["23.0.0"] };
 const LOCAL = { venv: "/venvs/x", appDir: "/tmp/run/app-1", bind: "127.0.0.1:4000" };
 
 describe("placing the scenario's apps", () => {
+  it("writes recorded commands against a container's real paths: the nominal place is the container's", () => {
+    // The run stage writes commands against NOMINAL_PLACE without importing the docker adapter;
+    // a container must be that place, else recorded commands would name paths no server had.
+    expect(CONTAINER_PLACE).toEqual(NOMINAL_PLACE);
+    expect(NOMINAL_PLACE.venv).toBe(VENV);
+    expect(NOMINAL_PLACE.bind).toBe(`unix:${SOCKET_DIR}/gunicorn.sock`);
+  });
+
   it("places an own app's folder under its name, with the wrapper and an entry module that imports it", async () => {
     const s = await scenarioWith("apps: [apps/plain_text.py, plain]\n", {
       "apps/plain_text.py": "app = None\n",

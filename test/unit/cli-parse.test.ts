@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeFailure } from "../../harness/cli/failure.js";
 import { main } from "../../harness/cli/main.js";
-import { days, RUNTIME_OPTION_CHOICES, wholeNumber } from "../../harness/cli/options.js";
+import { days, runtimeOption, wholeNumber } from "../../harness/cli/options.js";
 import { withVersions } from "../../harness/cli/set-versions.js";
 import { parseScenario } from "../../harness/config/load.js";
 import { ConfigError, EngineUnresponsiveError } from "../../harness/core/errors.js";
 import { HARNESS_VERSION } from "../../harness/core/version.js";
-import { RUNTIME_CHOICES } from "../../harness/runtimes/registry.js";
+import { RUNTIMES } from "../../harness/runtimes/registry.js";
 import { MINIMAL } from "../helpers/scenarios.js";
 
 describe("command line parsing", () => {
@@ -78,8 +78,10 @@ describe("command line parsing", () => {
     expect(() => days(`${last + 1}d`, now)).toThrow(`a number of days up to ${last}d`);
   });
 
-  it("offers the runtimes the registry has", () => {
-    expect([...RUNTIME_OPTION_CHOICES]).toEqual([...RUNTIME_CHOICES]);
+  it("offers the runtimes the registry has, each entry naming the adapter it loads", async () => {
+    expect(runtimeOption().argChoices).toEqual(["auto", "docker", "local"]);
+    expect(runtimeOption().description).toBe("docker, local, or auto: the first of them that opens");
+    for (const entry of RUNTIMES) expect((await entry.load()).name).toBe(entry.name);
   });
 });
 

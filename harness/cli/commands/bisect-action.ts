@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { runBisect } from "../../bisect/run-bisect.js";
 import { loadScenario } from "../../config/load.js";
+import { RUNTIME_CHOICES } from "../../runtimes/registry.js";
 import { interruptible } from "../interrupt.js";
-import { RUNTIME_OPTION_CHOICES } from "../options.js";
 import { checkInputFile, checkOutputFolder } from "../paths.js";
 
 const BisectFlags = z.strictObject({
@@ -12,7 +12,7 @@ const BisectFlags = z.strictObject({
   affected: z.string().optional(),
   crossCheck: z.boolean().optional(),
   config: z.string(),
-  runtime: z.enum(RUNTIME_OPTION_CHOICES),
+  runtime: z.enum(RUNTIME_CHOICES),
   cacheDir: z.string(),
 });
 

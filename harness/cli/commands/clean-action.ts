@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { connectDocker } from "../../runtimes/docker/docker-engine.js";
-import { removeAllManaged, removeCachedImages } from "../../runtimes/docker/reaper.js";
+import { RUNTIMES } from "../../runtimes/registry.js";
 
 const CleanFlags = z.strictObject({ images: z.boolean().optional(), quiet: z.boolean().optional() });
 
+/** Every runtime that keeps something of the harness's outside the cache folder removes it. */
 export async function cleanAction(flags: unknown): Promise<number> {
   const f = CleanFlags.parse(flags);
-  const docker = await connectDocker();
-  const containers = await removeAllManaged(docker);
-  const removedImages = f.images ? await removeCachedImages(docker) : 0;
-  if (!f.quiet) process.stderr.write(`removed ${containers} container(s)${f.images ? ` and ${removedImages} image(s)` : ""}\n`);
+  for (const entry of RUNTIMES) {
+    const said = await (await entry.load()).clean?.({ images: Boolean(f.images) });
+    if (said && !f.quiet) process.stderr.write(`${said}\n`);
+  }
   return 0;
 }

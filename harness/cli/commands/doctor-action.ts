@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { runChecks } from "../../doctor/checks.js";
 import { doctorExitCode, formatChecks } from "../../doctor/report.js";
-import { RUNTIME_OPTION_CHOICES } from "../options.js";
+import { RUNTIME_CHOICES } from "../../runtimes/registry.js";
 import { checkInputFile, checkOutputFolder } from "../paths.js";
 
 const DoctorFlags = z.strictObject({
   config: z.string(),
   cacheDir: z.string(),
-  runtime: z.enum(RUNTIME_OPTION_CHOICES),
+  runtime: z.enum(RUNTIME_CHOICES),
   json: z.boolean().optional(),
 });
 

@@ -7,8 +7,8 @@ import { runNightly } from "../../nightly/run-night.js";
 import { renderNightMarkdown, renderNightText } from "../../nightly/summary.js";
 import type { NightSummary } from "../../nightly/types.js";
 import { progressReporter } from "../../report/terminal.js";
+import { RUNTIME_CHOICES } from "../../runtimes/registry.js";
 import { interruptible } from "../interrupt.js";
-import { RUNTIME_OPTION_CHOICES } from "../options.js";
 import { checkInputFile, checkInputFolder, checkOutputFolder } from "../paths.js";
 
 /** nightly's flags as commander parsed them (values already checked by options.ts). */
@@ -23,7 +23,7 @@ const NightlyFlags = z.strictObject({
   shards: z.number().optional(),
   run: z.boolean(),
   list: z.boolean().optional(),
-  runtime: z.enum(RUNTIME_OPTION_CHOICES),
+  runtime: z.enum(RUNTIME_CHOICES),
   concurrency: z.number(),
   containerPerCell: z.boolean().optional(),
   cacheDir: z.string(),

@@ -5,8 +5,8 @@ import type { RunFinished } from "../../report/run-summary.js";
 import { summaryJson } from "../../report/run-summary.js";
 import { progressReporter } from "../../report/terminal.js";
 import { runMatrix } from "../../run/run-matrix.js";
+import { RUNTIME_CHOICES } from "../../runtimes/registry.js";
 import { interruptible } from "../interrupt.js";
-import { RUNTIME_OPTION_CHOICES } from "../options.js";
 import { checkInputFile, checkOutputFolder, checkReportFolder } from "../paths.js";
 import { withVersions } from "../set-versions.js";
 
@@ -14,7 +14,7 @@ import { withVersions } from "../set-versions.js";
 const RunFlags = z.strictObject({
   config: z.string(),
   out: z.string(),
-  runtime: z.enum(RUNTIME_OPTION_CHOICES),
+  runtime: z.enum(RUNTIME_CHOICES),
   only: z.string().optional(),
   set: z.array(z.string()).optional(),
   force: z.boolean().optional(),

@@ -12,7 +12,7 @@ import { engineGone, engineUnresponsive } from "./engine-errors.js";
 import { engineSilenceLimitMs, watchEngine } from "./engine-watchdog.js";
 import { ownerLabels } from "./labels.js";
 import { engineMachine } from "./machine-facts.js";
-import { reapOrphans, reapSocketDirs, removeRun } from "./reaper.js";
+import { reapOrphans, reapSocketDirs, removeAllManaged, removeCachedImages, removeRun } from "./reaper.js";
 
 /** This folder: the whole adapter. */
 const CODE_DIR = new URL("./", import.meta.url);
@@ -28,6 +28,11 @@ export function dockerRuntime(o: { engineClient?: () => EngineClient; connectMs?
     codeDir: CODE_DIR,
     open: (s) => openDocker(s, s.auto ? 2000 : (o.connectMs ?? 5000)),
     doctor: (ctx, signal) => dockerDoctor(ctx, o.engineClient ?? dockerEngineClient, signal),
+    clean: async ({ images }) => {
+      const docker = await connectDocker();
+      const containers = await removeAllManaged(docker);
+      return `removed ${containers} container(s)${images ? ` and ${await removeCachedImages(docker)} image(s)` : ""}`;
+    },
   };
 }
 

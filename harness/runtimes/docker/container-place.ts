@@ -1,5 +1,4 @@
-import type { ServerPlace } from "../runtime.js";
-import { VENV } from "./env-image.js";
+import { NOMINAL_PLACE, type ServerPlace } from "../runtime.js";
 
 /**
  * Inside the container every cell looks the same. On an engine on this machine it has no network
@@ -9,7 +8,11 @@ import { VENV } from "./env-image.js";
 export const SOCKET_DIR = "/run/repro-matrix";
 /** Host folders for the sockets: <tmp>/rm-sock-<harness pid>-<random>, so a later run can reap a dead run's. */
 export const SOCKET_DIR_PREFIX = "rm-sock-";
-export const CONTAINER_PLACE: ServerPlace = { venv: VENV, appDir: "/app", bind: `unix:${SOCKET_DIR}/gunicorn.sock` };
+/**
+ * A container is the nominal place recorded commands and cell keys are written against (its venv
+ * is VENV and its socket is in SOCKET_DIR: test/unit/apps-placed.test.ts holds them equal).
+ */
+export const CONTAINER_PLACE: ServerPlace = NOMINAL_PLACE;
 
 /**
  * An engine on another machine (DOCKER_HOST=tcp://… or ssh://…) cannot share a folder with this
