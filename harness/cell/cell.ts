@@ -52,18 +52,29 @@ export function versionOf(c: Pick<Cell, "packages">, pkg: string): string {
 }
 
 /**
- * The package the tables are about: the claim's, or else the one whose versions vary most
- * among the cells (the first in naming order on a tie), so rows are never another package's.
+ * The package the tables, bisect and pages are about: the claim's; else the one whose versions
+ * vary most (the first in naming order on a tie), so rows are never another package's. When none
+ * varies: `whenNoneVaries` (bisect's resolution anchor, whose releases set the cut-off), else the
+ * first in naming order. The one rule; axisPackageOf and plan's axisPackage only gather versions.
  */
+export function axisPackageAmong(
+  versions: Iterable<[string, Iterable<string>]>,
+  o: { claim?: string | undefined; whenNoneVaries?: string | undefined } = {},
+): string {
+  if (o.claim) return o.claim;
+  let best: [string, number] | undefined;
+  const counted = [...versions].map(([name, vs]) => [name, new Set(vs).size] as [string, number]);
+  for (const [name, n] of counted.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) if (!best || n > best[1]) best = [name, n];
+  if (o.whenNoneVaries && (!best || best[1] <= 1)) return o.whenNoneVaries;
+  return best?.[0] ?? "uvicorn";
+}
+
+/** axisPackageAmong over the versions recorded cells hold. */
 export function axisPackageOf(cells: Pick<Cell, "packages">[], claimPackage?: string): string {
-  if (claimPackage) return claimPackage;
   const versions = new Map<string, Set<string>>();
   for (const c of cells)
     for (const [name, version] of packageEntries(c.packages)) versions.set(name, (versions.get(name) ?? new Set()).add(version));
-  let best: [string, number] | undefined;
-  for (const [name, vs] of [...versions].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)))
-    if (!best || vs.size > best[1]) best = [name, vs.size];
-  return best?.[0] ?? "uvicorn";
+  return axisPackageAmong(versions, { claim: claimPackage });
 }
 
 /** The packages an env must hold; many cells share one. */

@@ -33,3 +33,10 @@ export function showing(c: { outcome: Outcome; trials?: { reproducedIn: number }
 
 /** A server booted and was probed: the cell could have shown the signature. */
 export const isTested = (c: Parameters<typeof showing>[0]) => showing(c) !== "untested";
+
+/**
+ * Untested for a reason of the release on this Python (no env, no boot), so another Python may
+ * test it: era's passes move a release on, and its tables keep only the Pythons that tested it. A
+ * timeout is untested too, but says more about the machine's load than the Python: no move.
+ */
+export const untestedOnThisPython = (outcome: Outcome) => outcome === "install-failed" || outcome === "boot-failure";

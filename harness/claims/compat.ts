@@ -1,6 +1,6 @@
 import { compare } from "@renovatebot/pep440";
 import { axisPackageOf, versionOf } from "../cell/cell.js";
-import { type Showing, showing } from "../cell/outcome.js";
+import { type Showing, showing, untestedOnThisPython } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { primaryCells } from "./runtimes.js";
@@ -30,9 +30,6 @@ export const tableCells = (r: Pick<ResultsFile, "cells" | "claim" | "pythonPolic
   return r.pythonPolicy === "era" ? decisiveCells(cells, tablePackage(r)) : cells;
 };
 
-/** What tells nothing about the signature: no env, or no server. */
-const UNTESTABLE: readonly CellRecord["outcome"][] = ["install-failed", "boot-failure"];
-
 /**
  * Under era, a release its era Python could not test ran on further Pythons until one could: its
  * status is that of the Pythons that tested it, not of a mixture with the ones that could not. A
@@ -40,7 +37,7 @@ const UNTESTABLE: readonly CellRecord["outcome"][] = ["install-failed", "boot-fa
  */
 export function decisiveCells(cells: CellRecord[], pkg: string): CellRecord[] {
   const testable = new Set<string>();
-  for (const c of cells) if (!UNTESTABLE.includes(c.outcome)) testable.add(`${versionOf(c, pkg)}|${c.python}`);
+  for (const c of cells) if (!untestedOnThisPython(c.outcome)) testable.add(`${versionOf(c, pkg)}|${c.python}`);
   const testedSomewhere = new Set([...testable].map((k) => k.split("|")[0]));
   return cells.filter((c) => !testedSomewhere.has(versionOf(c, pkg)) || testable.has(`${versionOf(c, pkg)}|${c.python}`));
 }

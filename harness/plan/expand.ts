@@ -1,4 +1,4 @@
-import type { AxisVersions, Cell } from "../cell/cell.js";
+import { type AxisVersions, axisPackageAmong, type Cell } from "../cell/cell.js";
 import type { Scenario } from "../config/schema.js";
 
 /**
@@ -32,12 +32,7 @@ export function expandCells(s: Scenario, versions: AxisVersions): Cell[] {
   return cells;
 }
 
-/**
- * The package a search or a table is about when none is named: the claim's; else the one
- * package axis with several versions; else the resolution anchor (whose releases set the cut-off).
- */
+/** The package a search is about when none is named: axisPackageAmong over the scenario's versions. */
 export function axisPackage(s: Scenario, versions: AxisVersions): string {
-  if (s.claim) return s.claim.package;
-  const varying = Object.entries(versions).filter(([, vs]) => vs.length > 1);
-  return varying.length === 1 ? (varying[0]?.[0] as string) : s.resolution.anchor;
+  return axisPackageAmong(Object.entries(versions), { claim: s.claim?.package, whenNoneVaries: s.resolution.anchor });
 }

@@ -1,5 +1,5 @@
 import { type Cell, packageEntries } from "../cell/cell.js";
-import type { Outcome } from "../cell/outcome.js";
+import { type Outcome, untestedOnThisPython } from "../cell/outcome.js";
 import { normalizeName } from "../core/package-name.js";
 
 /**
@@ -36,9 +36,6 @@ export function notApplicable(
   return undefined;
 }
 
-/** What a cell could not test: no env, or no server. Another Python may do better; a timeout says more about the load. */
-const UNTESTABLE: readonly Outcome[] = ["install-failed", "boot-failure"];
-
 /**
  * The era's passes over a matrix. First every release on its era Python; then each release whose
  * every cell there was untestable on the next Python of its order, until one is testable or none
@@ -72,7 +69,7 @@ export class PythonPasses {
       const tried = this.on(version, this.choice.order.get(version)?.[i]);
       const outcomes = tried.map(outcomeOf);
       // Unknown outcomes (a filtered run, a shard) decide nothing: no fallback on a guess.
-      if (outcomes.some((o) => o === undefined || !UNTESTABLE.includes(o))) continue;
+      if (outcomes.some((o) => o === undefined || !untestedOnThisPython(o))) continue;
       cells.push(...this.advance(version, i + 1));
     }
     return cells;

@@ -176,7 +176,7 @@ export function renderJunit(r: ResultsFile): string {
   >();
   for (const c of cells) {
     const config = [
-      `py${c.python} ${workerName(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app}`,
+      `py${c.python} ${workerName(c.workerClass)} ${c.preload ? "--preload" : "no-preload"} ${c.app} -w ${c.workers}`,
       ...(c.gunicornArgs?.length ? [argsText(c.gunicornArgs)] : []),
       ...(c.envVars && Object.keys(c.envVars).length > 0 ? [envText(c.envVars)] : []),
     ].join(" ");

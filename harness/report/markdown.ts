@@ -1,5 +1,5 @@
 import { cellLabel, envText, packageEntries, shortClass, versionOf } from "../cell/cell.js";
-import type { Outcome } from "../cell/outcome.js";
+import { isTested, type Outcome } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import { compatRows, matchesClaim, sortVersions, tableCells, tablePackage } from "../claims/compat.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
@@ -587,8 +587,6 @@ function ratioText(ratio: number, better: string, worse: string): string {
   return "about the same";
 }
 
-const NOT_RUN: readonly Outcome[] = ["install-failed", "boot-failure", "timeout"];
-
 /**
  * Releases of the claim's package that no cell could test on any Python they ran on, each with
  * why, per Python (the same reason on several Pythons said once), and the Pythons they exclude.
@@ -600,7 +598,7 @@ function untestableSection(r: ResultsFile): string[] {
   const lines: string[] = [];
   for (const version of sortVersions(byVersion.keys())) {
     const own = byVersion.get(version) ?? [];
-    if (!own.every((c) => NOT_RUN.includes(c.outcome))) continue;
+    if (!own.every((c) => !isTested(c))) continue;
     // The same failure on several Pythons reads the same once its Python's path is set aside.
     const byReason = Map.groupBy(own, (c) => `${c.outcome}: ${c.reason.replace(/python3\.\d+/g, "python3.X")}`);
     const why = [...byReason.values()].map((group) => {

@@ -1,8 +1,10 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { verdictOf } from "../../harness/bisect/run-bisect.js";
 import { BIN, CACHE_DIR, tempDir, writeConfig } from "../helpers/harness.js";
+import { makeWheel } from "../helpers/local-wheel.js";
 
 const cli = (args: string[]) => execa("node", [BIN, ...args], { reject: false, env: { REPRO_MATRIX_CACHE: CACHE_DIR } });
 
@@ -138,6 +140,40 @@ describe("repro-matrix bisect", () => {
       /^repro-matrix: bisect: only 0 of 2 uvicorn versions install on Python 3\.9\.\d+ \(>=3\.10: 0\.40\.0 … 0\.41\.0 \(2 versions\)\); search another Python$/,
     );
   }, 300_000);
+
+  it("searches a package axis other than uvicorn (--package), from a find-links folder", async () => {
+    // rmnightly is on no index; the fixture app logs the signature once it is 1.1 or later.
+    const dir = await tempDir("bisect-package");
+    await mkdir(join(dir, "dists"));
+    for (const v of ["1.0", "1.1", "1.2", "1.3"]) await makeWheel(join(dir, "dists"), "rmnightly", v);
+    const config = await writeConfig(
+      dir,
+      `scenario: it-bisect-package
+packages:
+  uvicorn: 0.39.0
+  gunicorn: 23.0.0
+  rmnightly: all
+index: { findLinks: [dists] }
+python:
+  "3.11": { base: "debian:bookworm" }
+onlyBinary: [uvloop]
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false]
+workers: 2
+apps: [regresses-with-rmnightly]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 8, concurrency: 2, coverageSeconds: 10 }
+timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+`,
+    );
+    const r = await cli(["bisect", "--config", config, "--runtime", "local", "--where", "preload=false", "--package", "rmnightly"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bisect rmnightly over 4 versions \(1\.0 to 1\.3\)/m);
+    expect(r.stdout).toMatch(/^transition: clean → affected between 1\.0 \(clean: .*\) and 1\.1 \(reproduced: .*\)$/m);
+    // The commands it prints pin rmnightly, not uvicorn.
+    expect(r.stdout).toMatch(/^ {2}reproduce 1\.1: repro-matrix run .*--set rmnightly=1\.1/m);
+    expect(r.stdout).not.toMatch(/assumed/);
+  }, 600_000);
 
   it("exits 2 when --affected is not a version it searches", async () => {
     const dir = await tempDir("bisect-affected");

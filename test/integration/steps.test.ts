@@ -81,7 +81,7 @@ describe("steps against real servers", () => {
     expect(r.evidence.pidsServed.length).toBe(4);
   });
 
-  it("TTIN adds a worker, TTOU takes one away", async () => {
+  it("TTIN adds a worker, TTOU takes one away; a workersServed check sees more workers than Gunicorn was asked for", async () => {
     const run = await runScenario(
       scenario(
         "it-steps-ttin",
@@ -94,11 +94,22 @@ describe("steps against real servers", () => {
   - wait: { line: "Finished server process" }
   - probe: {}
 `,
+        // Started with 2 workers: more than 2 answering the fourth step is the TTIN worker's doing,
+        // and the seventh step's 2 are not more than 2.
+        `checks:
+  - { workersServed: { moreThan: 2 }, step: 4 }
+  - { workersServed: { moreThan: 2 }, step: 7 }
+`,
       ),
       out,
     );
     const r = run.records[0] as CellRecord;
-    expect(r.outcome, r.reason).toBe("clean");
+    const checks = r.evidence.checks ?? [];
+    expect(checks.filter((c) => c.check.startsWith("workersServed")).map((c) => [c.check, c.result, c.value])).toEqual([
+      ["workersServed > 2 in step 4", "fired", 3],
+      ["workersServed > 2 in step 7", "quiet", 2],
+    ]);
+    expect(r.outcome, r.reason).toBe("reproduced");
     const steps = stepsOf(r);
     expect(steps.every((s) => s.done)).toBe(true);
     // Once the new worker has said it boots, the master has three; a probe hears from all three.

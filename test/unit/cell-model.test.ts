@@ -13,7 +13,7 @@ import {
   packageEntries,
   versionOf,
 } from "../../harness/cell/cell.js";
-import { OUTCOMES, showing } from "../../harness/cell/outcome.js";
+import { OUTCOMES, showing, untestedOnThisPython } from "../../harness/cell/outcome.js";
 import { CellRecord, migrateLegacyAxes } from "../../harness/cell/record.js";
 import { parseScenario } from "../../harness/config/load.js";
 import { axisPackage, expandCells } from "../../harness/plan/expand.js";
@@ -59,6 +59,20 @@ describe("the cell model: packages", () => {
     expect(axisPackage(s, { uvicorn: ["0.11.4"], gunicorn: ["22.0.0", "23.0.0"] })).toBe("gunicorn");
     // Nothing varies (a bisect's --versions will): the anchor, whose releases set the cut-off.
     expect(axisPackage(s, { uvicorn: ["0.11.4"], gunicorn: ["23.0.0"] })).toBe("uvicorn");
+  });
+
+  it("picks the same package for the tables and for bisect when two packages vary and no claim names one", () => {
+    const s = parseScenario(MINIMAL.replace("gunicorn: 23.0.0", "gunicorn: [22.0.0, 23.0.0]"));
+    const versions = { uvicorn: ["0.11.3", "0.11.4"], gunicorn: ["22.0.0", "23.0.0"], rmprivate: ["1", "2", "3"] };
+    const cells = versions.rmprivate.flatMap((r) =>
+      versions.uvicorn.flatMap((u) => versions.gunicorn.map((g) => cell({ packages: { uvicorn: u, gunicorn: g, rmprivate: r } }))),
+    );
+    expect(axisPackage(s, versions)).toBe("rmprivate");
+    expect(axisPackageOf(cells)).toBe("rmprivate");
+    // A tie: the first in naming order, in both.
+    const tie = { uvicorn: versions.uvicorn, gunicorn: versions.gunicorn };
+    expect(axisPackage(s, tie)).toBe("uvicorn");
+    expect(axisPackageOf(cells.filter((c) => c.packages.rmprivate === "1"))).toBe("uvicorn");
   });
 });
 
@@ -146,6 +160,12 @@ describe("the cell model: what an outcome says to the claim", () => {
       flaky: "unaffected",
     });
     expect(showing({ outcome: "flaky", trials: { reproducedIn: 1 } })).toBe("affected");
+  });
+
+  it("moves an era release to another Python only for what the Python may cause: no env, no boot", () => {
+    expect(OUTCOMES.filter(untestedOnThisPython)).toEqual(["boot-failure", "install-failed"]);
+    // Each such outcome is untested; a timeout is untested too, but no reason to move.
+    for (const o of OUTCOMES.filter(untestedOnThisPython)) expect(showing({ outcome: o })).toBe("untested");
   });
 });
 

@@ -83,10 +83,18 @@ describe("renderJunit", () => {
     const { root, suites } = parse(renderJunit(results(mixed)));
     expect(root).toMatchObject({ "@_name": "demo", "@_tests": "9", "@_failures": "1", "@_errors": "4", "@_skipped": "2" });
     expect(suites.map((s) => s["@_name"])).toEqual([
-      "py3.9 UvicornWorker --preload plain (docker)",
-      "py3.11 UvicornWorker no-preload plain (docker)",
+      "py3.9 UvicornWorker --preload plain -w 8 (docker)",
+      "py3.11 UvicornWorker no-preload plain -w 8 (docker)",
     ]);
     expect(suites.map((s) => s["@_tests"])).toEqual(["8", "1"]);
+  });
+
+  it("keeps cells that differ only in their worker count in suites of their own", () => {
+    const { suites } = parse(renderJunit(results([record(), record({ workers: 2 })])));
+    expect(suites.map((s) => s["@_name"])).toEqual([
+      "py3.9 UvicornWorker --preload plain -w 2 (docker)",
+      "py3.9 UvicornWorker --preload plain -w 8 (docker)",
+    ]);
   });
 
   it("maps each outcome to its JUnit element", () => {
@@ -107,7 +115,7 @@ describe("renderJunit", () => {
     const { cases } = parse(renderJunit(results([reproduced])));
     const c = cases[0]!;
     expect(c["@_name"]).toBe(cellId(reproduced));
-    expect(c["@_classname"]).toBe("demo.docker.py3_9 UvicornWorker --preload plain");
+    expect(c["@_classname"]).toBe("demo.docker.py3_9 UvicornWorker --preload plain -w 8");
     expect(c["@_time"]).toBe("3.000");
     expect(c.failure?.["@_type"]).toBe("reproduced");
     expect(c.failure?.["@_message"]).toBe("signature reproduced: RuntimeError: Event loop is closed");
@@ -164,12 +172,12 @@ describe("renderJunit", () => {
     expect(cases.map((c) => c["@_name"])).toEqual([cellId(docker), cellId(docker)]);
     expect(new Set(cases.map((c) => `${c["@_classname"]}/${c["@_name"]}`)).size).toBe(2);
     expect(cases.map((c) => c["@_classname"])).toEqual([
-      "demo.docker.py3_9 UvicornWorker --preload plain",
-      "demo.local.py3_9 UvicornWorker --preload plain",
+      "demo.docker.py3_9 UvicornWorker --preload plain -w 8",
+      "demo.local.py3_9 UvicornWorker --preload plain -w 8",
     ]);
     expect(suites.map((s) => s["@_name"])).toEqual([
-      "py3.9 UvicornWorker --preload plain (docker)",
-      "py3.9 UvicornWorker --preload plain (local)",
+      "py3.9 UvicornWorker --preload plain -w 8 (docker)",
+      "py3.9 UvicornWorker --preload plain -w 8 (local)",
     ]);
   });
 
