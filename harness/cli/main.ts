@@ -19,7 +19,8 @@ class CommanderStop extends Error {
 
 /**
  * Parses argv and runs the command; returns its exit code: 0 done, 1 --fail-on-change saw a
- * change (doctor, page check: a problem found), 2 bad input, 130 interrupted. A harness error
+ * change (doctor, page check: a problem found; or a bug), 2 bad input, 3 nightly saw a change,
+ * 130 interrupted. A harness error
  * is thrown for runCli to print; a usage error becomes one (exit 2, one line).
  */
 export async function main(argv: string[]): Promise<number> {

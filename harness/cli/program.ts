@@ -14,8 +14,9 @@ import type { Done } from "./done.js";
 
 const EXIT_CODES = `
 Exit codes: 0 done (whatever the outcomes); 1 --fail-on-change saw the table
-change, or doctor / page check found something to fix; 2 bad input or a missing
-prerequisite; 130 interrupted. Details: README.md.`;
+change, or doctor / page check found something to fix, or a bug; 2 bad input or
+a missing prerequisite; 3 nightly saw a change; 130 interrupted. Details:
+docs/cli.md.`;
 
 /** `(default matrix.yaml)`, without commander's quotes and choice lists: one line per option. */
 function optionDescription(option: Option): string {

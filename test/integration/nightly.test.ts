@@ -94,7 +94,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
 
     // Night 1: only 1.0 exists, and it is clean: nothing for the claimed fix to have fixed.
     const first = await nightly(1);
-    expect(first.exitCode, first.stderr).toBe(1);
+    expect(first.exitCode, first.stderr).toBe(3);
     const one = await results();
     expect(one.cells.map((c) => [c.packages.rmnightly, c.preload, c.outcome]).sort(), one.cells[0]?.reason).toEqual([
       ["1.0", false, "clean"],
@@ -118,7 +118,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
 
     // Night 2: the new release's cells and the stale one run; the fresh one is reused.
     const second = await nightly(2);
-    expect(second.exitCode, second.stderr).toBe(1);
+    expect(second.exitCode, second.stderr).toBe(3);
     const two = await results();
     expect(two.runs.at(-1)).toMatchObject({ cells: 4, cellsReused: 1, completed: true });
     const cell = (version: string, preload: boolean) => two.cells.find((c) => c.packages.rmnightly === version && c.preload === preload);
@@ -172,7 +172,7 @@ describe("two nights, then a third with nothing new, on real servers", () => {
       "--summary",
       join(root, "night.md"),
     ]);
-    expect(merge.exitCode, merge.stderr).toBe(1);
+    expect(merge.exitCode, merge.stderr).toBe(3);
     const merged = await readResults(join(root, "reports", "it-nightly", "results.json"));
     expect(merged.cells.map((c) => c.packages.rmnightly)).toEqual([ran.cells[0]?.packages.rmnightly, ran.cells[1]?.packages.rmnightly]);
     const other = ran.cells[0]?.packages.rmnightly === "1.0" ? "1.1" : "1.0";

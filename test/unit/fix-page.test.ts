@@ -342,3 +342,40 @@ describe("page and init commands", () => {
     expect(stdout.join("")).toBe(await readFile(out, "utf8"));
   });
 });
+
+describe("the catalog's #85 page", () => {
+  it("has every section of the fix-page format, in its order, and the Proof fields a reader looks for", async () => {
+    const text = await readFile("pages/uvicorn-85.md", "utf8");
+    const headings = [...text.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]);
+    const format = [
+      "The Fix",
+      "Why This Fix Works in Production",
+      "Why This Breaks in Prod",
+      "Proof / Evidence",
+      "Discussion",
+      "Failure Signature (Search String)",
+      "Copy-friendly signature",
+      "Error Message",
+      "What Broke",
+      "Why It Broke",
+      "Fix Options (Details)",
+      "When NOT to Use This Fix",
+      "Did This Fix Work in Your Case?",
+      "Prevention",
+      "Version Compatibility Table",
+      "Related Issues",
+      "Sources",
+    ];
+    expect(headings.filter((h) => format.includes(h as string))).toEqual(format);
+    for (const field of [
+      "GitHub issue",
+      "Fix PR",
+      "First fixed release",
+      "Reproduced locally",
+      "Last verified",
+      "Confidence",
+      "Did this fix it?",
+    ])
+      expect(text).toMatch(new RegExp(`^- ${field.replace(/[?]/g, "\\?")}: `, "m"));
+  });
+});

@@ -31,7 +31,12 @@ const NightlyFlags = z.strictObject({
 });
 type NightlyFlags = z.infer<typeof NightlyFlags>;
 
-/** `nightly`: 0 nothing a reader would care about changed (or a shard ran), 1 something did, 2 bad input, 130 interrupted. */
+/**
+ * `nightly`: 0 nothing a reader would care about changed (or a shard ran), NIGHT_CHANGED_EXIT_CODE
+ * something did, 2 bad input, 130 interrupted, 1 a bug. Not 1 for a change: a workflow that opens
+ * a pull request on "changed" must not open one on a crash.
+ */
+export const NIGHT_CHANGED_EXIT_CODE = 3;
 export async function nightlyAction(flags: unknown): Promise<number> {
   const f = NightlyFlags.parse(flags);
   await checkInputFile("--catalog", f.catalog);
@@ -68,7 +73,7 @@ export async function nightlyAction(flags: unknown): Promise<number> {
   if (exit !== 0 || !summary) return exit;
   if (f.summary) await writeAtomic(f.summary, renderNightMarkdown(summary));
   process.stdout.write(renderNightText(summary));
-  return summary.changed ? 1 : 0;
+  return summary.changed ? NIGHT_CHANGED_EXIT_CODE : 0;
 }
 
 /** One night at a time, with what it needs: the paths it reads and writes, and --shards with --merge. */

@@ -19,7 +19,7 @@ export function nightlyCommand(done: Done): Command {
   return new Command("nightly")
     .summary("a night: every scenario's new, changed and stale cells, pages, index, summary")
     .description(
-      "For every scenario of the catalog: find new releases, run new, changed and stale cells (or one shard of them, or merge the shards), write its report and fix page; then the catalog index and a summary of what changed. Exit 1 when something a reader would care about changed (a row, a status, a new failure, the verdict, cells not run), 0 when only dates moved.",
+      "For every scenario of the catalog: find new releases, run new, changed and stale cells (or one shard of them, or merge the shards), write its report and fix page; then the catalog index and a summary of what changed. Exit 3 when something a reader would care about changed (a row, a status, a new failure, the verdict, cells not run), 0 when only dates moved.",
     )
     .addOption(new Option("--catalog <file>", "the scenarios and pages").default("scenarios/catalog.yaml"))
     .addOption(outOption())
