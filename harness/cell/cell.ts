@@ -81,6 +81,8 @@ export function axisPackageOf(cells: Pick<Cell, "packages">[], claimPackage?: st
 export interface EnvSpec {
   python: string;
   base: string;
+  /** Bases tried in order when `base` cannot be had here (python.<v>.fallback). */
+  fallbackBases?: string[];
   hostPython?: string;
   /** Exact pins of the axis packages, anchor first. */
   packages: { name: string; version: string; extras?: string[] }[];
@@ -106,6 +108,7 @@ export function envOf(cell: Cell, s: Scenario): EnvSpec {
   return {
     python: cell.python,
     base: settings.base,
+    ...(settings.fallback ? { fallbackBases: settings.fallback } : {}),
     ...(settings.hostPython ? { hostPython: settings.hostPython } : {}),
     packages: pins,
     // The app's requirements go into every env: they are what the app needs, not an axis.

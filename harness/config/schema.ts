@@ -195,6 +195,13 @@ export const PythonSettings = z.strictObject({
    * that same interpreter; anything else is a registry image name such as `python:3.9-slim`.
    */
   base: baseImage,
+  /**
+   * Bases to use, in order, when `base` cannot be had on this machine: no such interpreter in
+   * pyenv, a host that is not Debian, no registry. A catalog written on a machine with pyenv and
+   * no registry (`base: pyenv`) then runs in CI on registry images
+   * (`fallback: ["python:3.7-slim"]`). Each cell records the image it ran on.
+   */
+  fallback: z.array(baseImage).min(1).max(4).optional(),
   /** For the local runtime: the interpreter to use instead of python<version> from PATH. */
   hostPython: z.string().min(1).max(500).optional(),
 });

@@ -95,6 +95,29 @@ describe("a base image from a host interpreter (pyenv's Python 3.7)", () => {
   });
 });
 
+describe("fallback bases", () => {
+  it("takes the first base this machine has: a missing host prefix passes to pyenv, in docker and locally", {
+    timeout: 600_000,
+  }, async () => {
+    const out = await tempDir("host-python-fallback");
+    const scenario = SCENARIO.replace('"3.7": { base: pyenv }', '"3.7": { base: "host:/nonexistent/py37", fallback: [pyenv] }');
+    for (const runtime of ["docker", "local"] as const) {
+      const { records } = await runScenario(scenario, out, { runtime });
+      expect(records).toHaveLength(1);
+      expect(records[0]?.outcome, records[0]?.reason).toBe("clean");
+      expect(records[0]?.pythonFull).toBe(PY37?.version);
+    }
+  });
+
+  it("names every base it tried when none is here: the cells are install-failed, saying why", { timeout: 600_000 }, async () => {
+    const out = await tempDir("host-python-no-fallback");
+    const scenario = SCENARIO.replaceAll('"3.7": { base: pyenv }', '"3.14": { base: pyenv, fallback: ["host:/nonexistent/py314"] }');
+    const { records } = await runScenario(scenario, out, { runtime: "docker" });
+    expect(records[0]?.outcome).toBe("install-failed");
+    expect(records[0]?.reason).toMatch(/^no Python 3\.14 base: pyenv: no Python 3\.14 in pyenv.*; else host:\/nonexistent\/py314: /);
+  });
+});
+
 describe("a Python 3.7 cell on both runtimes", () => {
   it("boots uvicorn 0.9.0 with httptools 0.0.13 from its 3.7 wheel and serves, in docker and locally", { timeout: 600_000 }, async () => {
     const out = await tempDir("host-python");

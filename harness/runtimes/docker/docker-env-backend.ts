@@ -2,6 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { EnvSpec } from "../../cell/cell.js";
+import { PrerequisiteError } from "../../core/errors.js";
 import { writeAtomic } from "../../core/json-file.js";
 import { type BaseCheck, checkBase } from "../../envs/base-facts.js";
 import type { BuildFailures } from "../../envs/build-failures.js";
@@ -33,7 +34,7 @@ export class DockerEnvBackend implements EnvBackend {
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
     // A host base (pyenv) stands for a different interpreter per Python version.
-    const key = isHostBase(spec.base) ? `${spec.base}|${spec.python}` : spec.base;
+    const key = [spec.base, ...(spec.fallbackBases ?? [])].map((b) => (isHostBase(b) ? `${b}|${spec.python}` : b)).join(" else ");
     let p = this.bases.get(key);
     if (!p) {
       p = this.openBase(spec);
@@ -42,18 +43,37 @@ export class DockerEnvBackend implements EnvBackend {
     return p;
   }
 
+  /**
+   * The first of the Python's bases this machine can have: `base`, else each fallback in order.
+   * A base it cannot have (no such interpreter, not Debian, with fallbacks also a registry out of
+   * reach) passes to the next. None left: the cells are install-failed with every base's reason
+   * (era leaves the Python out instead). A lone registry base that cannot be pulled stays the
+   * run's error (exit 2), as it always was.
+   */
   private async openBase(spec: EnvSpec): Promise<Interpreter> {
     await mkdir(this.cacheDir, { recursive: true });
-    let ref: string;
-    try {
-      ({ ref } = await baseImageProvider(spec.base, this.cacheDir, spec.python).ensure(this.docker, this.signal));
-    } catch (err) {
-      if (!(err instanceof BaseUnavailable)) throw err;
-      return { ok: false, reason: `no Python ${spec.python} base (${spec.base}): ${err.message}` };
+    const bases = [spec.base, ...(spec.fallbackBases ?? [])];
+    const passed: [base: string, why: string][] = [];
+    for (const base of bases) {
+      let ref: string;
+      try {
+        ({ ref } = await baseImageProvider(base, this.cacheDir, spec.python).ensure(this.docker, this.signal));
+      } catch (err) {
+        const unreachable = err instanceof PrerequisiteError && bases.length > 1 && !this.signal.aborted;
+        if (!(err instanceof BaseUnavailable) && !unreachable) throw err;
+        passed.push([base, (err as Error).message]);
+        continue;
+      }
+      const checked = await this.checkedBase(ref);
+      if (!checked.ok) return { ok: false, reason: `base ${base} for Python ${spec.python}: ${checked.reason}` };
+      return { ok: true, ref, facts: checked.facts };
     }
-    const checked = await this.checkedBase(ref);
-    if (!checked.ok) return { ok: false, reason: `base ${spec.base} for Python ${spec.python}: ${checked.reason}` };
-    return { ok: true, ref, facts: checked.facts };
+    const said = passed.map(([base, why]) => `${base}: ${why}`).join("; else ");
+    const [[base, why] = ["", ""]] = passed;
+    return {
+      ok: false,
+      reason: passed.length === 1 ? `no Python ${spec.python} base (${base}): ${why}` : `no Python ${spec.python} base: ${said}`,
+    };
   }
 
   /**

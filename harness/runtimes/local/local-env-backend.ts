@@ -20,11 +20,14 @@ export class LocalEnvBackend implements EnvBackend {
   ) {}
 
   interpreter(spec: EnvSpec): Promise<Interpreter> {
-    const key = `${spec.python}|${spec.hostPython ?? ""}|${spec.base}`;
+    const bases = [spec.base, ...(spec.fallbackBases ?? [])];
+    const key = `${spec.python}|${spec.hostPython ?? ""}|${bases.join(" else ")}`;
     let p = this.pythons.get(key);
     if (!p) {
       p = (async (): Promise<Interpreter> => {
-        const python = await findHostPython(spec.python, spec.hostPython, spec.base);
+        // The first base whose interpreter this machine has (a registry base means python<v> here).
+        let python: string | undefined;
+        for (const base of bases) if (!python) python = await findHostPython(spec.python, spec.hostPython, base);
         if (!python) {
           const asked = spec.hostPython
             ? `${spec.hostPython} (python.${spec.python}.hostPython)`
