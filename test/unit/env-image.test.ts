@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../harness/envs/lock.js";
 import { installByUvElsePip } from "../../harness/runtimes/docker/docker-env-backend.js";
-import { failedInRunStep, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
+import { baseParent, failedInRunStep, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
 
 const lock = (over: Partial<Lock>): Lock => ({
   strategy: "as-of-release",
@@ -46,6 +46,19 @@ describe("sharedPackages (what goes in the layer every release of a sweep shares
       }),
     );
     expect(shared.pinned).toEqual([{ name: "gunicorn", version: "23.0.0" }]);
+  });
+});
+
+describe("baseParent (how an env's layers name the base they build on)", () => {
+  it("names a base the harness built by its recipe's tag, whatever id this build of it got; a registry image by its id", () => {
+    // The same debootstrap recipe built on two machines (or twice here): two ids, one tag.
+    const tag = "repro-matrix-base:bookworm-0123456789ab";
+    expect(baseParent(tag, "sha256:aaa")).toEqual({ tag, id: "sha256:aaa" });
+    expect(baseParent(tag, "sha256:bbb").tag).toBe(baseParent(tag, "sha256:aaa").tag);
+    expect(baseParent("repro-matrix-base:host-3.7-0123456789ab", "sha256:ccc").tag).toBe("repro-matrix-base:host-3.7-0123456789ab");
+    // python:3.13-slim moves between patch releases under one name: its id is what it holds.
+    expect(baseParent("python:3.13-slim", "sha256:ddd")).toEqual({ tag: "sha256:ddd", id: "sha256:ddd" });
+    expect(baseParent("example.org/repro-matrix-base:x", "sha256:eee").tag).toBe("sha256:eee");
   });
 });
 

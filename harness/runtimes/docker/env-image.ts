@@ -11,6 +11,7 @@ import type { BuildFailures } from "../../envs/build-failures.js";
 import { BUILD_TOOLS, type Lock, lockText } from "../../envs/lock.js";
 import type { DownloadedFile } from "../../envs/prepare-env.js";
 import { imageExists, imageId } from "./base-image.js";
+import { BASE_REPO } from "./debian-base-image.js";
 import { IMAGE_LABEL } from "./labels.js";
 
 /** Where the env's virtualenv lives in the image; cells run its gunicorn. */
@@ -116,14 +117,14 @@ export async function ensureEnvImage(
   installer: Installer = ctx.uv ? "uv" : "pip",
 ): Promise<EnvImageResult> {
   const { docker } = ctx;
-  const baseId = (await docker.getImage(baseRef).inspect()).Id;
+  const base = baseParent(baseRef, (await docker.getImage(baseRef).inspect()).Id);
   const shared = sharedPackages(lock);
   const sharedNames = new Set([...shared.tools, ...shared.pinned].map((p) => normalizeName(p.name)));
   const isShared = (f: DownloadedFile) => sharedNames.has(normalizeName(f.name));
   const sharedLayer = await ensureLayer(ctx, {
     repo: SHARED_REPO,
     recipe: sharedRecipe(shared, Boolean(ctx.uv)),
-    parent: { tag: baseId, id: baseId },
+    parent: base,
     files: files.filter(isShared),
     ...(ctx.uv ? { tools: [ctx.uv] } : {}),
   });
@@ -151,6 +152,18 @@ export async function ensureEnvImage(
     lockText: lockText(lock),
   });
   return release.ok && wheelImages.some((w) => w.built) ? { ...release, compiled: true } : release;
+}
+
+/**
+ * The base as a parent layer. A base this harness builds (debootstrap, a host interpreter) gets a
+ * new id every time it is built, on every machine: its tag, a hash of its recipe, names it in the
+ * layers' hashes instead, so env tags (and the cell keys that hold them) are the same on a fresh
+ * CI runner as here, and a rebuilt base does not make every recorded cell a new experiment. A
+ * registry image keeps its id, which is its content's digest everywhere, while its name
+ * (python:3.13-slim) moves from one Python patch release to the next.
+ */
+export function baseParent(baseRef: string, baseId: string): { tag: string; id: string } {
+  return { tag: baseRef.startsWith(`${BASE_REPO}:`) ? baseRef : baseId, id: baseId };
 }
 
 /** Image repositories of the layers (the reaper's `clean --images` removes them all). */

@@ -63,7 +63,9 @@ export class HostPythonBaseImage implements BaseImageProvider {
       );
     const debian = await new DebianBaseImage(suite, this.cacheDir).ensure(docker, signal);
     const from = (await imageId(docker, debian.ref)) as string;
-    const inputs = { recipe: RECIPE, check: BASE_CHECK_SCRIPT, from, prefix, files: await manifest(prefix) };
+    // The Debian base by its tag (a hash of its recipe), not its id, which each build of it changes
+    // (env-image.ts baseParent): the image is built FROM the id.
+    const inputs = { recipe: RECIPE, check: BASE_CHECK_SCRIPT, from: debian.ref, prefix, files: await manifest(prefix) };
     const tag = `${BASE_REPO}:host-${this.python}-${contentHash(inputs, 12)}`;
     if (await imageExists(docker, tag)) return { ref: tag, built: false };
     const checked = await buildFromPrefix(docker, { tag, from, prefix, workDir: this.cacheDir }, signal);
