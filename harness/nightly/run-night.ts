@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { writeAtomic } from "../core/json-file.js";
+import { HARNESS_VERSION } from "../core/version.js";
 import { pageUpdate, readPage } from "../pages/page-file.js";
 import type { Shard } from "../plan/shard.js";
 import type { RunListener } from "../report/events.js";
 import { runMatrix } from "../run/run-matrix.js";
 import type { RuntimeChoice } from "../runtimes/registry.js";
-import { type ResultsFile, readResultsFile } from "../store/results-file.js";
+import { RESULTS_SCHEMA_VERSION, type ResultsFile, readResultsFile } from "../store/results-file.js";
 import { type Catalog, type CatalogEntry, loadCatalog } from "./catalog.js";
 import { writeCatalogIndex } from "./catalog-index.js";
 import { mergeShards, writeShardMarker } from "./merge-night.js";
@@ -59,10 +60,13 @@ export async function runNightly(o: NightOptions): Promise<NightSummary> {
     const before = await readResultsFile(join(reportDir, "results.json"));
     const { after, notRun } = await scenarioNight(o, entry, before, reportDir);
     results.set(name, after);
-    if (!after) continue;
-    const night: ScenarioNight = { ...diffNight(before, after, { file: entry.file, reportDir }), ...(notRun ? { notRun } : {}) };
+    // A scenario new tonight whose every shard failed has no results at all: it is still named,
+    // with every cell not run, never left out of the summary.
+    const shown = after ?? (notRun ? noResults(name, date) : undefined);
+    if (!shown) continue;
+    const night: ScenarioNight = { ...diffNight(before, shown, { file: entry.file, reportDir }), ...(notRun ? { notRun } : {}) };
     // A shard holds a slice of the cells: its pages would be wrong; the merge writes them.
-    if (entry.page && mode !== "shard") night.page = await keepPage(entry.page, after);
+    if (entry.page && after && mode !== "shard") night.page = await keepPage(entry.page, after);
     nights.push(night);
   }
   if (mode !== "shard") {
@@ -73,6 +77,16 @@ export async function runNightly(o: NightOptions): Promise<NightSummary> {
   }
   return { date, mode, scenarios: nights, changed: mode !== "shard" && nights.some(changed) };
 }
+
+/** Results with no cell, for a scenario that has none yet (not written anywhere). */
+const noResults = (scenario: string, date: string): ResultsFile => ({
+  schemaVersion: RESULTS_SCHEMA_VERSION,
+  scenario,
+  harnessVersion: HARNESS_VERSION,
+  lastVerified: date,
+  runs: [],
+  cells: [],
+});
 
 function selected(catalog: Catalog, names: string[] | undefined): CatalogEntry[] {
   if (!names) return catalog.entries;

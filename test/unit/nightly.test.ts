@@ -7,6 +7,7 @@ import { loadCatalog } from "../../harness/nightly/catalog.js";
 import { writeCatalogIndex } from "../../harness/nightly/catalog-index.js";
 import { mergeShards, writeShardMarker } from "../../harness/nightly/merge-night.js";
 import { changed, diffNight } from "../../harness/nightly/night-diff.js";
+import { runNightly } from "../../harness/nightly/run-night.js";
 import { renderNightMarkdown, renderNightText } from "../../harness/nightly/summary.js";
 import type { NightSummary } from "../../harness/nightly/types.js";
 import { writeReports } from "../../harness/report/write-reports.js";
@@ -423,6 +424,24 @@ describe("merging a night's shards", () => {
     });
     expect(none.after).toBe(committed);
     expect(none.notRun).toEqual({ shards: ["1/2", "2/2"], cells: 2, carried: 2, missing: [] });
+  }, 60_000);
+
+  it("names a new scenario whose every shard failed, with all its cells not run, and calls the night changed", async () => {
+    const root = await catalogDir({ "scenarios/catalog.yaml": "scenarios: [demo.yaml]\n", "scenarios/demo.yaml": scenarioText });
+    const summary = await runNightly({
+      catalogFile: join(root, "scenarios", "catalog.yaml"),
+      outDir: join(root, "reports"),
+      cacheDir: join(root, ".cache"),
+      runtime: "auto",
+      concurrency: 1,
+      maxAgeDays: 30,
+      merge: { dir: join(root, "no-shards"), shardCount: 2 },
+      signal: AbortSignal.timeout(60_000),
+      onEvent: () => {},
+    });
+    expect(summary.scenarios.map((n) => [n.scenario, n.notRun?.cells, n.notRun?.missing.length])).toEqual([["demo", 2, 2]]);
+    expect(summary.changed).toBe(true);
+    expect(renderNightText(summary)).toMatch(/not run: shard 1\/2, 2\/2 did not finish: 2 cells not run tonight, 0 kept/);
   }, 60_000);
 
   it("names the cells of a failed shard that have no result at all", async () => {
