@@ -80,7 +80,7 @@ describe("command line parsing", () => {
 
   it("offers the runtimes the registry has, each entry naming the adapter it loads", async () => {
     expect(runtimeOption().argChoices).toEqual(["auto", "docker", "local"]);
-    expect(runtimeOption().description).toBe("docker, local, or auto: the first of them that opens");
+    expect(runtimeOption().description).toBe("docker, local, or auto: first that opens");
     for (const entry of RUNTIMES) expect((await entry.load()).name).toBe(entry.name);
   });
 });
