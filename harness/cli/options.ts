@@ -55,9 +55,7 @@ export const outOption = () => new Option("--out <dir>", "reports go to <dir>/<s
 export const cacheDirOption = () =>
   new Option("--cache-dir <dir>", "the cache").default(defaultCacheDir(), "$REPRO_MATRIX_CACHE or .cache");
 export const runtimeOption = () =>
-  new Option("--runtime <name>", `${RUNTIME_NAMES.join(", ")}, or auto: first that opens`)
-    .choices(RUNTIME_CHOICES)
-    .default("auto");
+  new Option("--runtime <name>", `${RUNTIME_NAMES.join(", ")}, or auto: first that opens`).choices(RUNTIME_CHOICES).default("auto");
 export const concurrencyOption = () =>
   new Option("--concurrency <n>", `cells at once, 1 to ${MAX_CONCURRENCY}`)
     .default(defaultConcurrency())
