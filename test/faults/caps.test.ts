@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadRuntimes } from "../../harness/runtimes/registry.js";
 import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 /**
@@ -9,6 +10,9 @@ import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
 describe("caps on what a cell can make the harness hold", () => {
   it("keeps ~200 MB of log and 32 MB bodies out of the harness's memory", async () => {
     const out = await tempDir("caps");
+    // The adapters load on first use (registry.ts): loaded here, so the baseline holds their code
+    // (dockerode alone is tens of MB) and the growth measured is what the cell made the harness hold.
+    await loadRuntimes();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sampler = setInterval(() => {
