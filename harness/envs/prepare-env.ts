@@ -217,7 +217,10 @@ function downloadLockFiles(spec: EnvSpec, facts: BaseFacts, lock: Lock, ctx: Env
         });
         return {
           name: p.name,
-          path: await downloadDistFile(file, join(ctx.cacheDir, "files"), { signal: ctx.signal }),
+          path: await downloadDistFile(file, join(ctx.cacheDir, "files"), {
+            signal: ctx.signal,
+            ...(ctx.index ? { cache: ctx.index } : {}),
+          }),
           sha256: file.sha256,
         };
       }),

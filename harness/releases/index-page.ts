@@ -52,6 +52,15 @@ export interface FetchOptions {
 export class IndexCache {
   readonly pages = new Map<string, Promise<SimplePage | undefined>>();
   readonly releases = new Map<string, Promise<unknown>>();
+  /**
+   * Each project's files parsed from its pages (pypi-files.ts), and each file picked for a pin
+   * and target: a warm sweep asks for the same few hundred pins thousands of times (every env
+   * names gunicorn, click, h11…), and parsing uvloop's 1,500 filenames each time was most of it.
+   */
+  readonly listings = new Map<string, Promise<unknown>>();
+  readonly picks = new Map<string, Promise<unknown>>();
+  /** Files in the files cache this run has checked against their sha256 (or downloaded): read and hashed once, not once per env. */
+  readonly checkedFiles = new Map<string, Promise<string>>();
 }
 
 /** JSON first (it has upload times and hashes for every file); HTML for indexes that only speak PEP 503. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { eq, satisfies, valid, validRange } from "@renovatebot/pep440";
 import { PrerequisiteError } from "../core/errors.js";
 import { normalizeName } from "../core/package-name.js";
+import { sharedPromise } from "../core/shared-promise.js";
 import {
   type FetchOptions,
   fetchSimplePage,
@@ -85,6 +86,8 @@ export interface ProjectListing {
   versions: string[];
   /** Each page and find-links location looked at, for messages. */
   searched: string[];
+  /** The version spellings of `files` (a project has a hundred or so, uvloop 1,500 files): a pin is compared with each once. */
+  spellings: string[];
 }
 
 /**
@@ -92,13 +95,14 @@ export interface ProjectListing {
  * them before the main index, so the same filename on two sources resolves the way uv's lock did.
  * A project missing from one source is normal (a private index holds only its own packages).
  */
-export async function listProjectFiles(
-  name: string,
-  sources: PackageSources,
-  label: string,
-  opts: FetchOptions = {},
-): Promise<ProjectListing> {
+export function listProjectFiles(name: string, sources: PackageSources, label: string, opts: FetchOptions = {}): Promise<ProjectListing> {
   const project = normalizeName(name);
+  if (!opts.cache) return readProjectFiles(project, sources, label, opts);
+  const key = JSON.stringify([project, sources]);
+  return sharedPromise(opts.cache.listings, key, () => readProjectFiles(project, sources, label, opts)) as Promise<ProjectListing>;
+}
+
+async function readProjectFiles(project: string, sources: PackageSources, label: string, opts: FetchOptions): Promise<ProjectListing> {
   const indexes = [...sources.extraIndexUrls, sources.indexUrl].map((i) => `${i.replace(/\/+$/, "")}/${project}/`);
   const ofProject = (files: ListedFile[]) =>
     files.flatMap((f) => {
@@ -118,6 +122,7 @@ export async function listProjectFiles(
     files,
     versions: first?.versions ?? [],
     searched: [...indexes, ...sources.findLinks],
+    spellings: [...new Set(files.map((f) => f.version))],
   };
 }
 
@@ -128,7 +133,18 @@ interface Candidate {
   build: number;
 }
 
-export async function pickDistFile(name: string, version: string, opts: PickOptions): Promise<DistFile> {
+/**
+ * The file pip would install for `name==version` on the target. A run asks once per pin and
+ * target (its cache keeps the answer; a failure is asked again, as the index may have changed).
+ */
+export function pickDistFile(name: string, version: string, opts: PickOptions): Promise<DistFile> {
+  if (!opts.cache) return pickFile(name, version, opts);
+  const { python, glibc, arch } = opts.target;
+  const key = JSON.stringify([normalizeName(name), version, python, glibc, arch, Boolean(opts.onlyBinary), opts.sources ?? PYPI]);
+  return sharedPromise(opts.cache.picks, key, () => pickFile(name, version, opts)) as Promise<DistFile>;
+}
+
+async function pickFile(name: string, version: string, opts: PickOptions): Promise<DistFile> {
   const project = normalizeName(name);
   const pin = `${project}==${version}`;
   if (!valid(version)) throw new PackageFileError(`${pin}: not a PEP 440 version`);
@@ -136,7 +152,9 @@ export async function pickDistFile(name: string, version: string, opts: PickOpti
   const listing = await listProjectFiles(project, sources, pin, opts);
   if (!listing.found) throw new PackageFileError(`${pin}: no such project on ${listing.searched.join(", ")}`);
 
-  const ofVersion = listing.files.filter((f) => valid(f.version) && eq(f.version, version));
+  // PEP 440 equality ("1.0" is "1.0.0"), decided once per spelling rather than once per file.
+  const matching = new Set(listing.spellings.filter((v) => valid(v) && eq(v, version)));
+  const ofVersion = listing.files.filter((f) => matching.has(f.version));
   if (ofVersion.length === 0) {
     const where = [...sources.extraIndexUrls, sources.indexUrl, ...sources.findLinks].map((s) => s.replace(/\/+$/, ""));
     throw new PackageFileError(`${pin}: no such version on ${where.join(", ")}`);
@@ -245,10 +263,22 @@ export function fileVersion(filename: string, project: string): { version: strin
  * A file:// file (from a find-links folder) is copied the same way, so every env's files sit in
  * one cache whatever their source, and a file changed since it was listed is caught.
  */
-export async function downloadDistFile(
+export function downloadDistFile(
   file: DistFile,
   cacheDir: string,
-  opts: { fetch?: typeof globalThis.fetch; signal?: AbortSignal } = {},
+  opts: { fetch?: typeof globalThis.fetch; signal?: AbortSignal; cache?: IndexCache } = {},
+): Promise<string> {
+  if (!opts.cache) return placeFile(file, cacheDir, opts);
+  // Checked once per run: the envs of a sweep share most files, and hashing each again per env
+  // (gunicorn's wheel 243 times) was a third of a warm sweep.
+  const key = JSON.stringify([resolve(cacheDir), file.filename, file.sha256.toLowerCase()]);
+  return sharedPromise(opts.cache.checkedFiles, key, () => placeFile(file, cacheDir, opts));
+}
+
+async function placeFile(
+  file: DistFile,
+  cacheDir: string,
+  opts: { fetch?: typeof globalThis.fetch; signal?: AbortSignal },
 ): Promise<string> {
   const pin = `${file.name}==${file.version}`;
   if (basename(file.filename) !== file.filename || file.filename.startsWith(".")) {

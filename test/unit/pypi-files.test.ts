@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, PrerequisiteError } from "../../harness/core/errors.js";
+import { IndexCache } from "../../harness/releases/index-page.js";
 import { downloadDistFile, PackageFileError, pickDistFile } from "../../harness/releases/pypi-files.js";
 import type { TargetPlatform } from "../../harness/releases/wheel-tags.js";
 
@@ -494,5 +495,68 @@ describe("PyPI (network)", () => {
     const old = { ...target, glibc: "2.12" };
     expect((await pickDistFile("uvloop", "0.23.0", { target: old })).filename).toBe("uvloop-0.23.0.tar.gz");
     await expect(pickDistFile("uvloop", "0.23.0", { target: old, onlyBinary: true })).rejects.toThrow(PackageFileError);
+  });
+});
+
+describe("one run's cache (IndexCache)", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pypi-run-cache-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads a project's files once for all its pins, and picks each pin and target once", async () => {
+    const { fetch, calls } = fakeIndex({ uvloop: UVLOOP_FILES });
+    const cache = new IndexCache();
+    const picks = await Promise.all([
+      pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache }),
+      pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache }),
+      pickDistFile("UVLoop", "0.22.1", { target: CP39, fetch, cache }),
+      pickDistFile("uvloop", "0.23", { target: { ...CP39, glibc: "2.12" }, fetch, cache }),
+    ]);
+    expect(picks.map((f) => f.filename)).toEqual([UVLOOP_CP39, UVLOOP_CP39, UVLOOP_FILES.at(-2)?.filename, "uvloop-0.23.0.tar.gz"]);
+    expect(calls).toHaveLength(1);
+    // Without the run's cache every pick reads the page again.
+    await pickDistFile("uvloop", "0.23.0", { target: CP39, fetch });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("asks again for a pin that failed, as the index may have it now", async () => {
+    const { fetch, calls } = fakeIndex({ uvloop: UVLOOP_FILES });
+    const cache = new IndexCache();
+    expect(await errorOf(pickDistFile("uvloop", "9.9", { target: CP39, fetch, cache }))).toBeInstanceOf(PackageFileError);
+    expect(cache.picks.size).toBe(0);
+    expect((await pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache })).filename).toBe(UVLOOP_CP39);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("checks a cached file against its sha256 once per run, not once per env", async () => {
+    const content = "wheel bytes";
+    const file = {
+      name: "x",
+      version: "1.0",
+      filename: "x-1.0-py3-none-any.whl",
+      url: "https://files.example/x-1.0-py3-none-any.whl",
+      sha256: sha(content),
+      kind: "wheel" as const,
+    };
+    const urls: string[] = [];
+    const fetch = (async (input: string | URL | Request) => {
+      urls.push(String(input));
+      return new Response(content);
+    }) as typeof globalThis.fetch;
+    const files = join(dir, "files");
+    const cache = new IndexCache();
+    const path = await downloadDistFile(file, files, { fetch, cache });
+    // Damaged behind the run's back: this run has checked it already and does not read it again…
+    await writeFile(path, "damaged");
+    expect(await downloadDistFile(file, files, { fetch, cache })).toBe(path);
+    expect(urls).toHaveLength(1);
+    // …while the next run (a new cache) checks it, finds the damage, and downloads it again.
+    expect(await downloadDistFile(file, files, { fetch, cache: new IndexCache() })).toBe(path);
+    expect(urls).toHaveLength(2);
+    expect(await readFile(path, "utf8")).toBe(content);
   });
 });
