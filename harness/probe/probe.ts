@@ -53,6 +53,11 @@ export interface ProbePlan {
   workersReachedInLogs?: () => ReadonlySet<number>;
   /** True once nothing more the probes could see would change the cell's outcome. */
   outcomeDecided?: () => boolean;
+  /**
+   * False once the server has shown something that fails the cell whatever the probes see (a
+   * traceback in its logs): waiting past `coverageSeconds` for an unreached worker then cannot help.
+   */
+  cleanStillPossible?: () => boolean;
 }
 
 /**
@@ -109,9 +114,12 @@ export async function probeServer(plan: ProbePlan, signal: AbortSignal): Promise
     // accepts a connection is the kernel's choice, and it is not random: a lone connection goes
     // to the same few workers every time (46 of 64 after 900 in a test), and a burst of
     // `concurrency` only to the first to wake. A burst as wide as the worker count reaches them all.
-    // Past the deadline only while it could still help: all answers as expected (else the cell
-    // fails anyway) and some worker the logs show alive has not answered yet.
-    const worthWaiting = () => !anyFailed && [...(plan.workersAlive?.() ?? [])].some((pid) => !pids.has(pid));
+    // Past the deadline only while it could still help: all answers as expected and nothing in
+    // the logs that fails the cell anyway, and some worker the logs show alive has not answered
+    // yet. (43 --preload cells of the full sweep, a KeyError in every worker but the one that
+    // served, sat out 3× coverageSeconds waiting for workers that could not make them clean.)
+    const worthWaiting = () =>
+      !anyFailed && (plan.cleanStillPossible?.() ?? true) && [...(plan.workersAlive?.() ?? [])].some((pid) => !pids.has(pid));
     while (
       reached() < plan.workers &&
       !plan.outcomeDecided?.() &&

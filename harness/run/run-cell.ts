@@ -332,6 +332,8 @@ async function exercise(
       workersReachedInLogs: () => logs.workersReached,
       workersAlive: () => logs.workersAlive,
       outcomeDecided: () => logs.signatureSeen || (watched.checks !== undefined && signatureFired(watched.checks, watched.watches)),
+      // Any traceback is a problem classify.ts fails a served cell for.
+      cleanStillPossible: () => logs.tracebackCount === 0,
     },
     signal,
   );

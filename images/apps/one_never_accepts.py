@@ -38,8 +38,12 @@ def _listening_fds():
 
 
 def _stop_accepting():
-    if not _chosen():
-        return
+    if _chosen():
+        swap_listening_sockets()
+
+
+def swap_listening_sockets():
+    """From now on the kernel hands this worker no connection (unreached_after_traceback.py uses it too)."""
     for fd, family, kind in list(_listening_fds()):
         fresh = socket.socket(family, kind)
         # listen() needs an address: an abstract unix one or a loopback port, that nobody is told.
