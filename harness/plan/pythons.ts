@@ -46,6 +46,8 @@ export function notApplicable(
 export class PythonPasses {
   /** Per release: the index in its order of the Python its latest pass ran on. */
   private readonly at = new Map<string, number>();
+  /** The cells of each release on each Python, found once: a run asks after every env it finishes. */
+  private byRelease: Map<string, Cell[]> | undefined;
 
   constructor(
     /** Every applicable cell, on every listed Python. */
@@ -89,7 +91,16 @@ export class PythonPasses {
   }
 
   private on(version: string, python: string | undefined): Cell[] {
-    const pkg = this.choice.eraPackage as string;
-    return this.all.filter((c) => c.python === python && versionIn(c, pkg) === version);
+    if (!this.byRelease) {
+      const pkg = this.choice.eraPackage as string;
+      this.byRelease = new Map();
+      for (const c of this.all) {
+        const key = JSON.stringify([versionIn(c, pkg), c.python]);
+        const cells = this.byRelease.get(key);
+        if (cells) cells.push(c);
+        else this.byRelease.set(key, [c]);
+      }
+    }
+    return this.byRelease.get(JSON.stringify([version, python])) ?? [];
   }
 }

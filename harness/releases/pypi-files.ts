@@ -97,7 +97,7 @@ export interface ProjectListing {
  */
 export function listProjectFiles(name: string, sources: PackageSources, label: string, opts: FetchOptions = {}): Promise<ProjectListing> {
   const project = normalizeName(name);
-  if (!opts.cache) return readProjectFiles(project, sources, label, opts);
+  if (!opts.cache || opts.fetch) return readProjectFiles(project, sources, label, opts);
   const key = JSON.stringify([project, sources]);
   return sharedPromise(opts.cache.listings, key, () => readProjectFiles(project, sources, label, opts)) as Promise<ProjectListing>;
 }
@@ -138,7 +138,7 @@ interface Candidate {
  * target (its cache keeps the answer; a failure is asked again, as the index may have changed).
  */
 export function pickDistFile(name: string, version: string, opts: PickOptions): Promise<DistFile> {
-  if (!opts.cache) return pickFile(name, version, opts);
+  if (!opts.cache || opts.fetch) return pickFile(name, version, opts);
   const { python, glibc, arch } = opts.target;
   const key = JSON.stringify([normalizeName(name), version, python, glibc, arch, Boolean(opts.onlyBinary), opts.sources ?? PYPI]);
   return sharedPromise(opts.cache.picks, key, () => pickFile(name, version, opts)) as Promise<DistFile>;
@@ -268,7 +268,7 @@ export function downloadDistFile(
   cacheDir: string,
   opts: { fetch?: typeof globalThis.fetch; signal?: AbortSignal; cache?: IndexCache } = {},
 ): Promise<string> {
-  if (!opts.cache) return placeFile(file, cacheDir, opts);
+  if (!opts.cache || opts.fetch) return placeFile(file, cacheDir, opts);
   // Checked once per run: the envs of a sweep share most files, and hashing each again per env
   // (gunicorn's wheel 243 times) was a third of a warm sweep.
   const key = JSON.stringify([resolve(cacheDir), file.filename, file.sha256.toLowerCase()]);

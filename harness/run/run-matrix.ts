@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
+import PQueue from "p-queue";
 import { type AxisVersions, type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
 import { tableChanges } from "../claims/changes.js";
@@ -111,6 +112,8 @@ type EnvGroup = { spec: EnvSpec; cells: Cell[] };
 /** What a run counts as its cells land, for the run's entry in results.json and its summary. */
 class Tally {
   readonly records: CellRecord[] = [];
+  /** This run's records by their cell's axes: what the era's next Python is decided on. */
+  readonly byAxes = new Map<string, CellRecord>();
   readonly envBuilds: NonNullable<RunInfo["envBuilds"]> = [];
   cellsReused = 0;
   imagesBuilt = 0;
@@ -234,9 +237,27 @@ function groupByEnv(cells: Cell[], s: Scenario): EnvGroup[] {
   return [...groups.values()];
 }
 
+/** What every pass of a run shares: the bounds on builds and cells, and where records go. */
+interface RunContext {
+  session: RunSession;
+  tally: Tally;
+  earlier: (key: string) => CellRecord | undefined;
+  o: RunOptions;
+  jsonl: string;
+  /**
+   * Image builds two at a time (CPU-heavy; two overlap downloads with builds on a small machine),
+   * cells `concurrency` at a time, over the whole run: a later pass's work goes first.
+   */
+  envs: PQueue;
+  cells: PQueue;
+}
+
 /**
  * The run pass by pass: every cell of the first, then (era) the cells of each release that no
- * cell could test on its Python, on its next one, as long as there are any.
+ * cell could test on its Python, on its next one, as long as there are any. A release moves on
+ * as soon as its own cells are known, not when the whole pass is: the full sweep's 12 releases
+ * that no Python can test waited for its 740 first cells, then for each other's builds, Python
+ * by Python (11 of its 44 minutes).
  */
 async function runPasses(
   plan: PlannedRun,
@@ -246,41 +267,64 @@ async function runPasses(
   o: RunOptions,
   jsonl: string,
 ): Promise<void> {
-  for (let pass = plan.pass; pass.length > 0; pass = plan.pythons.passes.next(knownOutcome(plan, tally, session.runtime.name))) {
+  const run: RunContext = {
+    session,
+    tally,
+    earlier,
+    o,
+    jsonl,
+    envs: new PQueue({ concurrency: 2 }),
+    cells: new PQueue({ concurrency: o.concurrency }),
+  };
+  const share = new Set<string>();
+  const outcomeOf = knownOutcome(plan, tally, session.runtime.name, share);
+  const runPass = async (pass: Cell[], depth: number): Promise<void> => {
+    if (pass.length === 0) return;
     plan.matrix.push(...pass);
     const cells = shareOf(plan, pass, o);
     plan.cells.push(...cells);
-    await runGroups(plan, groupByEnv(cells, plan.scenario), session, tally, earlier, o, jsonl);
-  }
+    for (const c of cells) share.add(cellAxesKey(c));
+    await runGroups(plan, groupByEnv(cells, plan.scenario), run, depth, () => runPass(plan.pythons.passes.next(outcomeOf), depth + 1));
+  };
+  await runPass(plan.pass, 0);
 }
 
-/** A cell's outcome as the run knows it: this run's, else the recorded one (this runtime's first). */
-function knownOutcome(plan: PlannedRun, tally: Tally, runtime: string): (c: Cell) => CellRecord["outcome"] | undefined {
-  const known = new Map<string, CellRecord>();
-  const recorded = [...(plan.previous?.cells ?? [])].sort((a, b) => Number(a.runtime === runtime) - Number(b.runtime === runtime));
-  for (const r of [...recorded, ...tally.records]) known.set(cellAxesKey(r), r);
-  return (c) => known.get(cellAxesKey(c))?.outcome;
+/**
+ * A cell's outcome as the run knows it: this run's, else the recorded one (this runtime's first).
+ * A cell this run is to run has none until it has run: a recorded outcome of it is an older
+ * experiment, and the next Python is decided on this one.
+ */
+function knownOutcome(plan: PlannedRun, tally: Tally, runtime: string, share: Set<string>): (c: Cell) => CellRecord["outcome"] | undefined {
+  const recorded = new Map<string, CellRecord>();
+  for (const r of [...(plan.previous?.cells ?? [])].sort((a, b) => Number(a.runtime === runtime) - Number(b.runtime === runtime)))
+    recorded.set(cellAxesKey(r), r);
+  return (c) => {
+    const key = cellAxesKey(c);
+    const mine = tally.byAxes.get(key);
+    if (mine) return mine.outcome;
+    return share.has(key) ? undefined : recorded.get(key)?.outcome;
+  };
 }
 
-/** Every env of a pass, two building at a time, and each env's cells as soon as it is ready. */
+/**
+ * Every env of a pass, built in the run's queue, and each env's cells as soon as it is ready;
+ * `depth` is the pass's (later passes go first), `afterEnv` what follows each env's last cell.
+ */
 async function runGroups(
   plan: PlannedRun,
   groups: EnvGroup[],
-  session: RunSession,
-  tally: Tally,
-  earlier: (key: string) => CellRecord | undefined,
-  o: RunOptions,
-  jsonl: string,
+  run: RunContext,
+  depth: number,
+  afterEnv: () => Promise<void>,
 ): Promise<void> {
+  const { session, tally, earlier, o, jsonl } = run;
   const s = plan.scenario;
   const { runtime, signal } = session;
   const ctx = await session.envContext();
-  // Image builds are CPU-heavy; two at a time overlap downloads with builds on a small machine.
-  const envLimit = pLimit(2);
-  const cellLimit = pLimit(o.concurrency);
   const record = async (r: CellRecord, reused = false) => {
     // Counted now: records landing together (an env's install failures) must not share a number.
     const done = tally.records.push(r);
+    tally.byAxes.set(cellAxesKey(r), r);
     if (reused) tally.cellsReused++;
     else await appendRecord(jsonl, r);
     o.onEvent({ type: "cell-finished", record: r, done, total: plan.cells.length, ...(reused ? { reused } : {}) });
@@ -302,13 +346,22 @@ async function runGroups(
       const cacheKey = cellKey({ cell, scenario: s, env, runtime, code: session.experimentCode, apps: plan.apps });
       const found = earlier(`${cellIdentity({ ...cell, runtime: runtime.name })}|${cacheKey}`);
       if (found) return record(found, true);
-      o.onEvent({ type: "cell-started", cell });
-      const trials: CellRecord[] = [];
-      for (let trial = 1; trial <= s.trials; trial++)
-        trials.push(await runCell({ cell, scenario: s, env, runtime, apps: plan.apps, signal, trial, shareable }));
-      return record({ ...combineTrials(trials), cacheKey });
+      // Only a cell that starts a server waits for a turn: an install failure or a reused record
+      // lands at once, so the next Python of a release that cannot install is not held up behind
+      // another release's servers.
+      return run.cells.add(
+        async () => {
+          signal.throwIfAborted();
+          o.onEvent({ type: "cell-started", cell });
+          const trials: CellRecord[] = [];
+          for (let trial = 1; trial <= s.trials; trial++)
+            trials.push(await runCell({ cell, scenario: s, env, runtime, apps: plan.apps, signal, trial, shareable }));
+          return record({ ...combineTrials(trials), cacheKey });
+        },
+        { priority: depth },
+      );
     };
-    await settleAll(g.cells.map((cell) => cellLimit(() => oneCell(cell))));
+    await settleAll(g.cells.map(oneCell));
     if (env.ok) await runtime.retire?.(env.image);
   };
   // Envs are warmed ahead of their builds, a few at a time: their locks and downloads wait on the
@@ -331,7 +384,14 @@ async function runGroups(
     return env;
   };
   try {
-    await settleAll(groups.map((g) => envLimit(() => prepare(g.spec)).then((env) => runEnv(g, env))));
+    await settleAll(
+      groups.map((g) =>
+        run.envs
+          .add(() => prepare(g.spec), { priority: depth })
+          .then((env) => runEnv(g, env))
+          .then(afterEnv),
+      ),
+    );
   } finally {
     // Warm-ups still queued have nothing left to warm; those running end with the run's signal.
     built = true;

@@ -76,6 +76,35 @@ describe("pythonPolicy: era on the real engine and index", () => {
     expect(again.events.filter((e) => e.type === "cell-started")).toHaveLength(0);
     expect(again.records.map((r) => `${r.packages.uvicorn}@${r.python}`)).toEqual(["0.2.2@3.7", "0.2.2@3.6"]);
   }, 300_000);
+
+  it("moves a release on to its next Python as soon as its own cells are known, ahead of the first pass's other cells", async () => {
+    // 0.2.2's env on 3.6 is built (above) and it fails on 3.7 at once; 0.8.0 has four cells on
+    // 3.7, two at a time, each probing for some 4 s (24 answers of 0.3 s, two at a time). Once a
+    // pass had to end before the next began, all four ran before 0.2.2 was tried on 3.6, and its
+    // install failures waited for a turn behind them too; now its cells go ahead of 0.8.0's last two.
+    const scenario = ERA.replace("uvicorn: [0.2.2, 0.40.0]", "uvicorn: [0.2.2, 0.8.0]")
+      .replace("scenario: it-era", "scenario: it-era-eager")
+      .replace("preload: [false]", "preload: [false, true]")
+      .replace(
+        "workerClasses: [uvicorn.workers.UvicornWorker]",
+        "workerClasses: [uvicorn.workers.UvicornWorker, uvicorn.workers.UvicornH11Worker]",
+      )
+      .replace("apps: [plain]", "apps: [slow]")
+      .replace("probes: { count: 8, concurrency: 2, coverageSeconds: 10 }", "probes: { count: 24, concurrency: 2, coverageSeconds: 10 }")
+      .replace(/^claim:.*$/m, "");
+    const run = await runScenario(scenario, await tempDir("era-eager"), { runtime: "docker", concurrency: 2 });
+    const started = run.events.flatMap((e) => (e.type === "cell-started" ? [`${e.cell.packages.uvicorn}@${e.cell.python}`] : []));
+    expect(
+      started.filter((c) => c === "0.8.0@3.7"),
+      started.join(", "),
+    ).toHaveLength(4);
+    expect(
+      started.filter((c) => c === "0.2.2@3.6"),
+      started.join(", "),
+    ).toHaveLength(4);
+    expect(started.indexOf("0.2.2@3.6"), started.join(", ")).toBeLessThan(started.lastIndexOf("0.8.0@3.7"));
+    expect(run.records.filter((r) => r.packages.uvicorn === "0.8.0").map((r) => r.outcome)).toEqual(Array(4).fill("clean"));
+  }, 600_000);
 });
 
 describe("not applicable, with every listed Python", () => {

@@ -202,6 +202,19 @@ describe("the era's passes", () => {
     expect(passes.next((c) => outcomes[`${c.packages.uvicorn}@${c.python}`])).toEqual([]);
   });
 
+  it("moves a release on as soon as its own cells are known, once, while others' are still unknown", () => {
+    const passes = new PythonPasses(applicable, choice);
+    passes.first();
+    const outcomes: Record<string, Outcome> = { "0.2.0@3.7": "install-failed" };
+    const outcomeOf = (c: Cell) => outcomes[`${c.packages.uvicorn}@${c.python}`];
+    // 0.9.1 and 0.40.0 are still running: 0.2.0 goes on to its next Python without them.
+    expect(new Set(pythons(passes.next(outcomeOf)))).toEqual(new Set(["0.2.0@3.8"]));
+    // Asked again (another env finished) before 0.2.0's cells on 3.8 are known: nothing twice.
+    expect(passes.next(outcomeOf)).toEqual([]);
+    outcomes["0.9.1@3.8"] = "boot-failure";
+    expect(new Set(pythons(passes.next(outcomeOf)))).toEqual(new Set(["0.9.1@3.7"]));
+  });
+
   it("decides nothing on outcomes it does not know (a filtered run), and nothing on a timeout", () => {
     const passes = new PythonPasses(applicable, choice);
     passes.first();

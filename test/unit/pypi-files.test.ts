@@ -500,35 +500,40 @@ describe("PyPI (network)", () => {
 
 describe("one run's cache (IndexCache)", () => {
   let dir: string;
+  const real = globalThis.fetch;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "pypi-run-cache-"));
   });
   afterEach(async () => {
+    globalThis.fetch = real;
     await rm(dir, { recursive: true, force: true });
   });
 
+  // A run's cache serves only its own lookups: a caller that brings its own fetch is asked every time.
   it("reads a project's files once for all its pins, and picks each pin and target once", async () => {
     const { fetch, calls } = fakeIndex({ uvloop: UVLOOP_FILES });
+    globalThis.fetch = fetch;
     const cache = new IndexCache();
     const picks = await Promise.all([
-      pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache }),
-      pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache }),
-      pickDistFile("UVLoop", "0.22.1", { target: CP39, fetch, cache }),
-      pickDistFile("uvloop", "0.23", { target: { ...CP39, glibc: "2.12" }, fetch, cache }),
+      pickDistFile("uvloop", "0.23.0", { target: CP39, cache }),
+      pickDistFile("uvloop", "0.23.0", { target: CP39, cache }),
+      pickDistFile("UVLoop", "0.22.1", { target: CP39, cache }),
+      pickDistFile("uvloop", "0.23", { target: { ...CP39, glibc: "2.12" }, cache }),
     ]);
     expect(picks.map((f) => f.filename)).toEqual([UVLOOP_CP39, UVLOOP_CP39, UVLOOP_FILES.at(-2)?.filename, "uvloop-0.23.0.tar.gz"]);
     expect(calls).toHaveLength(1);
     // Without the run's cache every pick reads the page again.
-    await pickDistFile("uvloop", "0.23.0", { target: CP39, fetch });
+    await pickDistFile("uvloop", "0.23.0", { target: CP39 });
     expect(calls).toHaveLength(2);
   });
 
   it("asks again for a pin that failed, as the index may have it now", async () => {
     const { fetch, calls } = fakeIndex({ uvloop: UVLOOP_FILES });
+    globalThis.fetch = fetch;
     const cache = new IndexCache();
-    expect(await errorOf(pickDistFile("uvloop", "9.9", { target: CP39, fetch, cache }))).toBeInstanceOf(PackageFileError);
+    expect(await errorOf(pickDistFile("uvloop", "9.9", { target: CP39, cache }))).toBeInstanceOf(PackageFileError);
     expect(cache.picks.size).toBe(0);
-    expect((await pickDistFile("uvloop", "0.23.0", { target: CP39, fetch, cache })).filename).toBe(UVLOOP_CP39);
+    expect((await pickDistFile("uvloop", "0.23.0", { target: CP39, cache })).filename).toBe(UVLOOP_CP39);
     expect(calls).toHaveLength(1);
   });
 
@@ -543,19 +548,19 @@ describe("one run's cache (IndexCache)", () => {
       kind: "wheel" as const,
     };
     const urls: string[] = [];
-    const fetch = (async (input: string | URL | Request) => {
+    globalThis.fetch = (async (input: string | URL | Request) => {
       urls.push(String(input));
       return new Response(content);
     }) as typeof globalThis.fetch;
     const files = join(dir, "files");
     const cache = new IndexCache();
-    const path = await downloadDistFile(file, files, { fetch, cache });
+    const path = await downloadDistFile(file, files, { cache });
     // Damaged behind the run's back: this run has checked it already and does not read it again…
     await writeFile(path, "damaged");
-    expect(await downloadDistFile(file, files, { fetch, cache })).toBe(path);
+    expect(await downloadDistFile(file, files, { cache })).toBe(path);
     expect(urls).toHaveLength(1);
     // …while the next run (a new cache) checks it, finds the damage, and downloads it again.
-    expect(await downloadDistFile(file, files, { fetch, cache: new IndexCache() })).toBe(path);
+    expect(await downloadDistFile(file, files, { cache: new IndexCache() })).toBe(path);
     expect(urls).toHaveLength(2);
     expect(await readFile(path, "utf8")).toBe(content);
   });
