@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, PrerequisiteError } from "../../harness/core/errors.js";
 import { IndexCache } from "../../harness/releases/index-page.js";
-import { downloadDistFile, PackageFileError, pickDistFile } from "../../harness/releases/pypi-files.js";
+import { downloadDistFile, listProjectFiles, PackageFileError, PYPI, pickDistFile } from "../../harness/releases/pypi-files.js";
 import type { TargetPlatform } from "../../harness/releases/wheel-tags.js";
 
 const CP39: TargetPlatform = { python: "3.9.2", glibc: "2.31", arch: "x86_64" };
@@ -522,6 +522,11 @@ describe("one run's cache (IndexCache)", () => {
     ]);
     expect(picks.map((f) => f.filename)).toEqual([UVLOOP_CP39, UVLOOP_CP39, UVLOOP_FILES.at(-2)?.filename, "uvloop-0.23.0.tar.gz"]);
     expect(calls).toHaveLength(1);
+    // One pick per pin and target, and one parse of the project's files for all of them.
+    expect(picks[1]).toBe(picks[0]);
+    expect(cache.picks.size).toBe(3);
+    expect(cache.listings.size).toBe(1);
+    expect(await listProjectFiles("uvloop", PYPI, "uvloop", { cache })).toBe(await listProjectFiles("UVLOOP", PYPI, "x", { cache }));
     // Without the run's cache every pick reads the page again.
     await pickDistFile("uvloop", "0.23.0", { target: CP39 });
     expect(calls).toHaveLength(2);
@@ -534,6 +539,7 @@ describe("one run's cache (IndexCache)", () => {
     expect(await errorOf(pickDistFile("uvloop", "9.9", { target: CP39, cache }))).toBeInstanceOf(PackageFileError);
     expect(cache.picks.size).toBe(0);
     expect((await pickDistFile("uvloop", "0.23.0", { target: CP39, cache })).filename).toBe(UVLOOP_CP39);
+    expect(cache.picks.size).toBe(1);
     expect(calls).toHaveLength(1);
   });
 
