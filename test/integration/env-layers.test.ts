@@ -1,7 +1,9 @@
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CellRecord } from "../../harness/cell/record.js";
 import { SHARED_REPO } from "../../harness/runtimes/docker/env-image.js";
-import { itScenario, runScenario, tempDir } from "../helpers/harness.js";
+import { CACHE_DIR, itScenario, runScenario, tempDir } from "../helpers/harness.js";
 
 const SCENARIO = itScenario(
   "it-env-layers",
@@ -34,9 +36,9 @@ describe("env images in layers, on the real engine", () => {
 
     // The shared layer alone already runs gunicorn 23.0.0 (pinned), but has no uvicorn (the release's own).
     const shared = (a?.Tags ?? []).find((t) => t.startsWith(`${SHARED_REPO}:`)) as string;
-    const run = async (cmd: string[]) => {
+    const runIn = async (image: string, cmd: string[]) => {
       const container = await (docker as NonNullable<typeof docker>).createContainer({
-        Image: shared,
+        Image: image,
         Cmd: cmd,
         HostConfig: { NetworkMode: "none" },
       });
@@ -49,6 +51,7 @@ describe("env images in layers, on the real engine", () => {
         await container.remove({ force: true });
       }
     };
+    const run = (cmd: string[]) => runIn(shared, cmd);
     expect(await run(["/opt/venv/bin/gunicorn", "--version"])).toMatchObject({ StatusCode: 0, output: expect.stringContaining("23.0.0") });
     expect((await run(["/opt/venv/bin/python", "-c", "import uvicorn"])).output).toContain("No module named 'uvicorn'");
 
@@ -62,5 +65,37 @@ describe("env images in layers, on the real engine", () => {
       ).toBe(true);
     }
     for (const c of cells) expect(c.evidence.packages).toContain(`uvicorn==${c.packages.uvicorn}`);
+
+    // Built again (images and their recorded freezes gone): the freeze comes from the build's own
+    // output, so the only container started from each env image is its cells' server.
+    const engine = docker as NonNullable<typeof docker>;
+    for (const image of images) {
+      await engine.getImage(image).remove({ force: true });
+      await rm(join(CACHE_DIR, "freezes", `${image.replace(/[^\w.-]+/g, "_")}.txt`), { force: true });
+    }
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const again = await runScenario(SCENARIO, await tempDir("env-layers-again"));
+    expect(again.records.map((c) => c.outcome)).toEqual(["clean", "clean"]);
+    expect(again.records.map((c) => c.image).sort()).toEqual([...images].sort());
+    const until = Math.floor(Date.now() / 1000) + 1;
+    // With `until` the engine sends the events so far and ends the stream.
+    const stream = (await engine.getEvents({
+      since,
+      until,
+      filters: JSON.stringify({ type: ["container"], event: ["create"] }),
+    } as never)) as unknown as NodeJS.ReadableStream;
+    let text = "";
+    for await (const chunk of stream) text += String(chunk);
+    const events = text
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { Actor: { Attributes: { image?: string } } });
+    for (const image of images) {
+      expect(events.filter((e) => e.Actor.Attributes.image === image)).toHaveLength(1);
+      const recorded = await readFile(join(CACHE_DIR, "freezes", `${image.replace(/[^\w.-]+/g, "_")}.txt`), "utf8");
+      const inImage = (await runIn(image, ["cat", "/opt/venv/freeze.txt"])).output;
+      expect(recorded).toContain(`uvicorn==`);
+      for (const line of recorded.trim().split("\n")) expect(inImage).toContain(line);
+    }
   }, 300_000);
 });

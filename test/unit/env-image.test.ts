@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../harness/envs/lock.js";
 import { installByUvElsePip } from "../../harness/runtimes/docker/docker-env-backend.js";
-import { baseParent, failedInRunStep, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
+import { baseParent, failedInRunStep, freezeInBuildOutput, sharedPackages } from "../../harness/runtimes/docker/env-image.js";
 
 const lock = (over: Partial<Lock>): Lock => ({
   strategy: "as-of-release",
@@ -110,7 +110,7 @@ describe("installByUvElsePip (the release layer by uv, by pip when uv cannot giv
     const env = await installByUvElsePip(
       ["uv", "pip"],
       async (i) => built(`env:${i}`),
-      async (tag) => (tag === "env:uv" ? drifted : freeze),
+      async (image) => (image.tag === "env:uv" ? drifted : freeze),
       locked,
     );
     expect(env).toMatchObject({ ok: true, location: "env:pip", freeze });
@@ -131,5 +131,30 @@ describe("installByUvElsePip (the release layer by uv, by pip when uv cannot giv
       locked,
     );
     expect(env).toEqual({ ok: false, reason: "pip failed", log: "pip" });
+  });
+});
+
+describe("freezeInBuildOutput (the env's freeze, read from its build's output)", () => {
+  it("takes the lines between the markers, from Docker's or Podman's output", () => {
+    const docker = [
+      "Step 5/5 : RUN … && echo repro-matrix-freeze-begin && cat /opt/venv/freeze.txt && echo repro-matrix-freeze-end",
+      " ---> Running in 0123456789ab",
+      "repro-matrix-freeze-begin",
+      "click==8.1.8",
+      "uvicorn==0.39.0",
+      "repro-matrix-freeze-end",
+      " ---> 89abcdef0123",
+      "Successfully built 89abcdef0123",
+    ];
+    expect(freezeInBuildOutput(docker)).toEqual(["click==8.1.8", "uvicorn==0.39.0"]);
+    const podman = ["STEP 5/5: RUN …", "repro-matrix-freeze-begin", "h11==0.16.0\r", "repro-matrix-freeze-end", "COMMIT env:x"];
+    expect(freezeInBuildOutput(podman)).toEqual(["h11==0.16.0"]);
+  });
+
+  it("has none when the output lacks either marker (the file in the image is read instead)", () => {
+    expect(freezeInBuildOutput(["Step 1/4 : FROM x", "Successfully built 0123"])).toBeUndefined();
+    expect(freezeInBuildOutput(["repro-matrix-freeze-begin", "click==8.1.8"])).toBeUndefined();
+    // The command itself echoed in a step line is not the marker line.
+    expect(freezeInBuildOutput(["Step 5/5 : RUN echo repro-matrix-freeze-begin && … echo repro-matrix-freeze-end"])).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ import { baseImageProvider } from "./base-image-provider.js";
 import type { DockerRuntime } from "./docker-runtime.js";
 import { type EnvImageResult, ensureEnvImage, type Installer, VENV } from "./env-image.js";
 
+type BuiltImage = Extract<EnvImageResult, { ok: true }>;
+
 /** Envs as images: a base image per Python (built once per run), an env image per lock. */
 export class DockerEnvBackend implements EnvBackend {
   /** Base images and their facts are shared by many envs: build and read each once. */
@@ -100,7 +102,7 @@ export class DockerEnvBackend implements EnvBackend {
     return installByUvElsePip(
       uv ? ["uv", "pip"] : ["pip"],
       (installer) => ensureEnvImage({ ...ctx, ...(uv ? { uv } : {}) }, interp.ref, lock, files, installer),
-      (tag) => this.freezeOf(tag),
+      (image) => this.freezeOf(image),
       lock,
     );
   }
@@ -118,8 +120,14 @@ export class DockerEnvBackend implements EnvBackend {
    * The env's `pip freeze`, read once per image: the tag is a hash of everything the image was
    * built from, so it never changes, and a warm sweep need not start a container per env to ask.
    */
-  private async freezeOf(tag: string): Promise<string[]> {
+  private async freezeOf(image: BuiltImage): Promise<string[]> {
+    const { tag } = image;
     const file = join(this.cacheDir, "freezes", `${tag.replace(/[^\w.-]+/g, "_")}.txt`);
+    // Just built: its build printed the freeze.
+    if (image.freeze) {
+      await writeAtomic(file, `${image.freeze.join("\n")}\n`);
+      return image.freeze;
+    }
     const known = await readFile(file, "utf8").catch(() => undefined);
     if (known !== undefined) return known.split("\n").filter(Boolean);
     const freeze = await this.runtime.exec(tag, ["cat", `${VENV}/freeze.txt`], this.signal);
@@ -139,7 +147,7 @@ export class DockerEnvBackend implements EnvBackend {
 export async function installByUvElsePip(
   installers: Installer[],
   build: (installer: Installer) => Promise<EnvImageResult>,
-  freezeOf: (tag: string) => Promise<string[]>,
+  freezeOf: (image: BuiltImage) => Promise<string[]>,
   lock: Lock,
 ): Promise<Installed> {
   let last: Installed = { ok: false, reason: "no installer", log: "" };
@@ -149,7 +157,7 @@ export async function installByUvElsePip(
       last = { ok: false, reason: image.reason, log: image.log };
       continue;
     }
-    const freeze = await freezeOf(image.tag);
+    const freeze = await freezeOf(image);
     last = { ok: true, location: image.tag, built: image.built, freeze, ...(image.compiled ? { compiled: true } : {}) };
     if (lockDrift(lock, freeze).length === 0) return last;
   }

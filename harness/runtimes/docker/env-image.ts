@@ -89,9 +89,27 @@ const versionRecipe =
       ...wheelImages.map((image) => `COPY --from=${image} ${BUILT}/ /wheels/`),
       "COPY lock.txt /lock.txt",
       `RUN ${installer === "uv" ? uvInstall : pipInstall} --no-build-isolation -r /lock.txt \\`,
-      ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt`,
+      ` && ${VENV}/bin/pip freeze --all > ${VENV}/freeze.txt \\`,
+      ` && echo ${FREEZE_BEGIN} && cat ${VENV}/freeze.txt && echo ${FREEZE_END}`,
       "",
     ].join("\n");
+
+/**
+ * The build prints the env's freeze between these lines, so the harness reads it from the build's
+ * output instead of starting a container to cat the file (a second or so of every env build on a
+ * busy machine). The file stays in the image for envs built before, and for any reader.
+ */
+const FREEZE_BEGIN = "repro-matrix-freeze-begin";
+const FREEZE_END = "repro-matrix-freeze-end";
+
+/** The freeze a version layer's build printed, if its output holds one whole. */
+export function freezeInBuildOutput(lines: string[]): string[] | undefined {
+  const trimmed = lines.map((l) => l.trim());
+  const begin = trimmed.indexOf(FREEZE_BEGIN);
+  const end = trimmed.indexOf(FREEZE_END, begin + 1);
+  if (begin < 0 || end < 0) return undefined;
+  return trimmed.slice(begin + 1, end).filter(Boolean);
+}
 
 export type Installer = "uv" | "pip";
 const uvInstall = `UV_NO_CACHE=1 ${UV} pip install --python ${VENV}/bin/python --no-index --find-links /wheels --compile-bytecode --quiet`;
@@ -100,8 +118,12 @@ const uvInstall = `UV_NO_CACHE=1 ${UV} pip install --python ${VENV}/bin/python -
 export const isSdist = (f: DownloadedFile) => !basename(f.path).endsWith(".whl");
 
 export type EnvImageResult =
-  /** compiled: this call built a wheel layer, i.e. compiled an sdist (a C extension's, minutes at worst). */
-  { ok: true; tag: string; id: string; built: boolean; compiled?: boolean } | { ok: false; tag: string; reason: string; log: string };
+  /**
+   * compiled: this call built a wheel layer, i.e. compiled an sdist (a C extension's, minutes at worst).
+   * freeze: the env's `pip freeze --all`, when this call built the version layer and its output had it.
+   */
+  | { ok: true; tag: string; id: string; built: boolean; compiled?: boolean; freeze?: string[] }
+  | { ok: false; tag: string; reason: string; log: string };
 
 /**
  * Build (or reuse) the env image in two layers over the base: the shared layer (venv, build
@@ -225,12 +247,16 @@ async function ensureLayer(ctx: BuildContext, layer: LayerSpec): Promise<EnvImag
     const failedBefore = await failures?.recall(tag);
     if (failedBefore) return { ok: false, tag, reason: failedBefore.reason, log: failedBefore.log };
     signal.throwIfAborted();
-    let failure = await buildLayer(docker, tag, layer, signal);
+    let attempt = await buildLayer(docker, tag, layer, signal);
     // Failing outside the RUN step says nothing about the recipe: e.g. a cached step image that a
     // concurrent failed build removed as its leftover; nor does a RUN step killed (137: the
     // kernel's OOM killer, or a container removed under it). Once more; a second time is the harness's.
-    if (failure && (!failure.inRunStep || failure.killed) && !signal.aborted) failure = await buildLayer(docker, tag, layer, signal);
-    if (!failure) return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true };
+    if (!attempt.ok && (!attempt.inRunStep || attempt.killed) && !signal.aborted) attempt = await buildLayer(docker, tag, layer, signal);
+    if (attempt.ok) {
+      const freeze = freezeInBuildOutput(attempt.output);
+      return { ok: true, tag, id: (await docker.getImage(tag).inspect()).Id, built: true, ...(freeze ? { freeze } : {}) };
+    }
+    const failure = attempt;
     // An image it builds on gone mid-build (`clean --images`, a prune) says nothing about this recipe.
     for (const used of [layer.parent, ...(layer.copyFrom ?? [])]) {
       if (!(await imageExists(docker, used.id))) {
@@ -263,13 +289,13 @@ export const BUILD_OPTIONS = {
   cpushares: 128,
 };
 
-/** Runs one docker build; returns why it failed (pip's own words), or nothing when it worked. */
+/** Runs one docker build; returns why it failed (pip's own words), or its output lines when it worked. */
 async function buildLayer(
   docker: Docker,
   tag: string,
   layer: LayerSpec,
   signal: AbortSignal,
-): Promise<{ reason: string; log: string; inRunStep: boolean; killed: boolean } | undefined> {
+): Promise<{ ok: false; reason: string; log: string; inRunStep: boolean; killed: boolean } | { ok: true; output: string[] }> {
   const tar = pack();
   // The context is fed as the engine reads it, file by file: packed up front, a layer's wheels
   // (tens of MB with uvloop's) sat in the harness's memory, twice over with two builds at once.
@@ -296,12 +322,13 @@ async function buildLayer(
       },
     );
   });
-  if (!error) return undefined;
   const lines = output.join("").replace(ANSI_COLOUR, "").split("\n");
+  if (!error) return { ok: true, output: lines };
   await removeLeftovers(docker, lines);
   const cause = buildFailureCause(lines);
   // The image it built on heads the log: what the env was layered on is part of what failed.
   return {
+    ok: false,
     reason: `image build failed: ${cause ?? error.trim().split("\n").at(-1)}`,
     log: [`(building on ${layer.parent.tag})`, ...lines.slice(-80)].join("\n"),
     inRunStep: failedInRunStep(error),
