@@ -401,6 +401,25 @@ describe("pickDistFile across sources", () => {
   });
 });
 
+/** A wheel to download, and a fetch that serves `body` for any URL and logs the URLs asked. */
+const CONTENT = "wheel bytes";
+const file = {
+  name: "x",
+  version: "1.0",
+  filename: "x-1.0-py3-none-any.whl",
+  url: "https://files.example/x-1.0-py3-none-any.whl",
+  sha256: sha(CONTENT),
+  kind: "wheel" as const,
+};
+const serving = (body: string) => {
+  const urls: string[] = [];
+  const fetch = (async (input: string | URL | Request) => {
+    urls.push(String(input));
+    return new Response(body);
+  }) as typeof globalThis.fetch;
+  return { fetch, urls };
+};
+
 describe("downloadDistFile", () => {
   let dir: string;
   beforeEach(async () => {
@@ -409,24 +428,6 @@ describe("downloadDistFile", () => {
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-
-  const CONTENT = "wheel bytes";
-  const file = {
-    name: "x",
-    version: "1.0",
-    filename: "x-1.0-py3-none-any.whl",
-    url: "https://files.example/x-1.0-py3-none-any.whl",
-    sha256: sha(CONTENT),
-    kind: "wheel" as const,
-  };
-  const serving = (body: string) => {
-    const urls: string[] = [];
-    const fetch = (async (input: string | URL | Request) => {
-      urls.push(String(input));
-      return new Response(body);
-    }) as typeof globalThis.fetch;
-    return { fetch, urls };
-  };
 
   it("downloads once, then serves the cached copy", async () => {
     const { fetch, urls } = serving(CONTENT);
@@ -544,20 +545,8 @@ describe("one run's cache (IndexCache)", () => {
   });
 
   it("checks a cached file against its sha256 once per run, not once per env", async () => {
-    const content = "wheel bytes";
-    const file = {
-      name: "x",
-      version: "1.0",
-      filename: "x-1.0-py3-none-any.whl",
-      url: "https://files.example/x-1.0-py3-none-any.whl",
-      sha256: sha(content),
-      kind: "wheel" as const,
-    };
-    const urls: string[] = [];
-    globalThis.fetch = (async (input: string | URL | Request) => {
-      urls.push(String(input));
-      return new Response(content);
-    }) as typeof globalThis.fetch;
+    const { fetch, urls } = serving(CONTENT);
+    globalThis.fetch = fetch;
     const files = join(dir, "files");
     const cache = new IndexCache();
     const path = await downloadDistFile(file, files, { cache });
@@ -568,6 +557,6 @@ describe("one run's cache (IndexCache)", () => {
     // …while the next run (a new cache) checks it, finds the damage, and downloads it again.
     expect(await downloadDistFile(file, files, { cache: new IndexCache() })).toBe(path);
     expect(urls).toHaveLength(2);
-    expect(await readFile(path, "utf8")).toBe(content);
+    expect(await readFile(path, "utf8")).toBe(CONTENT);
   });
 });
