@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import pLimit from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import PQueue from "p-queue";
 import { type AxisVersions, type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
@@ -34,6 +34,7 @@ import { loadApps } from "./fixtures.js";
 import { choosePythons, eraCellOf, type PythonsOfRun } from "./python-plan.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
 import { RunSession } from "./session.js";
+import { withStopNotice } from "./stop-notice.js";
 import { combineTrials } from "./trials.js";
 
 export interface RunOptions {
@@ -250,7 +251,20 @@ interface RunContext {
    */
   envs: PQueue;
   cells: PQueue;
+  /**
+   * Servers up at once, stopping ones included: a cell's turn in `cells` ends as its server's
+   * stop begins (stop-notice.ts), so up to STOPPING_PER_TURN servers per turn may still be
+   * shutting down, each holding a container or a process group but hardly a core.
+   */
+  servers: LimitFunction;
 }
+
+/**
+ * Stopping servers per cell turn. The full sweep's cells spent a third of their time stopping,
+ * 77 of them the whole 10 s grace, waiting on workers that never exit; two per turn lets a turn
+ * start a cell or two while a stop waits (measured in reports/bench.md).
+ */
+const STOPPING_PER_TURN = 2;
 
 /**
  * The run pass by pass: every cell of the first, then (era) the cells of each release that no
@@ -275,6 +289,7 @@ async function runPasses(
     jsonl,
     envs: new PQueue({ concurrency: 2 }),
     cells: new PQueue({ concurrency: o.concurrency }),
+    servers: pLimit(o.concurrency * (1 + STOPPING_PER_TURN)),
   };
   const share = new Set<string>();
   const outcomeOf = knownOutcome(plan, tally, session.runtime.name, share);
@@ -349,17 +364,32 @@ async function runGroups(
       // Only a cell that starts a server waits for a turn: an install failure or a reused record
       // lands at once, so the next Python of a release that cannot install is not held up behind
       // another release's servers.
-      return run.cells.add(
+      // The turn ends as the last trial's server begins to stop, or with the cell; the cell's
+      // record lands when its server is gone, after the turn.
+      const { whole } = await run.cells.add(
         async () => {
           signal.throwIfAborted();
           o.onEvent({ type: "cell-started", cell });
-          const trials: CellRecord[] = [];
-          for (let trial = 1; trial <= s.trials; trial++)
-            trials.push(await runCell({ cell, scenario: s, env, runtime, apps: plan.apps, signal, trial, shareable }));
-          return record({ ...combineTrials(trials), cacheKey });
+          let endTurn = () => {};
+          const turnEnded = new Promise<void>((resolve) => {
+            endTurn = resolve;
+          });
+          const whole = run.servers(async () => {
+            const trials: CellRecord[] = [];
+            for (let trial = 1; trial <= s.trials; trial++) {
+              const rt = trial === s.trials ? withStopNotice(runtime, endTurn) : runtime;
+              trials.push(await runCell({ cell, scenario: s, env, runtime: rt, apps: plan.apps, signal, trial, shareable }));
+            }
+            return record({ ...combineTrials(trials), cacheKey });
+          });
+          // Awaited below, by the cell; this keeps a failure after the turn from counting as unhandled meanwhile.
+          whole.catch(() => undefined);
+          await Promise.race([turnEnded, whole]);
+          return { whole };
         },
         { priority: depth },
       );
+      return whole;
     };
     await settleAll(g.cells.map(oneCell));
     if (env.ok) await runtime.retire?.(env.image);
