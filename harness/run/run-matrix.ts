@@ -8,6 +8,7 @@ import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { stableJson } from "../core/hash.js";
+import { serversAtOnce } from "../core/settings.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import { type PreparedEnv, prepareEnv, warmEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
@@ -253,18 +254,11 @@ interface RunContext {
   cells: PQueue;
   /**
    * Servers up at once, stopping ones included: a cell's turn in `cells` ends as its server's
-   * stop begins (stop-notice.ts), so up to STOPPING_PER_TURN servers per turn may still be
-   * shutting down, each holding a container or a process group but hardly a core.
+   * stop begins (stop-notice.ts), and a few more servers may still be shutting down, each
+   * holding a container or a process group but hardly a core (settings.ts, serversAtOnce).
    */
   servers: LimitFunction;
 }
-
-/**
- * Stopping servers per cell turn. The full sweep's cells spent a third of their time stopping,
- * 77 of them the whole 10 s grace, waiting on workers that never exit; two per turn lets a turn
- * start a cell or two while a stop waits (measured in reports/bench.md).
- */
-const STOPPING_PER_TURN = 2;
 
 /**
  * The run pass by pass: every cell of the first, then (era) the cells of each release that no
@@ -289,7 +283,7 @@ async function runPasses(
     jsonl,
     envs: new PQueue({ concurrency: 2 }),
     cells: new PQueue({ concurrency: o.concurrency }),
-    servers: pLimit(o.concurrency * (1 + STOPPING_PER_TURN)),
+    servers: pLimit(serversAtOnce(o.concurrency)),
   };
   const share = new Set<string>();
   const outcomeOf = knownOutcome(plan, tally, session.runtime.name, share);
