@@ -13,19 +13,6 @@ export function defaultConcurrency(cpus = availableParallelism(), memory = total
   return Math.max(1, Math.min(cpus, Math.floor((memory * 0.75) / MEMORY_PER_CELL)));
 }
 
-/** Stopping servers a run may keep per cell turn, beside the turns' own (see serversAtOnce). */
-export const STOPPING_PER_TURN = 2;
-
-/**
- * Servers up at once for `turns` cells at once: a cell's turn ends as its server's stop begins
- * (a stop mostly waits: the full sweep's 77 slowest each waited out the 10 s grace for workers
- * that never exit), so up to STOPPING_PER_TURN more per turn may still be shutting down. As many
- * as three quarters of the memory covers at the per-cell limit, and never fewer than the turns.
- */
-export function serversAtOnce(turns: number, memory = totalmem()): number {
-  return Math.max(turns, Math.min(turns * (1 + STOPPING_PER_TURN), Math.floor((memory * 0.75) / MEMORY_PER_CELL)));
-}
-
 /**
  * Where the Docker engine is, as DOCKER_HOST names it, else the default socket. Read where it is
  * used (errors, doctor): a test or a user may change DOCKER_HOST between runs of one process.

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import pLimit, { type LimitFunction } from "p-limit";
+import pLimit from "p-limit";
 import PQueue from "p-queue";
 import { type AxisVersions, type Cell, cellId, type EnvSpec, envKey, envOf } from "../cell/cell.js";
 import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
@@ -8,7 +8,6 @@ import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { stableJson } from "../core/hash.js";
-import { serversAtOnce } from "../core/settings.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import { type PreparedEnv, prepareEnv, warmEnv } from "../envs/prepare-env.js";
 import { expandCells } from "../plan/expand.js";
@@ -35,7 +34,6 @@ import { loadApps } from "./fixtures.js";
 import { choosePythons, eraCellOf, type PythonsOfRun } from "./python-plan.js";
 import { installFailedRecord, runCell } from "./run-cell.js";
 import { RunSession } from "./session.js";
-import { withStopNotice } from "./stop-notice.js";
 import { combineTrials } from "./trials.js";
 
 export interface RunOptions {
@@ -252,12 +250,6 @@ interface RunContext {
    */
   envs: PQueue;
   cells: PQueue;
-  /**
-   * Servers up at once, stopping ones included: a cell's turn in `cells` ends as its server's
-   * stop begins (stop-notice.ts), and a few more servers may still be shutting down, each
-   * holding a container or a process group but hardly a core (settings.ts, serversAtOnce).
-   */
-  servers: LimitFunction;
 }
 
 /**
@@ -283,7 +275,6 @@ async function runPasses(
     jsonl,
     envs: new PQueue({ concurrency: 2 }),
     cells: new PQueue({ concurrency: o.concurrency }),
-    servers: pLimit(serversAtOnce(o.concurrency)),
   };
   const share = new Set<string>();
   const outcomeOf = knownOutcome(plan, tally, session.runtime.name, share);
@@ -358,32 +349,17 @@ async function runGroups(
       // Only a cell that starts a server waits for a turn: an install failure or a reused record
       // lands at once, so the next Python of a release that cannot install is not held up behind
       // another release's servers.
-      // The turn ends as the last trial's server begins to stop, or with the cell; the cell's
-      // record lands when its server is gone, after the turn.
-      const { whole } = await run.cells.add(
+      return run.cells.add(
         async () => {
           signal.throwIfAborted();
           o.onEvent({ type: "cell-started", cell });
-          let endTurn = () => {};
-          const turnEnded = new Promise<void>((resolve) => {
-            endTurn = resolve;
-          });
-          const whole = run.servers(async () => {
-            const trials: CellRecord[] = [];
-            for (let trial = 1; trial <= s.trials; trial++) {
-              const rt = trial === s.trials ? withStopNotice(runtime, endTurn) : runtime;
-              trials.push(await runCell({ cell, scenario: s, env, runtime: rt, apps: plan.apps, signal, trial, shareable }));
-            }
-            return record({ ...combineTrials(trials), cacheKey });
-          });
-          // Awaited below, by the cell; this keeps a failure after the turn from counting as unhandled meanwhile.
-          whole.catch(() => undefined);
-          await Promise.race([turnEnded, whole]);
-          return { whole };
+          const trials: CellRecord[] = [];
+          for (let trial = 1; trial <= s.trials; trial++)
+            trials.push(await runCell({ cell, scenario: s, env, runtime, apps: plan.apps, signal, trial, shareable }));
+          return record({ ...combineTrials(trials), cacheKey });
         },
         { priority: depth },
       );
-      return whole;
     };
     await settleAll(g.cells.map(oneCell));
     if (env.ok) await runtime.retire?.(env.image);

@@ -13,9 +13,6 @@ import { ContainerSignals, masterFromFile } from "./server-signals.js";
  * reaps whatever a server orphans). It runs as the servers' user, so clearing up spares it by pid.
  */
 export const KEEPER_COMMAND = ["sleep", "infinity"] as const;
-/** How often, and how far apart, the keeper's pid is looked for in a freshly started host. */
-const KEEPER_READS = 20;
-const KEEPER_READ_EVERY_MS = 250;
 /** The server's pid, for the stop signal; /tmp is emptied after every server, so the next one starts without it. */
 const PID_FILE = "/tmp/.repro-matrix-server.pid";
 /** Becomes the server (exec), so its pid is the server's and it gets the signals a container's server would. */
@@ -83,22 +80,11 @@ export class EnvHost {
     if (this.keeperPid) return this.keeperPid;
     // The init's one child is the keeper (servers are started by exec, not by the init), as long
     // as no server has run: what a server orphans becomes the init's child too. Read at opening.
-    // The engine answers the start once the init runs, which may not have forked the keeper yet:
-    // on a loaded machine (a cold sweep, six servers up) the first read once found no child at
-    // all, which ended the run 1012 cells into 1028. So the read is repeated for a while.
-    let output = "";
-    for (let attempt = 0; attempt < KEEPER_READS; attempt++) {
-      if (attempt > 0) await delay(KEEPER_READ_EVERY_MS);
-      output = (await this.run(["cat", "/proc/1/task/1/children"], cleanupSignal())).output;
-      const pid = /\d+/.exec(output)?.[0];
-      if (pid) {
-        this.keeperPid = pid;
-        return pid;
-      }
-    }
-    throw new Error(
-      `env host: no keeper among the init's children (/proc/1/task/1/children read ${JSON.stringify(output.slice(0, 200))} ${KEEPER_READS} times over ${(KEEPER_READS * KEEPER_READ_EVERY_MS) / 1000} s)`,
-    );
+    const { output } = await this.run(["cat", "/proc/1/task/1/children"], cleanupSignal());
+    const pid = /\d+/.exec(output)?.[0];
+    if (!pid) throw new Error("env host: cannot find the keeper's pid in /proc/1/task/1/children");
+    this.keeperPid = pid;
+    return pid;
   }
 
   /** Every process of the server before gone and /tmp empty; false when the container cannot say so. */
