@@ -165,7 +165,8 @@ export const CellRecord = z.strictObject({
   startedAt: z.string(),
   durationMs: z.number(),
   /** Where the cell's time went: start (container/process up), boot (to first answer), probe, stop, teardown. */
-  phasesMs: z.record(z.enum(["start", "boot", "probe", "stop", "teardown"]), z.number()).optional(),
+  // Partial: a cell whose server never started (its deadline ran out first) measured only its teardown.
+  phasesMs: z.partialRecord(z.enum(["start", "boot", "probe", "stop", "teardown"]), z.number()).optional(),
   /** Hash of everything that decided this result (cell-key.ts); a re-run with the same key reuses it. */
   cacheKey: z.string().optional(),
   /** The harness version that ran the cell; with startedAt and the lock, what "last verified" means. */

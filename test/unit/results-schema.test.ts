@@ -32,4 +32,10 @@ describe("results.json schema", () => {
     const [newer, ours] = [RESULTS_SCHEMA_VERSION + 1, RESULTS_SCHEMA_VERSION];
     await expect(readResultsFile(path)).rejects.toThrow(`schema version ${newer} is newer than this repro-matrix reads (${ours}); upgrade`);
   });
+  it("reads a cell whose server never started: its deadline ran out first, and only its teardown was measured", async () => {
+    // Written by a run whose engine started nothing; the next run refused the file it had written.
+    const unstarted = record({ outcome: "timeout", reason: "no HTTP answer within 8 s", phasesMs: { teardown: 8004 } });
+    const r = await readResultsFile(await file({ ...v1, cells: [unstarted] }));
+    expect(r?.cells[0]?.phasesMs).toEqual({ teardown: 8004 });
+  });
 });
