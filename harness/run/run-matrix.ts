@@ -6,7 +6,7 @@ import { type AxisVersions, type Cell, cellId, type EnvSpec, envKey, envOf } fro
 import { type CellRecord, cellAxesKey, cellIdentity } from "../cell/record.js";
 import { tableChanges } from "../claims/changes.js";
 import type { Scenario } from "../config/schema.js";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, EngineUnresponsiveError } from "../core/errors.js";
 import { stableJson } from "../core/hash.js";
 import { HARNESS_VERSION } from "../core/version.js";
 import { type PreparedEnv, prepareEnv, warmEnv } from "../envs/prepare-env.js";
@@ -118,7 +118,21 @@ class Tally {
   cellsReused = 0;
   imagesBuilt = 0;
   imagesReused = 0;
+  /** Cells in a row, as they landed, whose server the runtime never started (neverStarted). */
+  unstarted = 0;
 }
+
+/**
+ * Cells in a row whose server the runtime did not start within the cell's whole deadline, after
+ * which the run stops. Starting a server takes a second (an exec in a kept container, or a
+ * container); a start that takes minutes is the runtime stuck, not the app: once, dockerd
+ * 20.10.24 went on answering pings, so the watchdog saw nothing, while every exec and container
+ * start hung, and each of a sweep's remaining cells would have waited out its deadline in turn.
+ */
+const UNSTARTED_LIMIT = 3;
+
+/** A cell that timed out before its server had started: no start phase was measured. */
+const neverStarted = (r: CellRecord) => r.outcome === "timeout" && r.phasesMs !== undefined && r.phasesMs.start === undefined;
 
 /**
  * Plan the cells, build each env once, run cells as their env is ready (bounded parallelism),
@@ -328,6 +342,9 @@ async function runGroups(
     if (reused) tally.cellsReused++;
     else await appendRecord(jsonl, r);
     o.onEvent({ type: "cell-finished", record: r, done, total: plan.cells.length, ...(reused ? { reused } : {}) });
+    if (reused || r.phasesMs === undefined) return;
+    tally.unstarted = neverStarted(r) ? tally.unstarted + 1 : 0;
+    if (tally.unstarted === UNSTARTED_LIMIT) session.giveUp(runtimeStuck(runtime.name, UNSTARTED_LIMIT, s.timeouts.cellSeconds));
   };
   const runEnv = async (g: EnvGroup, env: PreparedEnv) => {
     if (env.imageBuilt) tally.imagesBuilt++;
@@ -397,6 +414,13 @@ async function runGroups(
     built = true;
     await Promise.all(warming);
   }
+}
+
+/** Why a run whose runtime starts no more servers stopped: one line, with what to do. */
+function runtimeStuck(runtime: string, cells: number, cellSeconds: number): EngineUnresponsiveError {
+  return new EngineUnresponsiveError(
+    `the ${runtime} runtime started no server for ${cells} cells in a row, each of which waited out its ${cellSeconds} s deadline (an engine that answers but starts no container or exec): the cells that finished are saved; check it (\`docker run --rm <image> true\`), restart it if it hangs, and run again (finished cells are reused)`,
+  );
 }
 
 /** The install-failed cells of the earlier results verified since `notBefore`, by identity. */

@@ -20,6 +20,14 @@ export class RunStop {
   }
 
   /**
+   * Stops the run for a state of its runtime that the watchdog cannot see (an engine that answers
+   * pings but starts nothing): like its silence, every build and cell ends, with `reason`.
+   */
+  giveUp(reason: Error): void {
+    this.silent.abort(reason);
+  }
+
+  /**
    * `work`, or the engine's silence once it is noticed: some calls to the engine take no signal,
    * and on a hung one they never settle.
    */

@@ -109,6 +109,11 @@ export class RunSession implements AsyncDisposable {
     return this.stop.until(work);
   }
 
+  /** Ends the run, its builds and cells, for a state of the runtime that its watchdog cannot see. */
+  giveUp(reason: Error): void {
+    this.stop.giveUp(reason);
+  }
+
   /** Why the run stopped, in one line when it is the runtime's machine going away; else `err` itself. */
   failure(err: unknown): unknown {
     const reason = this.stop.reason(err);

@@ -20,18 +20,45 @@ apps: [slow, plain]
   "3.11",
 );
 
+/** A run of the scenario whose engine stops starting servers: cells enough for three to find it stuck after the first. */
+const STUCK_SCENARIO = `scenario: it-engine-stuck
+python:
+  "3.11": { base: "debian:bookworm" }
+onlyBinary: [uvloop]
+signatures: ["RuntimeError: Event loop is closed"]
+probes: { count: 8, concurrency: 4, coverageSeconds: 2 }
+timeouts: { bootSeconds: 5, cellSeconds: 8, stopSeconds: 2 }
+packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
+workerClasses: [uvicorn.workers.UvicornWorker]
+preload: [false, true]
+workers: 2
+apps: [plain, lifespan, prints-signature]
+`;
+
+/** Answers the engine's ping on `client`, and nothing else: what a half-hung dockerd did once. */
+function answerPingsOnly(client: Socket): void {
+  client.on("data", (b: Buffer) => {
+    if (/^(GET|HEAD) \/(v[\d.]+\/)?_ping /.test(b.toString("latin1")))
+      client.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK");
+  });
+  client.resume();
+}
+
 /**
  * A stand-in for the engine's socket that forwards to the real one, and can be pulled out, or
- * frozen: connections stay open and nothing more passes, as with a hung dockerd.
+ * frozen: connections stay open and nothing more passes, as with a hung dockerd; or half-frozen:
+ * pings are answered and nothing else is.
  */
-async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; freeze: () => void }> {
+async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; freeze: () => void; halfFreeze: () => void }> {
   const open = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let frozen = false;
+  let half = false;
   const server: Server = createServer((client) => {
     client.on("error", () => undefined);
     open.add(client);
     client.on("close", () => open.delete(client));
+    if (half) return answerPingsOnly(client);
     // A hung engine accepts connections and answers none of them.
     if (frozen) return;
     const upstream = connect("/var/run/docker.sock");
@@ -50,6 +77,15 @@ async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; f
         upstream.unpipe(client);
         client.pause();
         upstream.pause();
+      }
+    },
+    halfFreeze: () => {
+      half = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        upstream.pause();
+        answerPingsOnly(client);
       }
     },
     stop: async () => {
@@ -75,9 +111,10 @@ describe("faults in the machine", () => {
     name: string,
     env: Record<string, string>,
     fault: (proxy: Awaited<ReturnType<typeof engineProxy>>, child: ReturnType<typeof execa>) => Promise<void> | void,
+    scenario = SCENARIO,
   ) {
     const dir = await tempDir(name);
-    const config = await writeConfig(dir, SCENARIO);
+    const config = await writeConfig(dir, scenario);
     const socket = join(dir, "docker.sock");
     const proxy = await engineProxy(socket);
     const child = execa("node", [BIN, "run", "--runtime", "docker", "--config", config, "--out", dir, "--concurrency", "1"], {
@@ -88,14 +125,14 @@ describe("faults in the machine", () => {
     try {
       await new Promise<void>((resolve) => {
         child.stderr?.on("data", (b: Buffer) => {
-          if (/\[1\/4\]/.test(b.toString())) resolve();
+          if (/\[1\/\d+\]/.test(b.toString())) resolve();
         });
         void child.then(() => resolve());
       });
       const faultAt = performance.now();
       await fault(proxy, child);
       const r = await child;
-      const results = await readResults(join(dir, "it-env-fault", "results.json"));
+      const results = await readResults(join(dir, /^scenario: (\S+)/.exec(scenario)?.[1] ?? "", "results.json"));
       return { r, socket, results, afterFaultMs: performance.now() - faultAt, pid: child.pid };
     } finally {
       await proxy.stop();
@@ -136,6 +173,22 @@ describe("faults in the machine", () => {
     expect(afterFaultMs).toBeLessThan(45_000);
     expect(results.cells.length).toBeGreaterThanOrEqual(1);
     expect(results.runs.at(-1)?.completed).toBe(false);
+  }, 240_000);
+
+  it("the Docker engine answering pings but starting nothing: exit 2 after three cells that never started, finished cells saved", async () => {
+    const { r, results, afterFaultMs } = await engineFaultMidRun("engine-stuck", {}, (proxy) => proxy.halfFreeze(), STUCK_SCENARIO);
+    expect(r.timedOut, r.stderr).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+      /^repro-matrix: the docker runtime started no server for 3 cells in a row, each of which waited out its 8 s deadline .*: the cells that finished are saved/,
+    );
+    // The watchdog's pings were answered throughout: only the cells could tell.
+    const cells = results.cells;
+    expect(cells.filter((c) => c.outcome === "timeout" && c.phasesMs?.start === undefined)).toHaveLength(3);
+    expect(cells.length).toBeLessThan(6);
+    expect(results.runs.at(-1)?.completed).toBe(false);
+    // Three cells' deadlines and the clean-up calls given up; before, each of the rest waited its deadline too.
+    expect(afterFaultMs).toBeLessThan(90_000);
   }, 240_000);
 
   it("Ctrl-C with the Docker engine hung: exit 130 without waiting for it, finished cells saved", async () => {
