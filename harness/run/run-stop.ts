@@ -16,7 +16,7 @@ export class RunStop {
 
   /** Starts watching the session's engine (docker; the local runtime has none). */
   watch(session: RuntimeSession): void {
-    this.unwatch = session.watch?.((reason) => this.silent.abort(reason)) ?? (() => undefined);
+    this.unwatch = session.watch?.((reason) => this.giveUp(reason)) ?? (() => undefined);
   }
 
   /**

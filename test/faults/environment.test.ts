@@ -21,19 +21,17 @@ apps: [slow, plain]
 );
 
 /** A run of the scenario whose engine stops starting servers: cells enough for three to find it stuck after the first. */
-const STUCK_SCENARIO = `scenario: it-engine-stuck
-python:
-  "3.11": { base: "debian:bookworm" }
-onlyBinary: [uvloop]
-signatures: ["RuntimeError: Event loop is closed"]
-probes: { count: 8, concurrency: 4, coverageSeconds: 2 }
-timeouts: { bootSeconds: 5, cellSeconds: 8, stopSeconds: 2 }
-packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
+const STUCK_SCENARIO = itScenario(
+  "it-engine-stuck",
+  `packages: { uvicorn: [0.39.0], gunicorn: 23.0.0 }
 workerClasses: [uvicorn.workers.UvicornWorker]
 preload: [false, true]
 workers: 2
 apps: [plain, lifespan, prints-signature]
-`;
+`,
+  "3.11",
+  { probes: "{ count: 8, concurrency: 4, coverageSeconds: 2 }", timeouts: "{ bootSeconds: 5, cellSeconds: 8, stopSeconds: 2 }" },
+);
 
 /** Answers the engine's ping on `client`, and nothing else: what a half-hung dockerd did once. */
 function answerPingsOnly(client: Socket): void {
@@ -69,24 +67,23 @@ async function engineProxy(path: string): Promise<{ stop: () => Promise<void>; f
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
+  /** Nothing more passes on the open connections; `client` is what each client's side does then. */
+  const cut = (client: (s: Socket) => void) => {
+    for (const [c, upstream] of pairs) {
+      c.unpipe(upstream);
+      upstream.unpipe(c);
+      upstream.pause();
+      client(c);
+    }
+  };
   return {
     freeze: () => {
       frozen = true;
-      for (const [client, upstream] of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-      }
+      cut((client) => client.pause());
     },
     halfFreeze: () => {
       half = true;
-      for (const [client, upstream] of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        upstream.pause();
-        answerPingsOnly(client);
-      }
+      cut(answerPingsOnly);
     },
     stop: async () => {
       await new Promise<void>((resolve) => {

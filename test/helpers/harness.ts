@@ -13,14 +13,25 @@ export const BIN = join(process.cwd(), "bin", "repro-matrix.js");
 
 const DEBIAN_SUITE_OF = { "3.9": "bullseye", "3.11": "bookworm" } as const;
 
-/** A scenario for integration tests: small, fast, and true whatever uvicorn's history is. */
-export const itScenario = (name: string, body: string, python: keyof typeof DEBIAN_SUITE_OF = "3.9") => `scenario: ${name}
+/**
+ * A scenario for integration tests: small, fast, and true whatever uvicorn's history is. `probes`
+ * and `timeouts` (YAML flow maps) replace the defaults for a test that needs them short.
+ */
+export const itScenario = (
+  name: string,
+  body: string,
+  python: keyof typeof DEBIAN_SUITE_OF = "3.9",
+  {
+    probes = "{ count: 16, concurrency: 4, coverageSeconds: 10 }",
+    timeouts = "{ bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }",
+  }: { probes?: string; timeouts?: string } = {},
+) => `scenario: ${name}
 python:
   "${python}": { base: "debian:${DEBIAN_SUITE_OF[python]}" }
 onlyBinary: [uvloop]
 signatures: ["RuntimeError: Event loop is closed"]
-probes: { count: 16, concurrency: 4, coverageSeconds: 10 }
-timeouts: { bootSeconds: 60, cellSeconds: 120, stopSeconds: 5 }
+probes: ${probes}
+timeouts: ${timeouts}
 ${body}`;
 
 export async function tempDir(prefix: string): Promise<string> {
