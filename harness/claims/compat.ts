@@ -55,7 +55,7 @@ export function matchesClaim(c: CellRecord, when: ClaimFilter): boolean {
 /**
  * A version's status, derived from its cells and never guessed (read through the cell model's
  * `showing`): any reproduction makes it Affected; Fixed needs every cell clean (booted, all
- * probes answered by all workers, no signature). A flaky cell is never Fixed.
+ * probes answered by all workers, nothing reproduced). A flaky cell is never Fixed.
  */
 export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detail: string } {
   const n = cells.length;
@@ -65,12 +65,15 @@ export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detai
   const flaky = flakyCount > 0 ? ` (${flakyCount} flaky)` : "";
   if (n === 0) return { status: "Not testable", detail: "no cells" };
   if (reproduced > 0) return { status: "Affected", detail: `${reproduced}/${n} cells reproduced${flaky}` };
-  if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, no signature${flaky}` };
+  if (other > 0) return { status: "Affected differently", detail: `${other}/${n} cells failed otherwise, ${nothingFired(cells)}${flaky}` };
   if (clean === n) return { status: "Fixed", detail: `${n}/${n} cells clean` };
   const kinds = [...new Set(cells.filter((c) => c.outcome !== "clean").map((c) => c.outcome))].join(", ");
   if (clean === 0) return { status: "Not testable", detail: `${n}/${n} cells ${kinds}` };
   return { status: "Inconclusive", detail: `${clean}/${n} clean, ${n - clean} ${kinds}` };
 }
+
+/** Cells that recorded checks were judged by them (a signature is one check among others), the rest by signatures alone. */
+const nothingFired = (cells: CellRecord[]) => (cells.some((c) => c.evidence.checks?.length) ? "no check fired" : "no signature");
 
 export { versionOf };
 

@@ -5,6 +5,7 @@ import { normalizeName } from "../core/package-name.js";
 import type { Claim, ResultsFile } from "../store/results-file.js";
 import { type CompatRow, claimCells, compatRows, firstCleanVersion } from "./compat.js";
 import { failureFingerprint } from "./fingerprint.js";
+import { type Symptom, symptomOf } from "./symptom.js";
 
 /** The measured boundary of one configuration that matches the claim's trigger. */
 export interface ConfigVerdict {
@@ -14,15 +15,15 @@ export interface ConfigVerdict {
   workerClass: string;
   preload: boolean;
   app: string;
-  /** Newest version whose cells reproduced the signature. */
+  /** Newest version whose cells reproduced the symptom (symptomOf). */
   lastAffected?: string;
-  /** Oldest version after lastAffected that ran without the signature (clean or failing otherwise). */
+  /** Oldest version after lastAffected that ran without the symptom (clean or failing otherwise). */
   firstWithout?: string;
   /** Oldest version from which every tested version is clean. */
   firstClean?: string;
   /** Versions between lastAffected and firstWithout that could not be tested. */
   untestedBetween: string[];
-  /** Runs of consecutive versions that failed without the signature, with the fingerprint they share. */
+  /** Runs of consecutive versions that failed without the symptom, with the fingerprint they share. */
   affectedDifferently: { from: string; to: string; fingerprint: string }[];
 }
 
@@ -38,7 +39,7 @@ export interface ClaimVerdict {
    * on their release's era Python (the Python its users ran), whose boundary the sentence states.
    */
   eraConfigs?: ConfigVerdict[];
-  /** Over all trigger configurations: the newest affected version and the first without the signature after it. */
+  /** Over all trigger configurations: the newest affected version and the first without the symptom after it. */
   lastAffected?: string;
   firstWithout?: string;
   untestedBetween: string[];
@@ -55,8 +56,9 @@ export function claimVerdict(r: ResultsFile): ClaimVerdict | undefined {
     configVerdict(cells, labeller(relevant, pkg, era), pkg),
   );
   const eraConfigs = era ? [] : eraConfigsOf(r, relevant, pkg);
-  const verdict = overall(r.claim, compatRows(relevant, {}, pkg), configs, relevant.length);
-  const clause = eraClause(r, relevant, eraConfigs, pkg);
+  const symptom = symptomOf(r.claim, relevant);
+  const verdict = overall(r.claim, symptom, compatRows(relevant, {}, pkg), configs, relevant.length);
+  const clause = eraClause(r, symptom, relevant, eraConfigs, pkg);
   return {
     ...verdict,
     sentence: clause ? `${verdict.sentence.replace(/\.$/, "")}. ${clause}` : verdict.sentence,
@@ -75,14 +77,15 @@ function eraConfigsOf(r: ResultsFile, relevant: CellRecord[], pkg: string): Conf
 
 /**
  * The boundary on each release's era Python, and whether it differs on each single Python that
- * showed the signature: "On each release's era Python (3.7 for 0.2.0–0.11.5, …), … last appears
+ * showed the symptom: "On each release's era Python (3.7 for 0.2.0–0.11.5, …), … last appears
  * in 0.3.32 and is absent from 0.5.2; on Python 3.9 it last appears in 0.3.32 and is absent from
  * 0.11.3: a different boundary." Empty when there is nothing to compare.
  */
-function eraClause(r: ResultsFile, relevant: CellRecord[], eraConfigs: ConfigVerdict[], pkg: string): string {
+function eraClause(r: ResultsFile, symptom: Symptom, relevant: CellRecord[], eraConfigs: ConfigVerdict[], pkg: string): string {
   if (eraConfigs.length === 0 || !r.claim) return "";
   const era = r.eraPython ?? {};
-  const sig = r.claim.signature ? `"${r.claim.signature}"` : "the signature";
+  // A second sentence: the overall one named the symptom in full already.
+  const sig = symptom.again;
   const onEra = relevant.filter((c) => era[versionOf(c, pkg)] === c.python);
   const said = (b: Boundary) =>
     !b.lastAffected
@@ -120,7 +123,7 @@ function eraSpans(cells: CellRecord[], era: Record<string, string>, pkg: string)
 
 type Boundary = Pick<ConfigVerdict, "lastAffected" | "firstWithout" | "untestedBetween">;
 
-/** Last version with the signature, the first tested one after it without, and what lies untested between. */
+/** Last version with the symptom, the first tested one after it without, and what lies untested between. */
 export function boundaryOf(rows: CompatRow[]): Boundary {
   const tested = rows.filter((r) => r.status !== "Not testable" && r.status !== "Inconclusive");
   const lastAffected = tested.filter((r) => r.status === "Affected").at(-1)?.version;
@@ -149,7 +152,7 @@ function configVerdict(cells: CellRecord[], label: (c: CellRecord) => string, pk
 }
 
 /**
- * Consecutive tested versions that failed without the signature in the same way. A version that
+ * Consecutive tested versions that failed without the symptom in the same way. A version that
  * could not be tested does not break a run (it says nothing); any other tested version does.
  */
 function differentRuns(cells: CellRecord[], rows: CompatRow[], pkg: string): ConfigVerdict["affectedDifferently"] {
@@ -180,12 +183,13 @@ function commonFingerprint(cells: CellRecord[]): string {
 
 function overall(
   claim: Claim,
+  symptom: Symptom,
   rows: CompatRow[],
   configs: ConfigVerdict[],
   cellCount: number,
 ): Omit<ClaimVerdict, "configs" | "eraConfigs"> {
   const X = claim.firstFixed;
-  const sig = claim.signature ? `"${claim.signature}"` : "the signature";
+  const sig = symptom.named;
   const quote = `the claim "${claim.text}"`;
   const b = boundaryOf(rows);
   const tested = rows.filter((r) => r.status !== "Not testable" && r.status !== "Inconclusive");

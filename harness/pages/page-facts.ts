@@ -3,6 +3,7 @@ import { packageEntries, shortClass, versionOf } from "../cell/cell.js";
 import { isTested, showing } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import { claimCells, compatRows, tablePackage } from "../claims/compat.js";
+import { type Symptom, symptomOf } from "../claims/symptom.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import type { ResultsFile } from "../store/results-file.js";
 import type { PageRow } from "./compat-table.js";
@@ -26,7 +27,7 @@ export function pageFacts(r: ResultsFile, verdict: ClaimVerdict | undefined): Pa
   return {
     rows: compatRows(cells, when, tablePackage(r)).map(({ version, status }) => ({ version, status })),
     firstFixed: measuredFirstFixed(verdict),
-    reproducedLocally: reproducedLocally(cells, r.lastVerified, tablePackage(r)),
+    reproducedLocally: reproducedLocally(cells, r.lastVerified, tablePackage(r), symptomOf(r.claim, cells)),
     lastVerified: r.lastVerified,
   };
 }
@@ -46,17 +47,19 @@ export function measuredFirstFixed(verdict: ClaimVerdict | undefined): MeasuredF
  * "Yes (date, environment)" from the reproduction of the newest affected version of the page's
  * package (the one nearest the fix, most recently run if several), so a reader can rebuild the
  * boundary. "No" counts only cells that booted and served (tested: clean or failing otherwise):
- * a cell that could not install or boot had no chance to show the signature, and counting it
+ * a cell that could not install or boot had no chance to show the symptom, and counting it
  * would overstate the evidence.
  */
-export function reproducedLocally(cells: CellRecord[], lastVerified: string, pkg: string): string {
+export function reproducedLocally(cells: CellRecord[], lastVerified: string, pkg: string, symptom: Symptom): string {
   const newest = cells
     .filter((c) => showing(c) === "affected")
     .sort((a, b) => compare(versionOf(b, pkg), versionOf(a, pkg)) || b.startedAt.localeCompare(a.startedAt))[0];
   if (newest) return `Yes (${newest.startedAt.slice(0, 10)}, ${environment(newest)})`;
   const ran = cells.filter(isTested).length;
   if (ran === 0) return `No (no cell could run, ${lastVerified})`;
-  return `No (signature not seen in ${ran} ${ran === 1 ? "cell" : "cells"}, ${lastVerified})`;
+  const n = `${ran} ${ran === 1 ? "cell" : "cells"}`;
+  // Checks are no line to be seen: a status count or a missing line either fires or does not.
+  return symptom.kind === "checks" ? `No (no check fired in ${n}, ${lastVerified})` : `No (signature not seen in ${n}, ${lastVerified})`;
 }
 
 /** e.g. "uvicorn 0.3.32, gunicorn 23.0.0, Python 3.9.2, UvicornWorker --preload, docker" (every package axis, then the rest). */

@@ -1,5 +1,6 @@
 import type { CellRecord } from "../cell/record.js";
-import { type CompatRow, compatRows, sortVersions, tablePackage, versionOf } from "../claims/compat.js";
+import { type CompatRow, compatRows, sortVersions, tableCells, tablePackage, versionOf } from "../claims/compat.js";
+import { type Symptom, symptomOf } from "../claims/symptom.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import { normalizeName } from "../core/package-name.js";
 import type { ResultsFile } from "../store/results-file.js";
@@ -79,9 +80,19 @@ export function compatTable(r: ResultsFile, cells: CellRecord[]): string {
     `<table class="compat"><thead><tr><th>Version</th>${era ? "<th>Python (era)</th>" : ""}${pythons.map((py) => `<th>Python ${escapeHtml(py)}</th>`).join("")}<th>Overall</th></tr></thead><tbody>`,
     body.join("\n"),
     "</tbody></table>",
-    `<p class="hint">Over ${whenText ? `the cells with ${escapeHtml(whenText)}` : "all cells"}. Affected: the signature appeared in a cell. Fixed: every cell booted, every worker answered the probes, no signature. Affected differently: failures without the signature. Not testable: no cell could run. Not applicable: the release excludes that Python (its Requires-Python, or its wheels), so there is no cell.${era ? " Each release ran on its era Python, and on others only where no cell could be tested there; the Python that tested it decides." : ""} Hover a status for its cell counts.</p></section>`,
+    `<p class="hint">Over ${whenText ? `the cells with ${escapeHtml(whenText)}` : "all cells"}. ${LEGEND[symptomOf(r.claim, cells).kind]} Not testable: no cell could run. Not applicable: the release excludes that Python (its Requires-Python, or its wheels), so there is no cell.${era ? " Each release ran on its era Python, and on others only where no cell could be tested there; the Python that tested it decides." : ""} Hover a status for its cell counts.</p></section>`,
   ].join("\n");
 }
+
+/** What Affected, Fixed and Affected differently mean, by what decided a reproduction. */
+const LEGEND: Record<Symptom["kind"], string> = {
+  signature:
+    "Affected: the signature appeared in a cell. Fixed: every cell booted, every worker answered the probes, no signature. Affected differently: failures without the signature.",
+  checks:
+    "Affected: a reproduction check fired in a cell. Fixed: every cell booted, every worker answered the probes, no check fired. Affected differently: failures, no check fired.",
+  unknown:
+    "Affected: a cell reproduced. Fixed: every cell booted, every worker answered the probes, none reproduced. Affected differently: failures, none reproduced.",
+};
 
 const STATUS: Record<ClaimVerdict["status"], string> = {
   confirmed: "Confirmed",
@@ -91,10 +102,10 @@ const STATUS: Record<ClaimVerdict["status"], string> = {
 };
 
 /** The verdict as one short sentence, from the verdict's own fields: its boundary against the claim. */
-export function shortVerdict(r: ResultsFile, v: ClaimVerdict): string {
+export function shortVerdict(r: ResultsFile, v: ClaimVerdict, symptom = symptomOf(r.claim, tableCells(r))): string {
   const bits = [
-    v.lastAffected ? `last affected ${v.lastAffected}` : "the signature never appeared",
-    v.firstWithout ? `first without the signature ${v.firstWithout}` : "",
+    v.lastAffected ? `last affected ${v.lastAffected}` : `${symptom.label} never appeared`,
+    v.firstWithout ? `first without ${symptom.label} ${v.firstWithout}` : "",
     v.untestedBetween.length > 0 ? `${v.untestedBetween.length} untestable in between` : "",
   ].filter(Boolean);
   const claimed = r.claim ? ` (claimed fixed in ${r.claim.firstFixed})` : "";

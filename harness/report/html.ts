@@ -5,6 +5,7 @@ import type { CellRecord } from "../cell/record.js";
 import { sortVersions, tableCells, tablePackage } from "../claims/compat.js";
 import { failureFingerprint } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
+import { type Symptom, symptomOf } from "../claims/symptom.js";
 import type { ClaimVerdict, ConfigVerdict } from "../claims/verdict.js";
 import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
@@ -267,20 +268,20 @@ function legend(r: ResultsFile, cells: CellRecord[]): string {
 }
 
 /** Collapsed: the keys are in the cells and their titles; the table is for who wants the list. */
-function fingerprintTable(keys: Keys): string {
+function fingerprintTable(keys: Keys, symptom: Symptom): string {
   const fps = [...keys].map(
     ([fp, k]) =>
       `<tr><th>${k.key}</th><td>${k.count}</td><td>${[...k.outcomes].join(", ")}</td><td><code>${escapeHtml(fp)}</code></td></tr>`,
   );
   return fps.length > 0
-    ? `<details id="fingerprints"><summary>Failures without the signature: ${fps.length} distinct fingerprint${fps.length === 1 ? "" : "s"} (the key shown in the cells)</summary><table class="fingerprints"><tr><th>Key</th><th>Cells</th><th>Outcomes</th><th>First error, normalized</th></tr>${fps.join("")}</table></details>`
+    ? `<details id="fingerprints"><summary>Failures without ${symptom.label}: ${fps.length} distinct fingerprint${fps.length === 1 ? "" : "s"} (the key shown in the cells)</summary><table class="fingerprints"><tr><th>Key</th><th>Cells</th><th>Outcomes</th><th>First error, normalized</th></tr>${fps.join("")}</table></details>`
     : "";
 }
 
-function configLine(v: ConfigVerdict, keys: Keys): string {
+function configLine(v: ConfigVerdict, keys: Keys, symptom: Symptom): string {
   const bits = [
     v.lastAffected ? `last affected <b>${escapeHtml(v.lastAffected)}</b>` : "never affected",
-    v.firstWithout ? `first without the signature <b>${escapeHtml(v.firstWithout)}</b>` : "",
+    v.firstWithout ? `first without ${symptom.label} <b>${escapeHtml(v.firstWithout)}</b>` : "",
     v.firstClean ? `first clean <b>${escapeHtml(v.firstClean)}</b>` : "no clean version",
     v.untestedBetween.length > 0 ? `untestable in between: ${escapeHtml(v.untestedBetween.join(", "))}` : "",
     ...v.affectedDifferently.map((d) => {
@@ -292,7 +293,7 @@ function configLine(v: ConfigVerdict, keys: Keys): string {
   return `<li>${escapeHtml(v.label)}: ${bits.join(" · ")}</li>`;
 }
 
-function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys): string {
+function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys, symptom: Symptom): string {
   if (!r.claim) return "";
   const when = Object.entries(r.claim.when)
     .map(([k, x]) => `${k}=${x}`)
@@ -301,11 +302,11 @@ function verdictSection(r: ResultsFile, v: ClaimVerdict | undefined, keys: Keys)
   if (!v) return `<section id="verdict">${claim}</section>`;
   // One short sentence open; the full reasoning and each configuration's boundary one click away.
   return [
-    `<section id="verdict"><p class="sentence verdict-${v.status}">${escapeHtml(shortVerdict(r, v))}</p>`,
+    `<section id="verdict"><p class="sentence verdict-${v.status}">${escapeHtml(shortVerdict(r, v, symptom))}</p>`,
     `<details><summary>Why: the claim, the full verdict and each configuration</summary>${claim}`,
     `<p>${escapeHtml(v.sentence)}</p>`,
     v.configs.length > 0
-      ? `<ul class="configs">${[...(v.eraConfigs ?? []), ...v.configs].map((c) => configLine(c, keys)).join("")}</ul>`
+      ? `<ul class="configs">${[...(v.eraConfigs ?? []), ...v.configs].map((c) => configLine(c, keys, symptom)).join("")}</ul>`
       : "",
     "</details></section>",
   ].join("\n");
@@ -360,6 +361,7 @@ export function* htmlChunks(r: ResultsFile, judged: Judgement = judge(r)): Gener
   const cells = tableCells(r);
   const g = gridOf(r, cells, tablePackage(r));
   const keys = fingerprintKeys(cells);
+  const symptom = symptomOf(r.claim, cells);
   yield `<!doctype html>
 <html lang="en">
 <head>
@@ -376,13 +378,13 @@ ${r.description ? `<p class="description">${describe(r.description)}</p>` : ""}
 </header>
 <main>
 ${compatTable(r, cells)}
-${verdictSection(r, judged.verdict, keys)}
+${verdictSection(r, judged.verdict, keys, symptom)}
 <h2>Grid</h2>
 ${filters(g)}
 ${legend(r, cells)}
 ${heatmap(cells, g, keys)}
 <p class="hint">Click a cell for its evidence.</p>
-${fingerprintTable(keys)}
+${fingerprintTable(keys, symptom)}
 ${bootProfileSection(cells)}
 </main>
 <dialog id="evidence" aria-label="Evidence"><button type="button" id="evidence-close" aria-label="Close">×</button><div id="evidence-body"></div></dialog>

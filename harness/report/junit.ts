@@ -77,9 +77,16 @@ function systemOut(c: CellRecord): string {
 
 function failureBody(c: CellRecord): string {
   const e = c.evidence;
-  const sig = e.signatureMatches.map(logLine);
-  const shown = sig.length > SIGNATURE_LINES ? [...sig.slice(0, SIGNATURE_LINES), `… ${sig.length - SIGNATURE_LINES} more`] : sig;
-  return [c.reason, "", "signature lines:", ...shown, "", "lock:", ...e.packages].join("\n");
+  const capped = (lines: string[]) =>
+    lines.length > SIGNATURE_LINES ? [...lines.slice(0, SIGNATURE_LINES), `… ${lines.length - SIGNATURE_LINES} more`] : lines;
+  // A cell with checks was judged by them: what fired may be a status count or a missing line, with no line to show.
+  const why = e.checks
+    ? [
+        "checks fired:",
+        ...e.checks.filter((k) => k.result === "fired").flatMap((k) => [`${k.check}: ${k.seen}`, ...capped((k.lines ?? []).map(logLine))]),
+      ]
+    : ["signature lines:", ...capped(e.signatureMatches.map(logLine))];
+  return [c.reason, "", ...why, "", "lock:", ...e.packages].join("\n");
 }
 
 function errorBody(c: CellRecord): string {
@@ -98,8 +105,11 @@ function verdict(c: CellRecord): string {
     case "clean":
       return "";
     case "reproduced": {
-      const first = c.evidence.signatureMatches[0]?.text ?? c.reason;
-      return `      <failure${attrs({ message: oneLine(`signature reproduced: ${first}`), type: "reproduced" })}>${text(failureBody(c))}</failure>\n`;
+      // With checks the reason names the check that fired; "signature reproduced" would claim a log line.
+      const message = c.evidence.checks
+        ? `reproduced: ${c.reason}`
+        : `signature reproduced: ${c.evidence.signatureMatches[0]?.text ?? c.reason}`;
+      return `      <failure${attrs({ message: oneLine(message), type: "reproduced" })}>${text(failureBody(c))}</failure>\n`;
     }
     case "install-failed":
       return `      <skipped${attrs({ message: oneLine(c.reason) })}/>\n`;

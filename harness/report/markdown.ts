@@ -6,6 +6,7 @@ import { failureFingerprint } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
 import { staleCells } from "../claims/last-verified.js";
 import { primaryCells, runtimeParity } from "../claims/runtimes.js";
+import { type Symptom, symptomOf } from "../claims/symptom.js";
 import type { ClaimVerdict } from "../claims/verdict.js";
 import { normalizeName } from "../core/package-name.js";
 import { runtimeRank } from "../runtimes/registry.js";
@@ -41,8 +42,8 @@ const authorMarkdown = (s: string) =>
     .join("");
 
 /**
- * Plain text that quotes the scenario (the verdict sentence holds claim.text and the signature,
- * a regex full of * and _): shown as typed, never read as markdown or HTML.
+ * Plain text that quotes the scenario (the verdict sentence holds claim.text and the signature or
+ * the checks, regexes full of * and _): shown as typed, never read as markdown or HTML.
  */
 const plainText = (s: string) =>
   s
@@ -66,13 +67,15 @@ export function renderMarkdown(r: ResultsFile, judged: Judgement = judge(r)): st
   const cells = primaryCells(r.cells);
   // The package whose versions are the rows: the claim's, or else the one that varies.
   const pkg = tablePackage(r);
+  const rowCells = tableCells(r);
+  const symptom = symptomOf(r.claim, rowCells);
   return [
     ...headerSection(r, judged, cells, pkg),
-    ...compatSection(r, tableCells(r), pkg),
-    ...(judged.verdict ? claimSection(judged.verdict) : []),
+    ...compatSection(r, rowCells, pkg, symptom),
+    ...(judged.verdict ? claimSection(judged.verdict, symptom) : []),
     ...untestableSection(r),
     ...notApplicableSection(r),
-    ...fingerprintSection(cells, pkg),
+    ...fingerprintSection(cells, pkg, symptom),
     ...gridSection(cells, pkg),
     ...bootProfileSection(cells),
     ...envSection(cells),
@@ -112,16 +115,25 @@ function headerSection(r: ResultsFile, { verdict, verified }: Judgement, cells: 
   return parts;
 }
 
+/** What Affected, Fixed and Affected differently mean, by what decided a reproduction. */
+const LEGEND: Record<Symptom["kind"], string> = {
+  signature:
+    "Affected = the signature appeared in at least one cell; Fixed = every cell booted, every probe was answered by every worker and the signature never appeared; Affected differently = other failures without the signature",
+  checks:
+    "Affected = a reproduction check fired in at least one cell; Fixed = every cell booted, every probe was answered by every worker and no check fired; Affected differently = other failures, no check fired",
+  unknown:
+    "Affected = at least one cell reproduced; Fixed = every cell booted, every probe was answered by every worker and none reproduced; Affected differently = other failures, none reproduced",
+};
+
 /** Status per version of the claim's package, per Python and overall (under era: on the Python that decided). */
-function compatSection(r: ResultsFile, cells: CellRecord[], pkg: string): string[] {
+function compatSection(r: ResultsFile, cells: CellRecord[], pkg: string, symptom: Symptom): string[] {
   const when = r.claim?.when ?? {};
   const whenText = Object.entries(when)
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
   const parts: string[] = [];
   parts.push("## Version Compatibility Table", "");
-  const legend =
-    "Affected = the signature appeared in at least one cell; Fixed = every cell booted, every probe was answered by every worker and the signature never appeared; Affected differently = other failures without the signature; Not testable = no cell could run; Not applicable = the release itself excludes that Python (its Requires-Python, or wheels only for other Pythons): no cell, and no failure.";
+  const legend = `${LEGEND[symptom.kind]}; Not testable = no cell could run; Not applicable = the release itself excludes that Python (its Requires-Python, or wheels only for other Pythons): no cell, and no failure.`;
   const over = whenText ? `the cells with ${whenText}` : "all cells";
   if (r.pythonPolicy === "era") {
     parts.push(
@@ -479,13 +491,13 @@ function foldRuns(rows: { v: string; look: string; text: string[] }[], width: nu
   return out;
 }
 
-/** Per configuration of the trigger: where the signature stops, where cells turn clean, and what fails instead. */
-function claimSection(v: ClaimVerdict): string[] {
+/** Per configuration of the trigger: where the symptom stops, where cells turn clean, and what fails instead. */
+function claimSection(v: ClaimVerdict, symptom: Symptom): string[] {
   const lines = ["## Claim, per configuration", ""];
   for (const c of [...(v.eraConfigs ?? []), ...v.configs]) {
     const bits = [
       c.lastAffected ? `last affected ${c.lastAffected}` : "never affected",
-      ...(c.firstWithout ? [`first without the signature ${c.firstWithout}`] : []),
+      ...(c.firstWithout ? [`first without ${symptom.label} ${c.firstWithout}`] : []),
       ...(c.untestedBetween.length ? [`not testable in between: ${c.untestedBetween.join(", ")}`] : []),
       c.firstClean ? `clean from ${c.firstClean} on` : "never clean",
       ...c.affectedDifferently.map(
@@ -498,8 +510,8 @@ function claimSection(v: ClaimVerdict): string[] {
   return lines;
 }
 
-/** Cells that failed without the signature, grouped by the fingerprint of their first error. */
-function fingerprintSection(cells: CellRecord[], pkg: string): string[] {
+/** Cells that failed without the symptom, grouped by the fingerprint of their first error. */
+function fingerprintSection(cells: CellRecord[], pkg: string, symptom: Symptom): string[] {
   const groups = Map.groupBy(
     cells.filter((c) => failureFingerprint(c) && c.outcome !== "install-failed"),
     (c) => failureFingerprint(c) as string,
@@ -508,7 +520,7 @@ function fingerprintSection(cells: CellRecord[], pkg: string): string[] {
   return [
     "## Failure fingerprints",
     "",
-    "Cells that booted or tried to, and failed without the signature, grouped by their first error with addresses, ids, ports, paths and line numbers normalized away.",
+    `Cells that booted or tried to, and failed without ${symptom.label}, grouped by their first error with addresses, ids, ports, paths and line numbers normalized away.`,
     "",
     table(
       ["Fingerprint", "Outcome", "Cells", `${pkg} versions`],

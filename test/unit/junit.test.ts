@@ -127,6 +127,24 @@ describe("renderJunit", () => {
     expect(props).not.toHaveProperty("cacheKey");
   });
 
+  it("names the check that fired for a cell judged by checks, which need not be a log line", () => {
+    const checked = record({
+      outcome: "reproduced",
+      reason: "status 5xx ≥ 1 in step 2: 2×5xx",
+      evidence: {
+        ...record().evidence,
+        checks: [
+          { check: "status 5xx ≥ 1 in step 2", result: "fired", seen: "2×5xx" },
+          { check: "status error ≥ 1 in step 2", result: "quiet", seen: "0×error" },
+        ],
+      },
+    });
+    const failure = parse(renderJunit(results([checked]))).cases[0]?.failure;
+    expect(failure?.["@_message"]).toBe("reproduced: status 5xx ≥ 1 in step 2: 2×5xx");
+    expect(failure?.["#text"]).toContain("checks fired:\nstatus 5xx ≥ 1 in step 2: 2×5xx\n\nlock:");
+    expect(failure?.["#text"]).not.toMatch(/signature|status error/);
+  });
+
   it("escapes markup and quotes and drops characters XML 1.0 forbids", () => {
     const nasty = `Task was destroyed but it is pending! <Task pending coro=<serve()>> & "quoted" 'single'`;
     const c = record({
