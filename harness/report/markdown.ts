@@ -296,12 +296,16 @@ function lockText(pkgs: string[], previous: string[] | undefined, axes: Record<s
   if (pkgs.length === 0) return "(none resolved)";
   if (!previous) return pkgs.join(", ");
   const name = (p: string) => p.split(/[=<>!~ ]/)[0] ?? p;
-  const before = new Set(previous);
-  const names = new Set(pkgs.map(name));
+  // Compared by normalized name: pip freeze prints a project as its release spelled it, so the
+  // row of a release that pinned Click 7.0 under one that pinned click 6.7 changed one pin,
+  // rather than adding "Click" and removing "click".
+  const pin = (p: string) => `${normalizeName(name(p))}${p.slice(name(p).length)}`;
+  const before = new Set(previous.map(pin));
+  const names = new Set(pkgs.map((p) => normalizeName(name(p))));
   // The env's own axis pins (uvicorn==0.2.3 in the row of uvicorn 0.2.3) are in its label already.
   const own = new Set(Object.entries(axes).map(([n, v]) => `${normalizeName(n)}==${v}`));
-  const changed = pkgs.filter((p) => !before.has(p) && !own.has(`${normalizeName(name(p))}==${p.slice(name(p).length + 2)}`));
-  const gone = previous.filter((p) => !names.has(name(p))).map(name);
+  const changed = pkgs.filter((p) => !before.has(pin(p)) && !own.has(pin(p)));
+  const gone = previous.filter((p) => !names.has(normalizeName(name(p)))).map(name);
   if (changed.length + gone.length >= pkgs.length / 2) return pkgs.join(", ");
   if (changed.length + gone.length === 0) return "as above";
   return ["above", ...(changed.length > 0 ? [`+ ${changed.join(", ")}`] : []), ...(gone.length > 0 ? [`− ${gone.join(", ")}`] : [])].join(

@@ -92,6 +92,28 @@ describe("markdown", () => {
     expect(md).toContain("Every env pins gunicorn 23.0.0.");
   });
 
+  it("compares pins by normalized name: a project freeze spells differently is one changed pin", () => {
+    const pkgs = (uvicorn: string, click: string) => [
+      click,
+      "gunicorn==23.0.0",
+      "h11==0.8.0",
+      "six==1.0",
+      "wheel==0.1",
+      `uvicorn==${uvicorn}`,
+    ];
+    const env = (uvicorn: string, click: string) => record({ uvicorn, evidence: { ...record().evidence, packages: pkgs(uvicorn, click) } });
+    const md = renderMarkdown({
+      schemaVersion: 2,
+      scenario: "demo",
+      harnessVersion: "0.1.0",
+      lastVerified: "2026-11-25",
+      cells: [env("0.1.0", "click==6.7"), env("0.2.0", "Click==7.0"), env("0.3.0", "click==7.0")],
+      runs: [],
+    });
+    expect(md).toContain("| py3.9.2 · uvicorn 0.2.0 | above + Click==7.0 |");
+    expect(md).toContain("| py3.9.2 · uvicorn 0.3.0 | as above |");
+  });
+
   it("uses the docker result in the tables, marks local-only cells, and lists runtime differences with why", () => {
     const local = (over: RecordOverrides) => record({ runtime: "local", pythonFull: "3.9.18", image: "/cache/venvs/x", ...over });
     const md = renderMarkdown({
