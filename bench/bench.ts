@@ -153,7 +153,11 @@ const runArgs = (outDir: string) => [
 ];
 
 process.stderr.write(`bench: cold sweep of uvicorn ${RANGE} …\n`);
+// What the whole machine spent on the cold sweep (env builds, servers, engine, harness): over its
+// cores, the least wall time the same work can take however it is scheduled.
+const coldCpuBefore = await busyCpuSeconds();
 const cold = await harnessCli(runArgs(out));
+const coldCpu = (await busyCpuSeconds()) - coldCpuBefore;
 const coldResults = await readResults(out);
 const coldRun = coldResults.runs.at(-1);
 const records = coldResults.cells;
@@ -306,7 +310,11 @@ const eraTargets: [string, string, boolean][] = [
     untestable.length <= 4,
   ],
   ["None of 0.4.4–0.11.x untestable", oldLine.length === 0 ? "none" : oldLine.map((u) => u.version).join(", "), oldLine.length === 0],
-  ["Cold era sweep under 20 min", seconds(cold.ms), cold.ms < 20 * 60_000],
+  [
+    "Cold era sweep under 20 min",
+    `${seconds(cold.ms)} (its machine CPU alone: at least ${seconds((coldCpu / cpus().length) * 1000)} on ${cpus().length} cores)`,
+    cold.ms < 20 * 60_000,
+  ],
   ["Warm re-run under 10 s", seconds(warm.ms), warm.ms < 10_000],
   [
     "Median env build under 5 s (sdist compiles excluded)",
@@ -325,6 +333,7 @@ const lines = [
   "| Measure | Value |",
   "| --- | --- |",
   `| Cold sweep (no recorded results) | ${seconds(cold.ms)} · ${((records.length / cold.ms) * 60_000).toFixed(1)} cells/min · envs built ${coldRun?.imagesBuilt}, reused ${coldRun?.imagesReused} |`,
+  `| Machine CPU of the cold sweep (env builds, servers, engine and harness) | ${coldCpu.toFixed(0)} CPU-s, ${(coldCpu / Math.max(1, records.length)).toFixed(2)} a cell; ${((coldCpu / (cpus().length * (cold.ms / 1000))) * 100).toFixed(0)}% of ${cpus().length} cores for the sweep's ${seconds(cold.ms)}: the same work cannot take under ${seconds((coldCpu / cpus().length) * 1000)} here, however it is scheduled |`,
   `| Warm sweep (nothing changed) | ${seconds(warm.ms)} · ${warmRun?.cellsReused}/${warmRun?.cells} cells reused, no server started |`,
   `| Env builds of the cold sweep (lock, files, image) | ${envBuilds.length} built · median ${seconds(medianEnvMs)} over the ${plainBuilds.length} that compiled no sdist · all: median ${seconds(median(envBuilds.map((b) => b.ms)))}, longest ${seconds(Math.max(0, ...envBuilds.map((b) => b.ms)))} |`,
   `| Cold ÷ warm | ${(cold.ms / warm.ms).toFixed(0)}× |`,
