@@ -2,7 +2,7 @@ import { cellLabel, envText, packageEntries, shortClass, versionOf } from "../ce
 import { isTested, type Outcome } from "../cell/outcome.js";
 import type { CellRecord } from "../cell/record.js";
 import { compatRows, matchesClaim, sortVersions, tableCells, tablePackage } from "../claims/compat.js";
-import { failureFingerprint } from "../claims/fingerprint.js";
+import { failureFingerprint, normalizeError } from "../claims/fingerprint.js";
 import { type Judgement, judge } from "../claims/judge.js";
 import { staleCells } from "../claims/last-verified.js";
 import { primaryCells, runtimeParity } from "../claims/runtimes.js";
@@ -615,12 +615,15 @@ function untestableSection(r: ResultsFile): string[] {
   for (const version of sortVersions(byVersion.keys())) {
     const own = byVersion.get(version) ?? [];
     if (!own.every((c) => !isTested(c))) continue;
-    // The same failure on several Pythons reads the same once its Python's path is set aside.
-    const byReason = Map.groupBy(own, (c) => `${c.outcome}: ${c.reason.replace(/python3\.\d+/g, "python3.X")}`);
-    const why = [...byReason.values()].map((group) => {
+    // The same failure on several Pythons, or with another count of crashed workers, is said
+    // once: grouped by its reason normalized as failure fingerprints are (numbers, paths), and
+    // told in those words only where the group's own reasons differ.
+    const byReason = Map.groupBy(own, (c) => `${c.outcome}: ${normalizeError(c.reason)}`);
+    const why = [...byReason.entries()].map(([key, group]) => {
       const pythons = sortVersions(group.map((c) => c.python)).join(", ");
       const first = group[0] as CellRecord;
-      return `on Python ${pythons}: ${first.outcome}: ${esc(short(first.reason, 120))}`;
+      const told = group.every((c) => c.reason === first.reason) ? `${first.outcome}: ${first.reason}` : key;
+      return `on Python ${pythons}: ${esc(short(told, 160))}`;
     });
     const ofPkg = (e: { package: string }) => normalizeName(e.package) === normalizeName(pkg);
     const excluded = (r.notApplicable ?? []).filter((e) => (ofPkg(e) && e.version === version) || !ofPkg(e));

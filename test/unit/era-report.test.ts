@@ -86,6 +86,22 @@ describe("under pythonPolicy: era", () => {
     expect(md).not.toContain("- **0.2.2**");
   });
 
+  it("says a failure once however many workers crashed before the cell gave up, in its normalized words", () => {
+    const crash = (python: string, n: number) =>
+      cell(
+        "0.4.0",
+        python,
+        "boot-failure",
+        `workers crash-looping (${n} tracebacks, ${n} worker starts for 8 workers): ModuleNotFoundError`,
+      );
+    const md = renderMarkdown(
+      results([crash("3.7", 22), crash("3.8", 23), crash("3.8", 20)], { pythonPolicy: "era", eraPython: { "0.4.0": "3.7" } }),
+    );
+    expect(md).toContain(
+      "- **0.4.0**: on Python 3.7, 3.8: boot-failure: workers crash-looping (N tracebacks, N worker starts for N workers): ModuleNotFoundError",
+    );
+  });
+
   it("draws the heatmap without a Python axis, each row naming its Python", () => {
     const html = renderHtml(era);
     expect(html).toContain('0.2.2 <span class="py">py3.8</span>');
