@@ -4,6 +4,7 @@ import { type Showing, showing, untestedOnThisPython } from "../cell/outcome.js"
 import type { CellRecord } from "../cell/record.js";
 import type { ResultsFile } from "../store/results-file.js";
 import { primaryCells } from "./runtimes.js";
+import { symptomOf } from "./symptom.js";
 
 export type CompatStatus = "Affected" | "Fixed" | "Affected differently" | "Not testable" | "Inconclusive";
 
@@ -73,7 +74,7 @@ export function compatStatus(cells: CellRecord[]): { status: CompatStatus; detai
 }
 
 /** Cells that recorded checks were judged by them (a signature is one check among others), the rest by signatures alone. */
-const nothingFired = (cells: CellRecord[]) => (cells.some((c) => c.evidence.checks?.length) ? "no check fired" : "no signature");
+const nothingFired = (cells: CellRecord[]) => (symptomOf(undefined, cells).kind === "checks" ? "no check fired" : "no signature");
 
 export { versionOf };
 
